@@ -1,0 +1,111 @@
+// berthctl: parses the global options and hands the rest to one verb.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/verb.hpp"
+#include "util/error.hpp"
+
+namespace berth::cli {
+
+std::map<std::string, Verb>& VerbRegistry() {
+    static std::map<std::string, Verb> verbs;
+    return verbs;
+}
+
+VerbRegistrar::VerbRegistrar(Verb verb) {
+    std::string name = verb.name;
+    VerbRegistry().emplace(std::move(name), std::move(verb));
+}
+
+namespace {
+
+void PrintHelp(std::ostream& out) {
+    out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
+           "                [--debug] VERB [ARGS...]\n\nVerbs:\n";
+    for (const auto& [name, verb] : VerbRegistry()) {
+        std::string padded = name;
+        padded.resize(14, ' ');
+        out << "  " << padded << verb.summary << "\n";
+    }
+    out << "\nSee berthctl(1).\n";
+}
+
+// Accepts "--opt VALUE" and "--opt=VALUE"; advances i past the value.
+bool TakeOption(const std::vector<std::string>& args, size_t& i, const std::string& name, std::string& value) {
+    const std::string& arg = args[i];
+    if (arg == name) {
+        if (i + 1 >= args.size())
+            throw UsageError{name + " needs a value"};
+        value = args[++i];
+        return true;
+    }
+    if (arg.rfind(name + "=", 0) == 0) {
+        value = arg.substr(name.size() + 1);
+        return true;
+    }
+    return false;
+}
+
+int Main(const std::vector<std::string>& args) {
+    GlobalOptions global;
+    if (const char* env = std::getenv("BERTH_CONFIG_PATH"))
+        global.config_path = env;
+    if (const char* env = std::getenv("BERTH_STATE_DIR"))
+        global.state_dir = env;
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "-h" || arg == "--help") {
+            PrintHelp(std::cout);
+            return 0;
+        }
+        if (arg == "--version") {
+            std::cout << "berthctl " BERTH_VERSION_STRING "\n";
+            return 0;
+        }
+        if (arg == "--debug") {
+            global.debug = true;
+            continue;
+        }
+        if (TakeOption(args, i, "--state-dir", global.state_dir) ||
+            TakeOption(args, i, "--config-path", global.config_path) ||
+            TakeOption(args, i, "--cgroup-driver", global.cgroup_driver))
+            continue;
+        if (arg.rfind("-", 0) == 0)
+            throw UsageError{"unknown global option " + arg};
+        break;
+    }
+    if (global.cgroup_driver != "systemd" && global.cgroup_driver != "cgroupfs" && global.cgroup_driver != "auto")
+        throw UsageError{"--cgroup-driver must be systemd, cgroupfs or auto, not '" + global.cgroup_driver + "'"};
+    if (i >= args.size()) {
+        PrintHelp(std::cerr);
+        return 2;
+    }
+    auto it = VerbRegistry().find(args[i]);
+    if (it == VerbRegistry().end())
+        throw UsageError{"unknown verb '" + args[i] + "' (see berthctl --help)"};
+    std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+    try {
+        return it->second.main(global, rest);
+    } catch (const UsageError& e) {
+        std::cerr << "berthctl " << it->first << ": " << e.message << "\nUsage: berthctl " << it->second.usage << "\n";
+        return 2;
+    }
+}
+
+}  // namespace
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        return berth::cli::Main(args);
+    } catch (const berth::cli::UsageError& e) {
+        std::cerr << "berthctl: " << e.message << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "berthctl: " << e.what() << "\n";
+        return 1;
+    }
+}

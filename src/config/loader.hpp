@@ -1,0 +1,65 @@
+#pragma once
+// Finding a container's (or the daemon's) TOML files on the search path and loading them:
+// main file (first directory wins) + drop-ins NAME.toml.d/*.toml (lexical by file name, a
+// higher-precedence directory's drop-in replaces a same-named one in a lower), merged and validated.
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "util/error.hpp"
+
+namespace berth::config {
+
+// Directories searched, highest precedence first.
+struct SearchPath {
+    std::vector<std::string> dirs;
+
+    // /etc/berth/containers, /run/berth/containers, /usr/lib/berth/containers.
+    static SearchPath DefaultContainers();
+    // /etc/berth, /run/berth, /usr/lib/berth (for berthd.toml).
+    static SearchPath DefaultDaemon();
+    // "DIR[:DIR...]" as given to --config-path or BERTH_CONFIG_PATH.
+    static SearchPath Parse(const std::string& colon_separated);
+};
+
+// A configuration error: names the file, line, column, the key path and what was expected.
+// what() reads "FILE:LINE:COLUMN: KEY.PATH: REASON".
+class ConfigError : public Error {
+public:
+    ConfigError(std::string file, int line, int column, std::string key_path, std::string reason);
+    const std::string& File() const noexcept { return file_; }
+    int Line() const noexcept { return line_; }
+    int Column() const noexcept { return column_; }
+    const std::string& KeyPath() const noexcept { return key_path_; }
+    const std::string& Reason() const noexcept { return reason_; }
+
+private:
+    std::string file_;
+    int line_;
+    int column_;
+    std::string key_path_;
+    std::string reason_;
+};
+
+// The files that make up a unit NAME ("web" -> web.toml and web.toml.d/*.toml), in the order
+// applied: the main file first, then the drop-ins. Throws Error if no main file is found.
+std::vector<std::string> ResolveFiles(const std::string& name, const SearchPath& path);
+
+// Loads, merges and validates a container's configuration. Throws ConfigError (bad content)
+// or Error (missing/unreadable files). config.name is set to NAME.
+ContainerConfig LoadContainerConfig(const std::string& name, const SearchPath& path);
+
+// Loads and validates an explicit list of files applied in order (for check-config and tests).
+ContainerConfig LoadContainerConfigFiles(const std::string& name, const std::vector<std::string>& files);
+
+// Parses a container configuration from a TOML string (for D-Bus CreateContainer); `origin` names it in errors.
+ContainerConfig ParseContainerConfigString(const std::string& name, const std::string& toml_text,
+                                           const std::string& origin);
+
+// Loads berthd.toml + berthd.toml.d/ from the path; defaults when no main file exists.
+DaemonConfig LoadDaemonConfig(const SearchPath& path);
+
+// The merged, validated configuration printed as TOML (what `berthctl show-config` prints).
+std::string FormatContainerConfig(const ContainerConfig& config);
+
+}  // namespace berth::config

@@ -1,0 +1,114 @@
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace berth {
+namespace {
+
+std::string ReadAll(int fd, const std::string& path) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ThrowErrno("read " + path);
+        }
+        if (n == 0)
+            return out;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+void WriteAll(int fd, const std::string& content, const std::string& path) {
+    size_t off = 0;
+    while (off < content.size()) {
+        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ThrowErrno("write " + path);
+        }
+        off += static_cast<size_t>(n);
+    }
+}
+
+}  // namespace
+
+std::string ReadFile(const std::string& path) {
+    UniqueFd fd = OpenOrThrow(path, O_RDONLY);
+    return ReadAll(fd.Get(), path);
+}
+
+std::optional<std::string> ReadFileIfExists(const std::string& path) {
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (raw < 0) {
+        if (errno == ENOENT)
+            return std::nullopt;
+        ThrowErrno("open " + path);
+    }
+    UniqueFd fd(raw);
+    return ReadAll(fd.Get(), path);
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+    UniqueFd fd = OpenOrThrow(path, O_WRONLY | O_TRUNC);
+    ssize_t n = ::write(fd.Get(), content.data(), content.size());
+    if (n < 0)
+        ThrowErrno("write '" + TrimRight(content) + "' to " + path);
+    if (static_cast<size_t>(n) != content.size())
+        throw Error("short write to " + path);
+}
+
+void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        UniqueFd fd = OpenOrThrow(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        try {
+            WriteAll(fd.Get(), content, tmp);
+            if (::fsync(fd.Get()) < 0)
+                ThrowErrno("fsync " + tmp);
+        } catch (...) {
+            ::unlink(tmp.c_str());
+            throw;
+        }
+    }
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        ThrowErrno(err, "rename " + tmp + " to " + path);
+    }
+}
+
+void MakeDirs(const std::string& path, unsigned mode) {
+    if (path.empty())
+        return;
+    size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        std::string part = path.substr(0, pos);
+        if (::mkdir(part.c_str(), mode) < 0 && errno != EEXIST)
+            ThrowErrno("mkdir " + part);
+    }
+}
+
+bool PathExists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string TrimRight(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.pop_back();
+    return s;
+}
+
+}  // namespace berth

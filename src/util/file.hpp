@@ -1,0 +1,22 @@
+#pragma once
+// Whole-file reads and atomic writes.
+#include <optional>
+#include <string>
+
+namespace berth {
+
+// Reads a whole file; throws Error naming the path.
+std::string ReadFile(const std::string& path);
+// Reads a whole file, or nullopt if it does not exist (other errors throw).
+std::optional<std::string> ReadFileIfExists(const std::string& path);
+// Writes a file in place (for cgroup/proc files: one write(2) call).
+void WriteFile(const std::string& path, const std::string& content);
+// Writes via a temporary file, fsync and rename(2): readers see old or new, never half.
+void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode = 0644);
+// mkdir -p; throws on failure other than EEXIST.
+void MakeDirs(const std::string& path, unsigned mode = 0755);
+bool PathExists(const std::string& path);
+// Trailing newline/whitespace removed.
+std::string TrimRight(std::string s);
+
+}  // namespace berth
