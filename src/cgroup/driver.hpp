@@ -1,0 +1,71 @@
+#pragma once
+// The cgroup layer's interface: where a container's processes live and what limits them.
+// Two drivers implement it: systemd (a transient scope over sd-bus) and cgroupfs (v1, v2, hybrid).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+
+namespace berth::cgroup {
+
+// Where a container's cgroup is, as recorded in its state so any later process can find it.
+struct Placement {
+    std::string driver;  // "systemd" or "cgroupfs"
+    std::string unit;    // "berth-NAME.scope" with the systemd driver, else empty
+    // Absolute cgroup directory per hierarchy: "unified" for cgroup2, else the v1 controller
+    // mount name ("memory", "cpu,cpuacct", "pids", "freezer", ...).
+    std::map<std::string, std::string> paths;
+    friend bool operator==(const Placement&, const Placement&) = default;
+};
+
+struct Stats {
+    struct Memory {
+        uint64_t usage = 0, limit = 0, max_usage = 0, cache = 0, anon = 0;
+    } memory;
+    struct Cpu {
+        uint64_t total_ns = 0, user_ns = 0, system_ns = 0, throttled_periods = 0;
+    } cpu;
+    struct Pids {
+        uint64_t current = 0, limit = 0;  // limit 0 = unlimited
+    } pids;
+    struct Io {
+        uint64_t read_bytes = 0, write_bytes = 0;
+    } io;
+};
+
+class Driver {
+public:
+    virtual ~Driver() = default;
+    virtual std::string Name() const = 0;
+
+    // Creates the container's cgroup with every configured limit and moves pid into it.
+    // Called by the launcher's parent before the container's program is exec'd.
+    virtual Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) = 0;
+    // Moves another process (exec, CRIU restore) into an existing placement.
+    virtual void Attach(const Placement& placement, pid_t pid) = 0;
+    // Changes limits live; verifies the cgroup files took the new values.
+    virtual void Update(const Placement& placement, const config::Resources& resources) = 0;
+    // Returns once every task is frozen / thawed.
+    virtual void Freeze(const Placement& placement) = 0;
+    virtual void Thaw(const Placement& placement) = 0;
+    virtual bool IsFrozen(const Placement& placement) = 0;
+    // Every pid in the container's cgroup (recursively).
+    virtual std::vector<pid_t> Pids(const Placement& placement) = 0;
+    virtual Stats ReadStats(const Placement& placement) = 0;
+    // Kills whatever is left and removes the cgroup from every hierarchy (or the unit).
+    // Idempotent: destroying an already removed placement succeeds.
+    virtual void Destroy(const Placement& placement) = 0;
+};
+
+// "systemd", "cgroupfs" or "auto" (systemd when a system bus with systemd answers, else cgroupfs).
+std::unique_ptr<Driver> MakeDriver(const std::string& kind);
+// The driver that created a recorded placement.
+std::unique_ptr<Driver> DriverFor(const Placement& placement);
+
+}  // namespace berth::cgroup
