@@ -1,0 +1,122 @@
+#pragma once
+// Shared fixture for integration tests: a throwaway state dir and busybox rootfs, berthctl runs
+// with captured output, and checks that nothing (state, mounts, processes, cgroups) is left behind.
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace berth::testing {
+
+using namespace std::chrono_literals;
+
+struct CommandResult {
+    int exit_code = -1;  // exit status, or 128+N when the command was killed by signal N
+    std::string out;
+    std::string err;
+    bool timed_out = false;  // the safety timeout fired and the command was killed
+};
+
+// Prints a result for assertion messages: exit code, stdout and stderr.
+std::string Describe(const CommandResult& result);
+
+// The berthctl under test: $BERTHCTL, else the one this build made.
+std::string BerthctlPath();
+
+// Builds a busybox rootfs in dir: scripts/make-rootfs when present, else the same layout in C++.
+void MakeBusyboxRootfs(const std::string& dir);
+
+// A command started in the background with stdout/stderr captured through pipes.
+class RunningCommand {
+public:
+    RunningCommand(const std::vector<std::string>& argv, const std::string& stdin_data);
+    RunningCommand(const RunningCommand&) = delete;
+    RunningCommand& operator=(const RunningCommand&) = delete;
+    // Kills (SIGKILL) and reaps the command if it is still running.
+    ~RunningCommand();
+
+    pid_t Pid() const { return pid_; }
+    void Signal(int sig);
+    // Reads output until stdout contains `text`; false if the command ends or the timeout passes first.
+    bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout = 30s);
+    // Waits for the command to exit (SIGKILL after the safety timeout). Output left open by
+    // grandchildren (a detached container) does not keep this waiting.
+    CommandResult Wait(std::chrono::milliseconds timeout = 60s);
+    const std::string& OutSoFar() const { return out_; }
+
+private:
+    // One poll round over the pipes and the pidfd; returns false once the process has exited.
+    bool Pump(int timeout_ms);
+    void Drain();
+
+    pid_t pid_ = -1;
+    int pidfd_ = -1;
+    int out_fd_ = -1;
+    int err_fd_ = -1;
+    bool exited_ = false;
+    int status_ = 0;
+    std::string out_;
+    std::string err_;
+};
+
+// Runs argv to completion, feeding stdin_data (then EOF) and capturing stdout/stderr.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "",
+                         std::chrono::milliseconds timeout = 60s);
+
+// Mount points (from /proc/self/mountinfo) at or below prefix.
+std::vector<std::string> MountsUnder(const std::string& prefix);
+// Processes whose root directory (/proc/PID/root) is dir or below it: container processes.
+std::vector<pid_t> ProcessesRootedIn(const std::string& dir);
+// Cgroup directories (any hierarchy under /sys/fs/cgroup) whose name contains `needle`.
+std::vector<std::string> CgroupDirsContaining(const std::string& needle);
+
+// Per-test environment. SetUp skips the test (loudly) when not root or berthctl is missing.
+class BerthFixture : public ::testing::Test {
+protected:
+    void SetUp() override;
+    // Removes every container this test created (rm --force, then kill/rmdir by hand as a
+    // fallback), unmounts anything under TempDir() and deletes it; runs even after failures.
+    void TearDown() override;
+
+    const std::string& TempDir() const { return temp_dir_; }
+    const std::string& StateDir() const { return state_dir_; }   // --state-dir
+    // A busybox rootfs shared by the tests of this process (read-only by convention): tests run
+    // one at a time per process, so "processes rooted in it" are this test's.
+    const std::string& Rootfs() const { return rootfs_; }
+    // Builds a rootfs of this test's own under TempDir() (for tests that change files in it);
+    // Rootfs() returns it from then on.
+    std::string MakePrivateRootfs();
+    const std::string& ConfigDir() const { return config_dir_; }  // --config-path (NAME.toml files)
+
+    // A container name unique across concurrently running test processes ("it<pid>-<n>-base").
+    std::string UniqueName(const std::string& base);
+    // Writes ConfigDir()/NAME.toml.
+    void WriteContainerToml(const std::string& name, const std::string& content);
+
+    // berthctl --state-dir S --config-path C --cgroup-driver D ARGS...
+    std::vector<std::string> BerthctlArgv(const std::vector<std::string>& args) const;
+    CommandResult Berthctl(const std::vector<std::string>& args, const std::string& stdin_data = "",
+                           std::chrono::milliseconds timeout = 60s);
+    std::unique_ptr<RunningCommand> StartBerthctl(const std::vector<std::string>& args,
+                                                  const std::string& stdin_data = "");
+
+    // Fails the current test when a state dir, a mount under TempDir(), a process rooted in the
+    // rootfs or a cgroup dir of this test's containers remains.
+    void ExpectNothingLeftBehind();
+
+    // Driver passed with --cgroup-driver; tests may change it before calling Berthctl.
+    std::string cgroup_driver_ = "cgroupfs";
+
+private:
+    std::string temp_dir_;
+    std::string state_dir_;
+    std::string rootfs_;
+    std::string config_dir_;
+    std::string name_prefix_;
+    int name_counter_ = 0;
+};
+
+}  // namespace berth::testing
