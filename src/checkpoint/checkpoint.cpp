@@ -1,0 +1,144 @@
+// Checkpoint: VERSION, then DUMP of the container's init with its external mounts and netns.
+#include "checkpoint/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "checkpoint/criu_client.hpp"
+#include "checkpoint/criu_log.hpp"
+#include "checkpoint/criu_version.hpp"
+#include "checkpoint/external_mounts.hpp"
+#include "config/loader.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace berth::checkpoint {
+
+namespace {
+
+rpc::criu_cg_mode CgroupMode(const std::string& name) {
+    static const std::map<std::string, rpc::criu_cg_mode> modes = {
+        {"soft", rpc::SOFT}, {"full", rpc::FULL},   {"strict", rpc::STRICT},
+        {"ignore", rpc::IGNORE}, {"props", rpc::PROPS}, {"none", rpc::CG_NONE},
+    };
+    auto it = modes.find(name);
+    if (it == modes.end())
+        throw Error("Failed to checkpoint: manage-cgroups-mode '" + name +
+                    "' is not one of soft, full, strict, ignore, props, none");
+    return it->second;
+}
+
+uint64_t NamespaceInode(pid_t pid, const std::string& kind) {
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/" + kind;
+    struct stat st{};
+    if (::stat(path.c_str(), &st) < 0)
+        ThrowErrno("Failed to stat " + path);
+    return st.st_ino;
+}
+
+std::vector<std::string> StdioTargets(pid_t pid) {
+    std::vector<std::string> targets;
+    for (int fd = 0; fd < 3; ++fd) {
+        std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+        char buffer[4096];
+        ssize_t n = ::readlink(link.c_str(), buffer, sizeof(buffer) - 1);
+        targets.emplace_back(n < 0 ? std::string() : std::string(buffer, static_cast<size_t>(n)));
+    }
+    return targets;
+}
+
+UniqueFd OpenDirectory(const std::string& path) {
+    return OpenOrThrow(path, O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace
+
+std::string DefaultCriuPath() {
+    const char* env = std::getenv("BERTH_CRIU");
+    return env != nullptr && *env != '\0' ? env : "criu";
+}
+
+CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
+    const std::string what = "checkpoint container " + container.name;
+    rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode);
+    MakeDirs(options.image_dir, 0700);
+    std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
+    MakeDirs(work_dir, 0700);
+    UniqueFd image_fd = OpenDirectory(options.image_dir);
+    UniqueFd work_fd = OpenDirectory(work_dir);
+
+    CheckpointResult result;
+    result.log_path = work_dir + "/dump.log";
+    Descriptor& d = result.descriptor;
+    d.container = container.name;
+    d.config_toml = config::FormatContainerConfig(container.config);
+    d.created = CurrentTimeRfc3339();
+    d.flags = options.flags;
+    d.stdio = StdioTargets(container.init_pid);
+
+    CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
+    d.criu_version = QueryCriuVersion(criu);
+
+    rpc::criu_req req;
+    req.set_type(rpc::DUMP);
+    req.set_notify_success(true);
+    rpc::criu_opts& o = *req.mutable_opts();
+    o.set_images_dir_fd(image_fd.Get());
+    o.set_work_dir_fd(work_fd.Get());
+    o.set_log_file("dump.log");
+    o.set_log_level(4);
+    o.set_pid(container.init_pid);
+    o.set_root(container.config.rootfs);
+    o.set_leave_running(options.leave_running);
+    o.set_tcp_established(options.flags.tcp_established);
+    o.set_ext_unix_sk(options.flags.ext_unix_sk);
+    o.set_shell_job(options.flags.shell_job);
+    o.set_file_locks(options.flags.file_locks);
+    o.set_notify_scripts(true);
+    o.set_manage_cgroups(cg_mode != rpc::IGNORE);
+    o.set_manage_cgroups_mode(cg_mode);
+
+    const config::NamespaceConfig* net = container.config.FindNamespace(config::NamespaceKind::Net);
+    if (net != nullptr && net->path) {
+        NetnsDecision decision = DecideExternalNetns(d.criu_version, net->path);
+        d.netns_path = net->path;
+        d.netns_inode = NamespaceInode(container.init_pid, "net");
+        d.external_netns = decision.use_external;
+        if (decision.warning) {
+            LogWarning(*decision.warning);
+            result.warnings.push_back(*decision.warning);
+        }
+        if (decision.use_external)
+            o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
+    }
+
+    d.external_mounts = ExternalMountsOf(container.config, ReadMountInfo(container.init_pid));
+    for (const ExternalMount& m : d.external_mounts) {
+        rpc::criu_ext_mnt* ext = o.add_ext_mnt();
+        ext->set_key(m.destination);
+        ext->set_val(m.destination);
+    }
+
+    // Written first so a dump that kills the container never leaves images without it.
+    WriteDescriptor(options.image_dir, d);
+    rpc::criu_resp resp;
+    try {
+        resp = criu.Call(what, req, [](CriuNotification& n) { LogDebug("criu notify: " + n.script); });
+    } catch (...) {
+        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
+        throw;
+    }
+    if (!resp.success()) {
+        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
+        ThrowCriuFailure(what, resp, result.log_path);
+    }
+    criu.Finish();
+    return result;
+}
+
+}  // namespace berth::checkpoint

@@ -1,0 +1,76 @@
+#pragma once
+// Checkpointing a running container with CRIU into an image directory, and restoring one from it.
+// The library knows containers only by what the manager hands it (config, init pid, cgroup driver);
+// recording state is the manager's job.
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/driver.hpp"
+#include "checkpoint/descriptor.hpp"
+#include "config/model.hpp"
+#include "util/fd.hpp"
+
+namespace berth::checkpoint {
+
+// "criu" unless $BERTH_CRIU (tests, benchmarks) names another binary.
+std::string DefaultCriuPath();
+
+struct CheckpointOptions {
+    std::string image_dir;
+    std::string work_dir;  // logs and CRIU's scratch files; empty = image_dir
+    bool leave_running = false;
+    CriuFlags flags;
+    std::string manage_cgroups_mode = "soft";  // soft, full, strict, ignore, props, none
+    std::string criu_path = DefaultCriuPath();
+};
+
+struct CheckpointedContainer {
+    std::string name;
+    pid_t init_pid = -1;
+    config::ContainerConfig config;  // merged
+};
+
+struct CheckpointResult {
+    Descriptor descriptor;  // as written to the image directory
+    std::vector<std::string> warnings;
+    std::string log_path;
+};
+
+// Dumps the container's process tree. Without leave_running CRIU kills the tasks once the
+// images are complete; cleaning up the cgroup and state is the caller's part.
+CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options);
+
+struct RestoreOptions {
+    std::string image_dir;
+    std::string work_dir;  // empty = image_dir
+    std::string name;      // the restored container's name (the checkpointed one unless --name)
+    // New fds for the init's stdio where it was a pipe or socket at checkpoint time.
+    int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+    std::string criu_path = DefaultCriuPath();
+};
+
+struct RestoredContainer {
+    pid_t pid = -1;
+    UniqueFd pidfd;
+    unsigned long long start_time = 0;  // /proc/PID/stat field 22
+    cgroup::Placement placement;
+    config::ContainerConfig config;  // from the descriptor, renamed to options.name
+    Descriptor descriptor;
+    std::vector<std::string> warnings;
+    UniqueFd terminal_master;  // with config.process.terminal
+    std::string log_path;
+};
+
+// Reads the descriptor and fails (touching nothing) when its netns path is gone.
+Descriptor CheckRestorable(const std::string& image_dir);
+
+// Restores into a new cgroup placement made by `cgroups` (created first, CRIU put in it, so the
+// restored tasks land there). The restored init is the caller's child (CRIU's rst_sibling).
+// On failure nothing is left: the placement is destroyed and restored tasks are killed.
+RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups);
+
+}  // namespace berth::checkpoint

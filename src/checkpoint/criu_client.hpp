@@ -1,0 +1,73 @@
+#pragma once
+// Talking to CRIU over its RPC protocol: one `criu swrk <fd>` child per session, requests and
+// responses as criu_req/criu_resp over a SOCK_SEQPACKET socketpair, NOTIFY callbacks in between.
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rpc.pb.h"
+#include "util/fd.hpp"
+
+namespace berth::checkpoint {
+
+namespace rpc = ::berth::criurpc;
+
+// One NOTIFY callback from CRIU: script is the stage ("post-dump", "network-lock",
+// "setup-namespaces", "post-restore", "orphan-pts-master", ...).
+struct CriuNotification {
+    std::string script;
+    pid_t pid = 0;  // set for post-restore (the restored root task) and setup-namespaces
+    UniqueFd fd;    // the pty master for orphan-pts-master, received with SCM_RIGHTS
+};
+// Called for each NOTIFY before it is answered; throwing aborts the request (CRIU is told "failed").
+using NotifyHandler = std::function<void(CriuNotification&)>;
+
+struct CriuProcessOptions {
+    std::string criu_path = "criu";
+    // Fds the swrk process inherits under the same numbers (e.g. inherit_fd's netns fd).
+    std::vector<int> inherit_fds;
+    // When set: swrk runs in a private mount namespace in which this directory is bind-mounted
+    // onto itself, so it is a mount point CRIU can use as the restored root.
+    std::string private_root_bind;
+};
+
+// A running `criu swrk` child; killed and reaped when destroyed.
+class CriuProcess {
+public:
+    static CriuProcess Start(const CriuProcessOptions& options);
+    CriuProcess(CriuProcess&& other) noexcept;
+    CriuProcess& operator=(CriuProcess&&) = delete;
+    CriuProcess(const CriuProcess&) = delete;
+    ~CriuProcess();
+
+    pid_t Pid() const noexcept { return pid_; }
+
+    // Sends req and returns CRIU's final response, answering each NOTIFY in between.
+    // `what` names the request in errors ("dump container web"). A response with
+    // success = false is returned, not thrown: the caller adds the log file to the error.
+    rpc::criu_resp Call(const std::string& what, const rpc::criu_req& req, const NotifyHandler& on_notify = {});
+
+    // Closes the connection and waits for swrk to exit; returns its wait status.
+    int Finish();
+
+private:
+    CriuProcess(pid_t pid, UniqueFd socket) noexcept : pid_(pid), socket_(std::move(socket)) {}
+    void Send(const std::string& what, const rpc::criu_req& req);
+    // Receives one message, collecting any fds passed alongside it.
+    std::string Receive(const std::string& what, std::vector<UniqueFd>& fds);
+
+    pid_t pid_ = -1;
+    UniqueFd socket_;
+    bool reaped_ = false;
+};
+
+// Parses one criu_resp message as read from the socket; throws Error on malformed bytes.
+rpc::criu_resp ParseCriuResponse(std::string_view bytes, const std::string& what);
+
+// The name CRIU's protocol gives a request type ("DUMP", "RESTORE", "VERSION", ...).
+std::string RequestTypeName(rpc::criu_req_type type);
+
+}  // namespace berth::checkpoint

@@ -1,0 +1,44 @@
+#pragma once
+// Which CRIU we talk to, and what that allows: external network namespaces need CRIU >= 3.11.
+#include <optional>
+#include <string>
+
+#include "checkpoint/criu_client.hpp"
+
+namespace berth::checkpoint {
+
+struct CriuVersion {
+    int major = 0;
+    int minor = 0;
+    int sublevel = 0;
+    int extra = 0;
+    std::string gitid;
+
+    // major * 10000 + minor * 100 + sublevel: 3.11 is 31100 (the scale runc compares with too).
+    int Number() const noexcept { return major * 10000 + minor * 100 + sublevel; }
+    // "4.2", "3.10.1", "4.2 (gitid v4.2-12-g...)".
+    std::string ToString() const;
+    friend bool operator==(const CriuVersion&, const CriuVersion&) = default;
+};
+
+// The first CRIU that can checkpoint/restore a network namespace as external ("net[INODE]:KEY").
+inline constexpr CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
+
+// The version in a VERSION response; throws Error when CRIU did not send one.
+CriuVersion VersionFromResponse(const rpc::criu_resp& resp);
+
+// Asks a running swrk for its version (the request that comes first in every session).
+CriuVersion QueryCriuVersion(CriuProcess& criu);
+
+// Whether a container that joined its netns by path gets it as an external namespace.
+// With an older CRIU, the namespace is recreated from the images instead and `warning` says so.
+struct NetnsDecision {
+    bool use_external = false;
+    std::optional<std::string> warning;
+};
+NetnsDecision DecideExternalNetns(const CriuVersion& version, const std::optional<std::string>& netns_path);
+
+// The pure comparison behind DecideExternalNetns.
+bool UseExternalNetns(const CriuVersion& version);
+
+}  // namespace berth::checkpoint

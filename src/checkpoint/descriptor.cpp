@@ -1,0 +1,165 @@
+#include "checkpoint/descriptor.hpp"
+
+#include <ctime>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+namespace berth::checkpoint {
+
+namespace {
+
+constexpr int64_t kFormatVersion = 1;
+
+[[noreturn]] void Malformed(const std::string& origin, const std::string& key, const std::string& reason) {
+    throw Error("Failed to read checkpoint descriptor " + origin + ": " + key + ": " + reason);
+}
+
+std::string RequireString(const toml::table& table, const std::string& key, const std::string& origin,
+                          const std::string& prefix = "") {
+    auto value = table[key].value<std::string>();
+    if (!value)
+        Malformed(origin, prefix + key, "missing or not a string");
+    return *value;
+}
+
+int64_t RequireInteger(const toml::table& table, const std::string& key, const std::string& origin,
+                       const std::string& prefix = "") {
+    auto value = table[key].value<int64_t>();
+    if (!value)
+        Malformed(origin, prefix + key, "missing or not an integer");
+    return *value;
+}
+
+bool OptionalBool(const toml::table& table, const std::string& key) {
+    return table[key].value_or(false);
+}
+
+}  // namespace
+
+std::string FormatDescriptor(const Descriptor& d) {
+    toml::table root;
+    root.insert("format", kFormatVersion);
+    root.insert("container", d.container);
+    root.insert("created", d.created);
+    if (d.netns_path) {
+        root.insert("netns_path", *d.netns_path);
+        // TOML integers are signed 64-bit; inode numbers fit.
+        root.insert("netns_inode", static_cast<int64_t>(d.netns_inode));
+    }
+    root.insert("external_netns", d.external_netns);
+
+    toml::table criu;
+    criu.insert("major", d.criu_version.major);
+    criu.insert("minor", d.criu_version.minor);
+    criu.insert("sublevel", d.criu_version.sublevel);
+    criu.insert("extra", d.criu_version.extra);
+    if (!d.criu_version.gitid.empty())
+        criu.insert("gitid", d.criu_version.gitid);
+    criu.insert("tcp_established", d.flags.tcp_established);
+    criu.insert("ext_unix_sk", d.flags.ext_unix_sk);
+    criu.insert("shell_job", d.flags.shell_job);
+    criu.insert("file_locks", d.flags.file_locks);
+    root.insert("criu", std::move(criu));
+
+    toml::array mounts;
+    for (const ExternalMount& m : d.external_mounts)
+        mounts.push_back(toml::table{{"destination", m.destination}, {"source", m.source}});
+    root.insert("external_mount", std::move(mounts));
+
+    toml::array stdio;
+    for (const std::string& target : d.stdio)
+        stdio.push_back(target);
+    root.insert("stdio", std::move(stdio));
+
+    // The merged config verbatim: restore hands it back to the config loader unchanged.
+    root.insert("config", d.config_toml);
+
+    std::ostringstream out;
+    out << "# Written by Berth next to CRIU's images; read by `berthctl restore`.\n" << root << "\n";
+    return out.str();
+}
+
+Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
+    toml::table root;
+    try {
+        root = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream reason;
+        reason << e.description() << " (line " << e.source().begin.line << ")";
+        Malformed(origin, "", reason.str());
+    }
+    int64_t format = RequireInteger(root, "format", origin);
+    if (format != kFormatVersion)
+        Malformed(origin, "format", "version " + std::to_string(format) + " is not supported (expected " +
+                                        std::to_string(kFormatVersion) + ")");
+    Descriptor d;
+    d.container = RequireString(root, "container", origin);
+    d.created = RequireString(root, "created", origin);
+    if (auto path = root["netns_path"].value<std::string>()) {
+        d.netns_path = *path;
+        d.netns_inode = static_cast<uint64_t>(RequireInteger(root, "netns_inode", origin));
+    }
+    d.external_netns = OptionalBool(root, "external_netns");
+    if (d.external_netns && !d.netns_path)
+        Malformed(origin, "external_netns", "set without netns_path");
+
+    const toml::table* criu = root["criu"].as_table();
+    if (criu == nullptr)
+        Malformed(origin, "criu", "missing table");
+    d.criu_version.major = static_cast<int>(RequireInteger(*criu, "major", origin, "criu."));
+    d.criu_version.minor = static_cast<int>(RequireInteger(*criu, "minor", origin, "criu."));
+    d.criu_version.sublevel = static_cast<int>((*criu)["sublevel"].value_or(int64_t{0}));
+    d.criu_version.extra = static_cast<int>((*criu)["extra"].value_or(int64_t{0}));
+    d.criu_version.gitid = (*criu)["gitid"].value_or(std::string());
+    d.flags.tcp_established = OptionalBool(*criu, "tcp_established");
+    d.flags.ext_unix_sk = OptionalBool(*criu, "ext_unix_sk");
+    d.flags.shell_job = OptionalBool(*criu, "shell_job");
+    d.flags.file_locks = OptionalBool(*criu, "file_locks");
+
+    if (const toml::array* mounts = root["external_mount"].as_array()) {
+        for (size_t i = 0; i < mounts->size(); ++i) {
+            const toml::table* m = (*mounts)[i].as_table();
+            std::string prefix = "external_mount[" + std::to_string(i) + "].";
+            if (m == nullptr)
+                Malformed(origin, prefix, "not a table");
+            d.external_mounts.push_back(
+                {RequireString(*m, "destination", origin, prefix), RequireString(*m, "source", origin, prefix)});
+        }
+    }
+    if (const toml::array* stdio = root["stdio"].as_array()) {
+        for (size_t i = 0; i < stdio->size(); ++i) {
+            auto target = (*stdio)[i].value<std::string>();
+            if (!target)
+                Malformed(origin, "stdio[" + std::to_string(i) + "]", "not a string");
+            d.stdio.push_back(*target);
+        }
+    }
+    d.config_toml = RequireString(root, "config", origin);
+    return d;
+}
+
+void WriteDescriptor(const std::string& image_dir, const Descriptor& descriptor) {
+    WriteFileAtomic(image_dir + "/" + kDescriptorFile, FormatDescriptor(descriptor), 0600);
+}
+
+Descriptor ReadDescriptor(const std::string& image_dir) {
+    std::string path = image_dir + "/" + kDescriptorFile;
+    auto text = ReadFileIfExists(path);
+    if (!text)
+        throw Error("Failed to read checkpoint descriptor " + path + " (not a Berth checkpoint directory?)", ENOENT);
+    return ParseDescriptor(*text, path);
+}
+
+std::string CurrentTimeRfc3339() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buffer[32];
+    std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buffer;
+}
+
+}  // namespace berth::checkpoint

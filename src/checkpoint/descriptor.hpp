@@ -1,0 +1,59 @@
+#pragma once
+// Berth's own descriptor, written next to CRIU's images: what restore needs that the images do
+// not say (the container's merged config, its external netns and mounts, the CRIU that dumped it).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkpoint/criu_version.hpp"
+
+namespace berth::checkpoint {
+
+// The file name inside the image directory.
+inline constexpr const char* kDescriptorFile = "berth-checkpoint.toml";
+
+// A mount CRIU treats as external: restore binds `source` (a host path) at `destination`.
+struct ExternalMount {
+    std::string destination;  // mount point inside the container, also CRIU's key for it
+    std::string source;       // host path bound there at restore
+    friend bool operator==(const ExternalMount&, const ExternalMount&) = default;
+};
+
+// The CRIU options that must be the same at dump and at restore.
+struct CriuFlags {
+    bool tcp_established = false;
+    bool ext_unix_sk = false;
+    bool shell_job = false;
+    bool file_locks = false;
+    friend bool operator==(const CriuFlags&, const CriuFlags&) = default;
+};
+
+struct Descriptor {
+    std::string container;    // the name it was checkpointed under
+    std::string config_toml;  // config::FormatContainerConfig of the merged config
+    std::optional<std::string> netns_path;  // the netns the container joined by path
+    uint64_t netns_inode = 0;               // that namespace's inode at checkpoint time
+    bool external_netns = false;  // false: CRIU dumped the netns and restore recreates it
+    CriuVersion criu_version;
+    std::string created;  // UTC, RFC 3339
+    CriuFlags flags;
+    std::vector<ExternalMount> external_mounts;
+    // What the init's fds 0, 1, 2 were ("pipe:[1234]", "/dev/null", ...): restore hands new fds in
+    // for the pipes and sockets among them (CRIU's inherit_fd keys).
+    std::vector<std::string> stdio;
+    friend bool operator==(const Descriptor&, const Descriptor&) = default;
+};
+
+std::string FormatDescriptor(const Descriptor& descriptor);
+// Throws Error naming `origin` (the file) and the key on malformed content.
+Descriptor ParseDescriptor(const std::string& text, const std::string& origin);
+
+void WriteDescriptor(const std::string& image_dir, const Descriptor& descriptor);
+// Throws Error naming the path when the image directory has no descriptor.
+Descriptor ReadDescriptor(const std::string& image_dir);
+
+// The current time as "2026-11-23T05:50:00Z".
+std::string CurrentTimeRfc3339();
+
+}  // namespace berth::checkpoint

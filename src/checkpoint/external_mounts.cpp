@@ -1,0 +1,87 @@
+#include "checkpoint/external_mounts.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "util/file.hpp"
+
+namespace berth::checkpoint {
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string Unescape(const std::string& field) {
+    std::string out;
+    for (size_t i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            const std::string digits = field.substr(i + 1, 3);
+            if (digits.size() == 3 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+                out += static_cast<char>(std::stoi(digits, nullptr, 8));
+                i += 3;
+                continue;
+            }
+        }
+        out += field[i];
+    }
+    return out;
+}
+
+bool IsBind(const config::MountConfig& mount) {
+    if (mount.type == "bind")
+        return true;
+    return std::find_if(mount.options.begin(), mount.options.end(),
+                        [](const std::string& o) { return o == "bind" || o == "rbind"; }) != mount.options.end();
+}
+
+}  // namespace
+
+std::vector<MountInfoEntry> ParseMountInfo(const std::string& text) {
+    std::vector<MountInfoEntry> entries;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, devno, root, mount_point, options, field;
+        if (!(fields >> id >> parent >> devno >> root >> mount_point >> options))
+            continue;
+        // Optional fields end with "-", then the filesystem type.
+        while (fields >> field && field != "-") {
+        }
+        std::string fs_type;
+        fields >> fs_type;
+        entries.push_back({Unescape(root), Unescape(mount_point), fs_type});
+    }
+    return entries;
+}
+
+std::vector<MountInfoEntry> ReadMountInfo(pid_t pid) {
+    return ParseMountInfo(ReadFile("/proc/" + std::to_string(pid) + "/mountinfo"));
+}
+
+std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& config,
+                                            const std::vector<MountInfoEntry>& mounts) {
+    std::set<std::string> mount_points;
+    for (const MountInfoEntry& m : mounts)
+        mount_points.insert(m.mount_point);
+    std::vector<ExternalMount> external;
+    std::set<std::string> seen;
+    auto add = [&](const std::string& destination, const std::string& source) {
+        if (mount_points.count(destination) && seen.insert(destination).second)
+            external.push_back({destination, source});
+    };
+    for (const config::MountConfig& m : config.mounts)
+        if (IsBind(m))
+            add(m.destination, m.source);
+    for (const std::string& path : config.masked_paths) {
+        // A masked directory is a fresh read-only tmpfs CRIU dumps itself; a file is /dev/null bound.
+        auto it = std::find_if(mounts.begin(), mounts.end(),
+                               [&](const MountInfoEntry& e) { return e.mount_point == path; });
+        if (it != mounts.end() && it->root != "/")
+            add(path, "/dev/null");
+    }
+    for (const config::DeviceConfig& d : config.devices)
+        add(d.path, d.path);
+    return external;
+}
+
+}  // namespace berth::checkpoint

@@ -1,0 +1,204 @@
+// Restore: check the recorded netns, create the cgroup placement with CRIU in it, then RESTORE.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "checkpoint/checkpoint.hpp"
+#include "checkpoint/criu_client.hpp"
+#include "checkpoint/criu_log.hpp"
+#include "checkpoint/criu_version.hpp"
+#include "config/loader.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace berth::checkpoint {
+
+namespace {
+
+// Destroys a placement unless released: a failed restore leaves no cgroup behind.
+class PlacementGuard {
+public:
+    PlacementGuard(cgroup::Driver& driver, const cgroup::Placement& placement) : driver_(driver), placement_(placement) {}
+    PlacementGuard(const PlacementGuard&) = delete;
+    PlacementGuard& operator=(const PlacementGuard&) = delete;
+    ~PlacementGuard() {
+        if (!armed_)
+            return;
+        try {
+            driver_.Destroy(placement_);
+        } catch (const std::exception& e) {
+            LogWarning(std::string("Failed to remove the cgroup of a failed restore: ") + e.what());
+        }
+    }
+    void Release() noexcept { armed_ = false; }
+
+private:
+    cgroup::Driver& driver_;
+    const cgroup::Placement& placement_;
+    bool armed_ = true;
+};
+
+UniqueFd OpenPidfd(pid_t pid) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0)
+        ThrowErrno("Failed to open a pidfd for restored pid " + std::to_string(pid));
+    return UniqueFd(fd);
+}
+
+unsigned long long ProcessStartTime(pid_t pid) {
+    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i < 22 && rest >> field; ++i) {
+    }
+    unsigned long long start_time = 0;
+    rest >> start_time;
+    return start_time;
+}
+
+// Kills and reaps a restored init (our child through rst_sibling) after a failed restore.
+void KillRestored(pid_t pid) {
+    if (pid <= 0)
+        return;
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
+bool IsInheritable(const std::string& target) {
+    return target.rfind("pipe:", 0) == 0 || target.rfind("socket:", 0) == 0;
+}
+
+}  // namespace
+
+Descriptor CheckRestorable(const std::string& image_dir) {
+    Descriptor d = ReadDescriptor(image_dir);
+    if (d.external_netns && d.netns_path) {
+        struct stat st{};
+        if (::stat(d.netns_path->c_str(), &st) < 0) {
+            int err = errno;
+            throw Error("Failed to restore container " + d.container + ": its network namespace " + *d.netns_path +
+                            " (recorded in the checkpoint) is not available; create it (ip netns add) and "
+                            "restore again",
+                        err);
+        }
+    }
+    return d;
+}
+
+RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
+    RestoredContainer r;
+    r.descriptor = CheckRestorable(options.image_dir);
+    const Descriptor& d = r.descriptor;
+    const std::string name = options.name.empty() ? d.container : options.name;
+    const std::string what = "restore container " + name;
+    r.config = config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
+    r.config.name = name;
+
+    std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
+    MakeDirs(work_dir, 0700);
+    UniqueFd image_fd = OpenOrThrow(options.image_dir, O_RDONLY | O_DIRECTORY);
+    UniqueFd work_fd = OpenOrThrow(work_dir, O_RDONLY | O_DIRECTORY);
+    r.log_path = work_dir + "/restore.log";
+
+    rpc::criu_req req;
+    req.set_type(rpc::RESTORE);
+    req.set_notify_success(true);
+    rpc::criu_opts& o = *req.mutable_opts();
+    o.set_images_dir_fd(image_fd.Get());
+    o.set_work_dir_fd(work_fd.Get());
+    o.set_log_file("restore.log");
+    o.set_log_level(4);
+    o.set_root(r.config.rootfs);
+    o.set_rst_sibling(true);
+    o.set_notify_scripts(true);
+    o.set_tcp_established(d.flags.tcp_established);
+    o.set_ext_unix_sk(d.flags.ext_unix_sk);
+    o.set_shell_job(d.flags.shell_job);
+    o.set_file_locks(d.flags.file_locks);
+    // Our placement already has the limits, and CRIU's tasks are in it: CRIU must not move them.
+    o.set_manage_cgroups(false);
+    o.set_manage_cgroups_mode(rpc::IGNORE);
+    o.set_orphan_pts_master(r.config.process.terminal);
+    for (const ExternalMount& m : d.external_mounts) {
+        rpc::criu_ext_mnt* ext = o.add_ext_mnt();
+        ext->set_key(m.destination);
+        ext->set_val(m.source);
+    }
+
+    std::vector<int> inherit;
+    UniqueFd netns_fd;
+    if (d.external_netns && d.netns_path) {
+        netns_fd = OpenOrThrow(*d.netns_path, O_RDONLY);
+        rpc::criu_inherit_fd* fd = o.add_inherit_fd();
+        fd->set_key("extRootNetNS");
+        fd->set_fd(netns_fd.Get());
+        inherit.push_back(netns_fd.Get());
+    }
+    const int stdio_fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
+    for (size_t i = 0; i < d.stdio.size() && i < 3; ++i) {
+        if (!IsInheritable(d.stdio[i]))
+            continue;
+        rpc::criu_inherit_fd* fd = o.add_inherit_fd();
+        fd->set_key(d.stdio[i]);
+        fd->set_fd(stdio_fds[i]);
+        inherit.push_back(stdio_fds[i]);
+    }
+
+    CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs});
+    // The placement comes first and holds CRIU, so every restored task is born inside it.
+    r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
+    PlacementGuard guard(cgroups, r.placement);
+
+    CriuVersion version = QueryCriuVersion(criu);
+    if (d.external_netns && !UseExternalNetns(version))
+        throw Error("Failed to " + what + ": it was checkpointed with the external network namespace " +
+                    *d.netns_path + ", which CRIU " + version.ToString() + " cannot restore (needs " +
+                    kExternalNetnsMinimum.ToString() + " or newer)");
+    if (d.netns_path && !d.external_netns) {
+        std::string warning = "the network namespace " + *d.netns_path +
+                              " was not checkpointed as external (CRIU " + d.criu_version.ToString() +
+                              "): the container is restored into a new network namespace";
+        LogWarning(warning);
+        r.warnings.push_back(warning);
+    }
+
+    rpc::criu_resp resp;
+    try {
+        resp = criu.Call(what, req, [&](CriuNotification& n) {
+            LogDebug("criu notify: " + n.script);
+            if (n.script == "post-restore" && n.pid > 0 && r.pid <= 0) {
+                r.pid = n.pid;
+                r.pidfd = OpenPidfd(n.pid);
+            } else if (n.script == "orphan-pts-master" && n.fd) {
+                r.terminal_master = std::move(n.fd);
+            }
+        });
+    } catch (...) {
+        KillRestored(r.pid);
+        throw;
+    }
+    if (!resp.success()) {
+        KillRestored(r.pid);
+        ThrowCriuFailure(what, resp, r.log_path);
+    }
+    if (r.pid <= 0 && resp.has_restore()) {
+        r.pid = resp.restore().pid();
+        r.pidfd = OpenPidfd(r.pid);
+    }
+    if (r.pid <= 0)
+        throw Error("Failed to " + what + ": CRIU reported success without the restored pid");
+    criu.Finish();
+    r.start_time = ProcessStartTime(r.pid);
+    guard.Release();
+    return r;
+}
+
+}  // namespace berth::checkpoint
