@@ -1,0 +1,45 @@
+#include "launch/child_init.hpp"
+
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launch/network.hpp"
+#include "launch/sync_socket.hpp"
+#include "util/error.hpp"
+
+namespace berth::launch {
+
+void RunContainerInit(const InitPlan& plan) noexcept {
+    // CVE-2019-5736 class: until execve this process *is* berthctl (no re-exec), so
+    // /proc/<pid>/exe names the host's binary. A non-dumpable process' /proc files are owned by
+    // root and ptrace-protected, so a container process cannot open that link (for writing or
+    // otherwise) while we set up. execve of the container's (non-setuid) program makes it dumpable
+    // again, which is harmless: /proc/<pid>/exe then names the container's own program.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!WaitForGo(plan.sync))
+        ::_exit(1);  // the parent gave up; it reports why
+    try {
+        const config::ContainerConfig& config = *plan.config;
+        ::umask(0);  // device nodes and mount points get exactly the modes asked for
+        for (size_t i = 0; i < plan.child_join_fds.size(); ++i)
+            JoinNamespace(plan.child_join_fds[i], plan.namespaces.child_joins[i].kind,
+                          plan.namespaces.child_joins[i].path);
+        if (plan.namespaces.unshare_flags != 0 && ::unshare(plan.namespaces.unshare_flags) < 0)
+            ThrowErrno("create namespaces");
+        if (!config.hostname.empty() && ::sethostname(config.hostname.data(), config.hostname.size()) < 0)
+            ThrowErrno("set hostname " + config.hostname);
+        if (plan.namespaces.creates(config::NamespaceKind::Mount))
+            BuildRootfs(config, plan.rootfs);
+        else if (!plan.namespaces.joins(config::NamespaceKind::Mount))
+            throw Error("a container needs its own mount namespace (or one joined by path)");
+        if (plan.namespaces.creates(config::NamespaceKind::Net))
+            BringUpLoopback();
+        FinishProcess(plan.process, plan.sync);
+    } catch (...) {
+        ReportFailureAndExit(plan.sync);
+    }
+}
+
+}  // namespace berth::launch

@@ -1,0 +1,27 @@
+#pragma once
+// The container init's own steps between clone() and execve(), in the child.
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "launch/namespaces.hpp"
+#include "launch/process_plan.hpp"
+#include "launch/rootfs.hpp"
+
+namespace berth::launch {
+
+struct InitPlan {
+    const config::ContainerConfig* config = nullptr;
+    NamespacePlan namespaces;
+    std::vector<int> child_join_fds;  // same order as namespaces.child_joins
+    RootfsContext rootfs;
+    ProcessPlan process;
+    int sync = -1;  // the child's end of the sync socket
+};
+
+// Runs in the cloned child: waits for the parent's go, joins/creates the remaining namespaces,
+// sets the hostname, builds the rootfs, brings up lo, then FinishProcess. Never returns; every
+// failure is reported over plan.sync as {step, errno}.
+[[noreturn]] void RunContainerInit(const InitPlan& plan) noexcept;
+
+}  // namespace berth::launch

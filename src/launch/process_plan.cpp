@@ -1,0 +1,75 @@
+#include "launch/process_plan.hpp"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launch/process.hpp"
+#include "launch/sync_socket.hpp"
+#include "launch/terminal.hpp"
+#include "util/error.hpp"
+
+namespace berth::launch {
+
+ProcessPlan MakeProcessPlan(const config::ContainerConfig& config) {
+    ProcessPlan plan;
+    const config::ProcessConfig& p = config.process;
+    plan.args = p.args;
+    plan.env = p.env;
+    plan.cwd = p.cwd.empty() ? "/" : p.cwd;
+    plan.uid = p.uid;
+    plan.gid = p.gid;
+    plan.additional_gids = p.additional_gids;
+    plan.no_new_privileges = p.no_new_privileges;
+    plan.terminal = p.terminal;
+    plan.capabilities = ResolveCapabilities(config.capabilities);
+    plan.rlimits = ResolveRlimits(config.rlimits);
+    plan.seccomp = MakeSeccompFilter(config.seccomp);
+    if (plan.args.empty())
+        throw Error("no command to run: process.args is empty");
+    if (plan.cwd[0] != '/')
+        throw Error("process.cwd must be an absolute path, not '" + plan.cwd + "'");
+    return plan;
+}
+
+void FinishProcess(const ProcessPlan& plan, int sync) {
+    if (plan.terminal)
+        SetUpTerminal(sync, plan.uid, plan.gid);
+    else
+        InstallStdio(plan.stdio);
+    CloseInheritedFds();
+    ApplyRlimits(plan.rlimits);
+    if (plan.seccomp && !plan.no_new_privileges)
+        plan.seccomp->Load();
+    DropBoundingSet(plan.capabilities);
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        ThrowErrno("prctl PR_SET_KEEPCAPS");
+    SwitchUser(plan.uid, plan.gid, plan.additional_gids, plan.setgroups_denied);
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        ThrowErrno("prctl PR_SET_KEEPCAPS");
+    if (::chdir(plan.cwd.c_str()) < 0)
+        ThrowErrno("chdir to " + plan.cwd);
+    ApplyCapabilitySets(plan.capabilities);
+    if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        ThrowErrno("prctl PR_SET_NO_NEW_PRIVS");
+    ::umask(022);
+    ResetSignals();
+    if (plan.seccomp && plan.no_new_privileges)
+        plan.seccomp->Load();
+    ExecProgram(plan.args, plan.env);
+}
+
+void ReportFailureAndExit(int sync) noexcept {
+    try {
+        throw;
+    } catch (const Error& e) {
+        SendFailure(sync, e.Context(), e.Errno());
+    } catch (const std::exception& e) {
+        SendFailure(sync, e.what(), 0);
+    } catch (...) {
+        SendFailure(sync, "unknown failure in the container's setup", 0);
+    }
+    ::_exit(127);
+}
+
+}  // namespace berth::launch

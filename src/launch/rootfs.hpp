@@ -1,0 +1,30 @@
+#pragma once
+// Building the container's root filesystem inside its private mount namespace (in the child).
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "launch/mount_options.hpp"
+
+namespace berth::launch {
+
+// What the rootfs code needs to know beyond the configuration.
+struct RootfsContext {
+    bool in_user_namespace = false;  // mknod is not permitted: device nodes are bound from the host
+    bool new_net_namespace = false;  // sysfs can be mounted (else /sys is bound from the host)
+    bool new_ipc_namespace = false;  // mqueue can be mounted
+    bool tty_gid_mapped = true;      // devpts may use gid=5
+    std::vector<MountOptions> mount_options;  // parsed config.mounts options, same order
+};
+
+// Makes the mount namespace private, binds the rootfs, mounts /proc, /dev (+ nodes, pts, shm,
+// mqueue), /sys and the configured mounts, pivots into it and detaches the old root, then masks
+// paths, makes paths read-only and (if configured) the root itself.
+// The cwd is "/" of the new root afterwards.
+void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& context);
+
+// The parts done after pivot_root, split out for exec-less callers and tests.
+void MaskPath(const std::string& path);
+void MakeReadonlyPath(const std::string& path);
+
+}  // namespace berth::launch

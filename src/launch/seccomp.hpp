@@ -1,0 +1,65 @@
+#pragma once
+// The container's seccomp filter (libseccomp): a default profile in the spirit of Docker's,
+// `unconfined`, or a profile file.
+//
+// Profile file format (TOML):
+//   default_action = "allow"        # allow | errno | kill | kill_process | trap | log
+//   default_errno = 1               # with default_action = "errno" (default EPERM)
+//   [[syscalls]]
+//   names = ["mount", "umount2"]
+//   action = "errno"                # same actions as above
+//   errno = 1                       # with action = "errno" (default EPERM)
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+
+namespace berth::launch {
+
+enum class SeccompAction { Allow, Errno, Kill, KillProcess, Trap, Log };
+
+struct SeccompRule {
+    std::vector<std::string> names;
+    SeccompAction action = SeccompAction::Errno;
+    int errno_value = 1;  // EPERM
+    friend bool operator==(const SeccompRule&, const SeccompRule&) = default;
+};
+
+struct SeccompProfile {
+    SeccompAction default_action = SeccompAction::Allow;
+    int default_errno = 1;
+    std::vector<SeccompRule> rules;
+    friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
+};
+
+// "allow" -> Allow, ...; nullopt for an unknown name.
+std::optional<SeccompAction> SeccompActionFromName(const std::string& name);
+
+// The syscalls the default profile denies with EPERM (system administration, kernel modules,
+// keyrings, tracing, namespaces and mounts: the init has done all its mounting before loading).
+const std::vector<std::string>& DefaultDeniedSyscalls();
+SeccompProfile DefaultSeccompProfile();
+
+// Parses a profile file's text; errors name `origin` and the offending key.
+SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::string& origin);
+
+// A compiled filter, ready to load. Built in the parent, loaded by the child right before exec.
+class SeccompFilter {
+public:
+    explicit SeccompFilter(const SeccompProfile& profile);
+    ~SeccompFilter();
+    SeccompFilter(const SeccompFilter&) = delete;
+    SeccompFilter& operator=(const SeccompFilter&) = delete;
+    // seccomp_load: installs the filter on the calling thread (needs no_new_privs or CAP_SYS_ADMIN).
+    void Load() const;
+
+private:
+    void* ctx_ = nullptr;
+};
+
+// The filter a configuration asks for; nullptr for `unconfined`. Reads the profile file.
+std::unique_ptr<SeccompFilter> MakeSeccompFilter(const config::SeccompConfig& config);
+
+}  // namespace berth::launch
