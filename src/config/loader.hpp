@@ -45,7 +45,7 @@ private:
 // applied: the main file first, then the drop-ins. Throws Error if no main file is found.
 std::vector<std::string> ResolveFiles(const std::string& name, const SearchPath& path);
 
-// Loads, merges and validates a container's configuration. Throws ConfigError (bad content)
+// Loads, merges and validates a container's configuration (rootfs is required). Throws ConfigError (bad content)
 // or Error (missing/unreadable files). config.name is set to NAME.
 ContainerConfig LoadContainerConfig(const std::string& name, const SearchPath& path);
 
@@ -56,8 +56,17 @@ ContainerConfig LoadContainerConfigFiles(const std::string& name, const std::vec
 ContainerConfig ParseContainerConfigString(const std::string& name, const std::string& toml_text,
                                            const std::string& origin);
 
-// Loads berthd.toml + berthd.toml.d/ from the path; defaults when no main file exists.
+// Validates one file on its own as a container configuration and returns every problem found
+// (empty: valid). A drop-in (`drop_in`) is not required to be complete (e.g. to name a rootfs).
+// Throws Error if the file can't be read.
+std::vector<ConfigError> CheckContainerConfigFile(const std::string& file, bool drop_in);
+
+// Loads berthd.toml + berthd.toml.d/ from the path; defaults when no main file exists
+// (drop-ins still apply then).
 DaemonConfig LoadDaemonConfig(const SearchPath& path);
+
+// Loads and validates an explicit list of daemon config files applied in order.
+DaemonConfig LoadDaemonConfigFiles(const std::vector<std::string>& files);
 
 // The merged, validated configuration printed as TOML (what `berthctl show-config` prints).
 std::string FormatContainerConfig(const ContainerConfig& config);

@@ -1,0 +1,424 @@
+#include "config/container_schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "config/capability_names.hpp"
+#include "config/rlimit_names.hpp"
+#include "config/schema_parts.hpp"
+#include "config/toml_values.hpp"
+
+namespace berth::config {
+namespace {
+
+const std::vector<std::string_view> kRootKeys = {
+    "rootfs",     "hostname", "stop_timeout", "masked_paths", "readonly_paths", "process",
+    "namespaces", "mounts",   "devices",      "capabilities", "rlimits",        "uid_mappings",
+    "gid_mappings", "seccomp", "resources",   "checkpoint",
+};
+
+std::optional<std::string> ReadRootfsPath(const toml::node& node, const std::string& path, Problems& problems) {
+    std::optional<std::string> rootfs = ReadAbsolutePath(node, path, problems);
+    if (rootfs && rootfs->find_first_not_of('/') == std::string::npos) {
+        problems.Add(node, path, "expected a directory holding the container's files, not the host's \"/\"");
+        return std::nullopt;
+    }
+    return rootfs;
+}
+
+void ApplyRootfs(const toml::node& node, ContainerConfig& config, Problems& problems) {
+    if (node.is_string()) {
+        if (std::optional<std::string> path = ReadRootfsPath(node, "rootfs", problems))
+            config.rootfs = *path;
+        return;
+    }
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+        problems.Add(node, "rootfs",
+                     "expected an absolute path or a table with path and readonly, got " + DescribeNode(node));
+        return;
+    }
+    CheckKeys(*table, "rootfs", {"path", "readonly"}, problems);
+    if (const toml::node* path = table->get("path"))
+        if (std::optional<std::string> value = ReadRootfsPath(*path, "rootfs.path", problems))
+            config.rootfs = *value;
+    if (const toml::node* readonly = table->get("readonly"))
+        if (std::optional<bool> value = ReadBool(*readonly, "rootfs.readonly", problems))
+            config.rootfs_readonly = *value;
+}
+
+bool IsValidHostname(const std::string& name) {
+    if (name.size() > 64)
+        return false;
+    size_t start = 0;
+    while (start <= name.size()) {
+        size_t end = name.find('.', start);
+        if (end == std::string::npos)
+            end = name.size();
+        std::string_view label(name.data() + start, end - start);
+        if (label.empty() || label.front() == '-' || label.back() == '-')
+            return false;
+        for (char c : label)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+                return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+void ApplyHostname(const toml::node& node, ContainerConfig& config, Problems& problems) {
+    std::optional<std::string> name = ReadString(node, "hostname", problems);
+    if (!name)
+        return;
+    if (!name->empty() && !IsValidHostname(*name)) {
+        problems.Add(node, "hostname",
+                     "expected a host name of at most 64 letters, digits, '-' and '.', got \"" + *name + "\"");
+        return;
+    }
+    config.hostname = *name;
+}
+
+void ApplyEnv(const toml::node& node, ProcessConfig& process, Problems& problems) {
+    std::optional<std::vector<std::string>> env = ReadStringArray(node, "process.env", problems);
+    if (!env)
+        return;
+    std::map<std::string, size_t> seen;
+    bool ok = true;
+    for (size_t i = 0; i < env->size(); ++i) {
+        const std::string& entry = (*env)[i];
+        const toml::node& element = *node.as_array()->get(i);
+        size_t eq = entry.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            problems.Add(element, IndexPath("process.env", i), "expected \"NAME=value\", got \"" + entry + "\"");
+            ok = false;
+            continue;
+        }
+        auto [it, inserted] = seen.emplace(entry.substr(0, eq), i);
+        if (!inserted) {
+            problems.Add(element, IndexPath("process.env", i),
+                         entry.substr(0, eq) + " is already set by process.env[" + std::to_string(it->second) + "]");
+            ok = false;
+        }
+    }
+    if (ok)
+        process.env = std::move(*env);
+}
+
+void ApplyProcess(const toml::node& node, ProcessConfig& process, Problems& problems) {
+    const toml::table* table = ReadTable(node, "process", problems);
+    if (table == nullptr)
+        return;
+    CheckKeys(*table, "process",
+              {"args", "env", "cwd", "user", "group", "additional_groups", "no_new_privileges", "terminal"}, problems);
+    if (const toml::node* args = table->get("args")) {
+        if (std::optional<std::vector<std::string>> value = ReadStringArray(*args, "process.args", problems)) {
+            if (value->empty())
+                problems.Add(*args, "process.args", "expected at least one argument: the program to run");
+            else if (value->front().empty())
+                problems.Add(*args->as_array()->get(0), "process.args[0]", "expected the program to run, got \"\"");
+            else
+                process.args = std::move(*value);
+        }
+    }
+    if (const toml::node* env = table->get("env"))
+        ApplyEnv(*env, process, problems);
+    if (const toml::node* cwd = table->get("cwd"))
+        if (std::optional<std::string> value = ReadAbsolutePath(*cwd, "process.cwd", problems))
+            process.cwd = *value;
+    if (const toml::node* user = table->get("user"))
+        if (std::optional<int64_t> value = ReadInteger(*user, "process.user", 0, kMaxId, problems))
+            process.uid = static_cast<uid_t>(*value);
+    if (const toml::node* group = table->get("group"))
+        if (std::optional<int64_t> value = ReadInteger(*group, "process.group", 0, kMaxId, problems))
+            process.gid = static_cast<gid_t>(*value);
+    if (const toml::node* groups = table->get("additional_groups")) {
+        if (const toml::array* array = ReadArray(*groups, "process.additional_groups", problems)) {
+            std::vector<gid_t> gids;
+            for (size_t i = 0; i < array->size(); ++i)
+                if (std::optional<int64_t> value =
+                        ReadInteger((*array)[i], IndexPath("process.additional_groups", i), 0, kMaxId, problems))
+                    gids.push_back(static_cast<gid_t>(*value));
+            if (gids.size() == array->size())
+                process.additional_gids = std::move(gids);
+        }
+    }
+    if (const toml::node* nnp = table->get("no_new_privileges"))
+        if (std::optional<bool> value = ReadBool(*nnp, "process.no_new_privileges", problems))
+            process.no_new_privileges = *value;
+    if (const toml::node* terminal = table->get("terminal"))
+        if (std::optional<bool> value = ReadBool(*terminal, "process.terminal", problems))
+            process.terminal = *value;
+}
+
+void SetNamespace(std::vector<NamespaceConfig>& namespaces, NamespaceKind kind, std::optional<std::string> path) {
+    for (NamespaceConfig& ns : namespaces)
+        if (ns.kind == kind) {
+            ns.path = std::move(path);
+            return;
+        }
+    namespaces.push_back({kind, std::move(path)});
+}
+
+void ApplyNamespaces(const toml::node& node, std::vector<NamespaceConfig>& namespaces, Problems& problems) {
+    const toml::table* table = ReadTable(node, "namespaces", problems);
+    if (table == nullptr)
+        return;
+    for (auto&& [key, value] : *table) {
+        std::string path = KeyPath("namespaces", key.str());
+        std::optional<NamespaceKind> kind = NamespaceKindFromName(std::string(key.str()));
+        if (!kind) {
+            problems.Add(key.source(), path, "unknown namespace; expected mount, uts, ipc, pid, net, user or cgroup");
+            continue;
+        }
+        if (const toml::value<bool>* flag = value.as_boolean()) {
+            if (flag->get())
+                SetNamespace(namespaces, *kind, std::nullopt);
+            else
+                std::erase_if(namespaces, [&](const NamespaceConfig& ns) { return ns.kind == *kind; });
+        } else if (value.is_string()) {
+            if (std::optional<std::string> join = ReadAbsolutePath(value, path, problems))
+                SetNamespace(namespaces, *kind, *join);
+        } else {
+            problems.Add(value, path,
+                         "expected true (a new namespace), false (the host's) or the absolute path of a namespace "
+                         "to join, got " + DescribeNode(value));
+        }
+    }
+}
+
+void ApplyCapabilitySet(const toml::node& node, const std::string& path, std::vector<std::string>& set,
+                        Problems& problems) {
+    std::optional<std::vector<std::string>> names = ReadStringArray(node, path, problems);
+    if (!names)
+        return;
+    std::vector<std::string> canonical;
+    for (size_t i = 0; i < names->size(); ++i) {
+        const toml::node& element = *node.as_array()->get(i);
+        std::optional<std::string> name = CanonicalCapabilityName((*names)[i]);
+        if (!name) {
+            problems.Add(element, IndexPath(path, i),
+                         "unknown capability \"" + (*names)[i] + "\"; expected a name such as \"CAP_NET_ADMIN\" or \"net_admin\"");
+            continue;
+        }
+        if (std::find(canonical.begin(), canonical.end(), *name) != canonical.end()) {
+            problems.Add(element, IndexPath(path, i), "capability " + *name + " is listed twice");
+            continue;
+        }
+        canonical.push_back(std::move(*name));
+    }
+    if (canonical.size() == names->size())
+        set = std::move(canonical);
+}
+
+void ApplyCapabilities(const toml::node& node, Capabilities& caps, Problems& problems) {
+    const toml::table* table = ReadTable(node, "capabilities", problems);
+    if (table == nullptr)
+        return;
+    CheckKeys(*table, "capabilities", {"bounding", "effective", "inheritable", "permitted", "ambient"}, problems);
+    std::pair<const char*, std::vector<std::string>*> sets[] = {
+        {"bounding", &caps.bounding},       {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
+        {"permitted", &caps.permitted},     {"ambient", &caps.ambient},
+    };
+    for (auto& [key, set] : sets)
+        if (const toml::node* value = table->get(key))
+            ApplyCapabilitySet(*value, KeyPath("capabilities", key), *set, problems);
+}
+
+constexpr uint64_t kUnlimited = ~0ULL;
+
+std::optional<uint64_t> ReadRlimitValue(const toml::node& node, const std::string& path, Problems& problems) {
+    if (const toml::value<std::string>* text = node.as_string(); text && text->get() == "unlimited")
+        return kUnlimited;
+    if (const toml::value<int64_t>* number = node.as_integer(); number && number->get() >= 0)
+        return static_cast<uint64_t>(number->get());
+    problems.Add(node, path, "expected a non-negative integer or \"unlimited\", got " + DescribeNode(node));
+    return std::nullopt;
+}
+
+std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name, const std::string& path,
+                                 Problems& problems) {
+    if (!node.is_table()) {
+        if (!node.is_integer() && !node.is_string()) {
+            problems.Add(node, path,
+                         "expected { soft = N, hard = N } or one limit for both, got " + DescribeNode(node));
+            return std::nullopt;
+        }
+        std::optional<uint64_t> both = ReadRlimitValue(node, path, problems);
+        if (!both)
+            return std::nullopt;
+        return Rlimit{name, *both, *both};
+    }
+    const toml::table& table = *node.as_table();
+    CheckKeys(table, path, {"soft", "hard"}, problems);
+    const toml::node* soft = table.get("soft");
+    const toml::node* hard = table.get("hard");
+    for (auto [key, value] : {std::pair{"soft", soft}, std::pair{"hard", hard}})
+        if (value == nullptr)
+            problems.Add(node, KeyPath(path, key), "required key missing; expected a non-negative integer or \"unlimited\"");
+    if (soft == nullptr || hard == nullptr)
+        return std::nullopt;
+    std::optional<uint64_t> soft_value = ReadRlimitValue(*soft, KeyPath(path, "soft"), problems);
+    std::optional<uint64_t> hard_value = ReadRlimitValue(*hard, KeyPath(path, "hard"), problems);
+    if (!soft_value || !hard_value)
+        return std::nullopt;
+    if (*soft_value > *hard_value) {
+        problems.Add(*soft, KeyPath(path, "soft"), "expected a soft limit no higher than the hard limit");
+        return std::nullopt;
+    }
+    return Rlimit{name, *soft_value, *hard_value};
+}
+
+void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, Problems& problems) {
+    const toml::table* table = ReadTable(node, "rlimits", problems);
+    if (table == nullptr)
+        return;
+    std::map<std::string, std::string> seen;  // canonical name -> key as written
+    for (auto&& [key, value] : *table) {
+        std::string path = KeyPath("rlimits", key.str());
+        std::optional<std::string> name = CanonicalRlimitName(key.str());
+        if (!name) {
+            problems.Add(key.source(), path, "unknown resource limit; expected one of " + KnownRlimitNames());
+            continue;
+        }
+        auto [it, inserted] = seen.emplace(*name, std::string(key.str()));
+        if (!inserted) {
+            problems.Add(key.source(), path, "the " + *name + " limit is already set as rlimits." + it->second);
+            continue;
+        }
+        std::optional<Rlimit> limit = ReadRlimit(value, *name, path, problems);
+        if (!limit)
+            continue;
+        auto existing = std::find_if(rlimits.begin(), rlimits.end(), [&](const Rlimit& r) { return r.type == *name; });
+        if (existing != rlimits.end())
+            *existing = *limit;
+        else
+            rlimits.push_back(*limit);
+    }
+    // One canonical order, so a configuration printed and read back compares equal.
+    std::sort(rlimits.begin(), rlimits.end(), [](const Rlimit& a, const Rlimit& b) { return a.type < b.type; });
+}
+
+void ApplySeccomp(const toml::node& node, SeccompConfig& seccomp, Problems& problems) {
+    const toml::table* table = ReadTable(node, "seccomp", problems);
+    if (table == nullptr)
+        return;
+    CheckKeys(*table, "seccomp", {"profile"}, problems);
+    const toml::node* profile = table->get("profile");
+    if (profile == nullptr)
+        return;
+    const char* expected = "expected \"default\", \"unconfined\" or the absolute path of a profile file";
+    const toml::value<std::string>* text = profile->as_string();
+    if (text == nullptr) {
+        problems.Add(*profile, "seccomp.profile", std::string(expected) + ", got " + DescribeNode(*profile));
+    } else if (text->get() == "default") {
+        seccomp = {SeccompMode::Default, ""};
+    } else if (text->get() == "unconfined") {
+        seccomp = {SeccompMode::Unconfined, ""};
+    } else if (IsAbsolutePath(text->get())) {
+        seccomp = {SeccompMode::Profile, text->get()};
+    } else {
+        problems.Add(*profile, "seccomp.profile", std::string(expected) + ", got \"" + text->get() + "\"");
+    }
+}
+
+void ApplyCheckpoint(const toml::node& node, CheckpointDefaults& checkpoint, Problems& problems) {
+    const toml::table* table = ReadTable(node, "checkpoint", problems);
+    if (table == nullptr)
+        return;
+    CheckKeys(*table, "checkpoint",
+              {"tcp_established", "ext_unix_sk", "shell_job", "file_locks", "manage_cgroups_mode"}, problems);
+    std::pair<const char*, bool*> flags[] = {
+        {"tcp_established", &checkpoint.tcp_established},
+        {"ext_unix_sk", &checkpoint.ext_unix_sk},
+        {"shell_job", &checkpoint.shell_job},
+        {"file_locks", &checkpoint.file_locks},
+    };
+    for (auto& [key, flag] : flags)
+        if (const toml::node* value = table->get(key))
+            if (std::optional<bool> b = ReadBool(*value, KeyPath("checkpoint", key), problems))
+                *flag = *b;
+    if (const toml::node* mode = table->get("manage_cgroups_mode"))
+        if (std::optional<std::string> value = ReadChoice(*mode, "checkpoint.manage_cgroups_mode",
+                                                          {"soft", "full", "strict", "ignore"}, problems))
+            checkpoint.manage_cgroups_mode = *value;
+}
+
+// The node at a dotted path of `root`, or `root` itself to locate a problem about a missing key.
+const toml::node& NodeOrRoot(const toml::table& root, std::string_view path) {
+    const toml::node* node = root.at_path(path).node();
+    return node != nullptr ? *node : root;
+}
+
+}  // namespace
+
+void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems) {
+    CheckKeys(root, "", kRootKeys, problems);
+    if (const toml::node* node = root.get("rootfs"))
+        ApplyRootfs(*node, config, problems);
+    if (const toml::node* node = root.get("hostname"))
+        ApplyHostname(*node, config, problems);
+    if (const toml::node* node = root.get("stop_timeout"))
+        if (std::optional<Duration> value = ReadDuration(*node, "stop_timeout", problems))
+            config.stop_timeout = *value;
+    if (const toml::node* node = root.get("masked_paths"))
+        if (std::optional<std::vector<std::string>> value = ReadAbsolutePathArray(*node, "masked_paths", problems))
+            config.masked_paths = std::move(*value);
+    if (const toml::node* node = root.get("readonly_paths"))
+        if (std::optional<std::vector<std::string>> value = ReadAbsolutePathArray(*node, "readonly_paths", problems))
+            config.readonly_paths = std::move(*value);
+    if (const toml::node* node = root.get("process"))
+        ApplyProcess(*node, config.process, problems);
+    if (const toml::node* node = root.get("namespaces"))
+        ApplyNamespaces(*node, config.namespaces, problems);
+    if (const toml::node* node = root.get("mounts"))
+        ApplyMounts(*node, config.mounts, problems);
+    if (const toml::node* node = root.get("devices"))
+        ApplyDevices(*node, config.devices, problems);
+    if (const toml::node* node = root.get("capabilities"))
+        ApplyCapabilities(*node, config.capabilities, problems);
+    if (const toml::node* node = root.get("rlimits"))
+        ApplyRlimits(*node, config.rlimits, problems);
+    if (const toml::node* node = root.get("uid_mappings"))
+        ApplyIdMappings(*node, "uid_mappings", config.uid_mappings, problems);
+    if (const toml::node* node = root.get("gid_mappings"))
+        ApplyIdMappings(*node, "gid_mappings", config.gid_mappings, problems);
+    if (const toml::node* node = root.get("seccomp"))
+        ApplySeccomp(*node, config.seccomp, problems);
+    if (const toml::node* node = root.get("resources"))
+        ApplyResources(*node, config.resources, problems);
+    if (const toml::node* node = root.get("checkpoint"))
+        ApplyCheckpoint(*node, config.checkpoint, problems);
+}
+
+void CheckContainerComplete(const toml::table& root, const ContainerConfig& config, Problems& problems) {
+    if (config.rootfs.empty())
+        problems.Add(root, "rootfs",
+                     "required key missing; expected the absolute path of the container's root file system, "
+                     "e.g. rootfs = \"/var/lib/machines/NAME\"");
+    const NamespaceConfig* uts = config.FindNamespace(NamespaceKind::Uts);
+    if (!config.hostname.empty() && (uts == nullptr || uts->path))
+        problems.Add(NodeOrRoot(root, "hostname"), "hostname",
+                     "setting a host name needs a new UTS namespace (namespaces.uts = true)");
+    const NamespaceConfig* user = config.FindNamespace(NamespaceKind::User);
+    bool new_user_namespace = user != nullptr && !user->path;
+    for (auto [key, mappings] : {std::pair{"uid_mappings", &config.uid_mappings},
+                                 std::pair{"gid_mappings", &config.gid_mappings}}) {
+        if (!mappings->empty() && !new_user_namespace)
+            problems.Add(NodeOrRoot(root, key), key, "ID mappings need a new user namespace (namespaces.user = true)");
+        if (mappings->empty() && new_user_namespace)
+            problems.Add(NodeOrRoot(root, "namespaces.user"), "namespaces.user",
+                         std::string("a new user namespace needs ") + key);
+    }
+}
+
+void NormalizeContainerTable(toml::table& root) {
+    toml::node* rootfs = root.get("rootfs");
+    if (rootfs == nullptr || !rootfs->is_string())
+        return;
+    toml::table expanded;
+    expanded.insert("path", std::move(*rootfs->as_string()));
+    root.insert_or_assign("rootfs", std::move(expanded));
+}
+
+}  // namespace berth::config
