@@ -1,0 +1,383 @@
+#include "systemd_harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+#ifndef BERTH_HARNESS_SCRIPT
+#error "BERTH_HARNESS_SCRIPT must name tests/harness/systemd-harness"
+#endif
+#ifndef BERTH_HARNESS_BUILD_DIR
+#error "BERTH_HARNESS_BUILD_DIR must name a build directory for harness state"
+#endif
+
+namespace berth::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+    const char* value = std::getenv(name);
+    return value && *value ? value : fallback;
+}
+
+// Appends what is readable now; false once the writer closed it.
+bool ReadAvailable(int fd, std::string& into) {
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            into.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n == 0)
+            return false;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN;
+    }
+}
+
+int DecodeStatus(int status) {
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+UniqueFd OpenPidfd(pid_t pid) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0)
+        ThrowErrno("pidfd_open " + std::to_string(pid));
+    return UniqueFd(fd);
+}
+
+std::pair<UniqueFd, UniqueFd> MakePipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0)
+        ThrowErrno("pipe2");
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+std::vector<char*> CArgv(const std::vector<std::string>& argv) {
+    std::vector<char*> c;
+    for (const std::string& a : argv)
+        c.push_back(const_cast<char*>(a.c_str()));
+    c.push_back(nullptr);
+    return c;
+}
+
+// In a forked child: clean signal state (gtest or the caller may block/ignore some), then exec.
+[[noreturn]] void ExecChild(const std::vector<char*>& argv) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(argv[0], argv.data());
+    std::fprintf(stderr, "exec %s: %s\n", argv[0], std::strerror(errno));
+    ::_exit(127);
+}
+
+std::string ReadIfExists(const std::string& path) {
+    try {
+        return ReadFileIfExists(path).value_or("");
+    } catch (const Error&) {
+        return "";
+    }
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty())
+            lines.push_back(line);
+    return lines;
+}
+
+}  // namespace
+
+std::string Describe(const CommandResult& result) {
+    std::ostringstream s;
+    s << "exit code " << result.exit_code << (result.timed_out ? " (timed out, killed)" : "")
+      << "\n--- stdout ---\n"
+      << result.out << "\n--- stderr ---\n"
+      << result.err;
+    return s.str();
+}
+
+CommandResult RunOnHost(const std::vector<std::string>& argv, const std::string& stdin_data,
+                        std::chrono::milliseconds timeout) {
+    auto [in_read, in_write] = MakePipe();
+    auto [out_read, out_write] = MakePipe();
+    auto [err_read, err_write] = MakePipe();
+    std::vector<char*> cargv = CArgv(argv);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        ThrowErrno("fork");
+    if (pid == 0) {
+        // Own process group, so the timeout kills grandchildren (nsenter's child) too.
+        ::setpgid(0, 0);
+        ::dup2(in_read.Get(), 0);
+        ::dup2(out_write.Get(), 1);
+        ::dup2(err_write.Get(), 2);
+        ExecChild(cargv);
+    }
+    ::setpgid(pid, pid);  // also here: no race with the timeout's killpg
+    UniqueFd pidfd = OpenPidfd(pid);
+    in_read.Reset();
+    out_write.Reset();
+    err_write.Reset();
+    for (int fd : {in_write.Get(), out_read.Get(), err_read.Get()})
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (stdin_data.empty())
+        in_write.Reset();
+
+    CommandResult result;
+    size_t written = 0;
+    bool exited = false;
+    int status = 0;
+    auto deadline = Clock::now() + timeout;
+    while (!exited) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) {
+            result.timed_out = true;
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        pollfd fds[4] = {{pidfd.Get(), POLLIN, 0},
+                         {out_read.Get(), POLLIN, 0},
+                         {err_read.Get(), POLLIN, 0},
+                         {in_write.Get(), POLLOUT, 0}};
+        if (::poll(fds, 4, static_cast<int>(std::min<long>(left, 1000))) < 0 && errno != EINTR)
+            ThrowErrno("poll");
+        if (fds[1].revents && !ReadAvailable(out_read.Get(), result.out))
+            out_read.Reset();
+        if (fds[2].revents && !ReadAvailable(err_read.Get(), result.err))
+            err_read.Reset();
+        if (fds[3].revents) {
+            ssize_t n = ::write(in_write.Get(), stdin_data.data() + written, stdin_data.size() - written);
+            if (n > 0)
+                written += static_cast<size_t>(n);
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                in_write.Reset();  // reader gone (EPIPE): the command ignores its input
+            if (written == stdin_data.size())
+                in_write.Reset();
+        }
+        if (fds[0].revents & POLLIN)
+            exited = ::waitpid(pid, &status, 0) == pid;
+    }
+    // Output a background grandchild still holds open does not keep us waiting.
+    if (out_read)
+        ReadAvailable(out_read.Get(), result.out);
+    if (err_read)
+        ReadAvailable(err_read.Get(), result.err);
+    result.exit_code = DecodeStatus(status);
+    return result;
+}
+
+std::string HarnessUnavailableReason() {
+    if (::geteuid() != 0)
+        return "the systemd harness needs root (it creates namespaces and cgroups)";
+    std::string systemd = EnvOr("BERTH_HARNESS_SYSTEMD", "/lib/systemd/systemd");
+    if (::access(systemd.c_str(), X_OK) != 0)
+        return "no systemd to boot: " + systemd + " is not executable (" + std::strerror(errno) + ")";
+    if (::access(BERTH_HARNESS_SCRIPT, X_OK) != 0)
+        return std::string("harness script ") + BERTH_HARNESS_SCRIPT + " missing";
+    for (const char* tool : {"/usr/bin/nsenter", "/usr/bin/unshare", "/usr/bin/script"})
+        if (::access(tool, X_OK) != 0)
+            return std::string("the harness needs ") + tool + " (util-linux)";
+    return "";
+}
+
+SystemdHarness::SystemdHarness(std::string dir) : dir_(std::move(dir)) {
+    MakeDirs(dir_);
+    // The watchdog stops the harness when the lifeline's write end closes: on Stop(), or when this
+    // program dies in any way (even SIGKILL). Its own session keeps it out of a test runner's killpg.
+    auto [lifeline_read, lifeline_write] = MakePipe();
+    std::vector<std::string> watch = {BERTH_HARNESS_SCRIPT, "watch", dir_};
+    std::vector<char*> cwatch = CArgv(watch);
+    std::string log = dir_ + "/stop.log";
+    watchdog_ = ::fork();
+    if (watchdog_ < 0)
+        ThrowErrno("fork the harness watchdog");
+    if (watchdog_ == 0) {
+        ::setsid();
+        int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        ::dup2(lifeline_read.Get(), 0);
+        if (log_fd >= 0) {
+            ::dup2(log_fd, 1);
+            ::dup2(log_fd, 2);
+        }
+        ExecChild(cwatch);
+    }
+    watchdog_lifeline_ = std::move(lifeline_write);
+    lifeline_read.Reset();
+
+    CommandResult started = RunOnHost({BERTH_HARNESS_SCRIPT, "start", dir_}, "", 120s);
+    if (started.exit_code != 0) {
+        std::string leftovers = Stop();
+        throw std::runtime_error("systemd-harness start " + dir_ + " failed: " + Describe(started) +
+                                 (leftovers.empty() ? "" : "\n" + leftovers));
+    }
+    pid_ = static_cast<pid_t>(std::stol(ReadFile(dir_ + "/pid")));
+    id_ = TrimRight(ReadFile(dir_ + "/id"));
+    cgroups_ = Lines(ReadIfExists(dir_ + "/cgroups"));
+}
+
+SystemdHarness::~SystemdHarness() {
+    std::string leftovers = Stop();
+    if (!leftovers.empty())
+        std::fprintf(stderr, "systemd harness in %s: %s\n", dir_.c_str(), leftovers.c_str());
+}
+
+std::string SystemdHarness::Stop() {
+    if (watchdog_ < 0)
+        return "";
+    watchdog_lifeline_.Reset();
+    int status = 0;
+    while (::waitpid(watchdog_, &status, 0) < 0 && errno == EINTR) {
+    }
+    watchdog_ = -1;
+    std::string problems;
+    if (DecodeStatus(status) != 0)
+        problems += "`systemd-harness stop` failed (exit " + std::to_string(DecodeStatus(status)) +
+                    "): " + ReadIfExists(dir_ + "/stop.log");
+    if (pid_ > 0 && ::kill(pid_, 0) == 0 && !id_.empty() &&
+        ReadIfExists("/proc/" + std::to_string(pid_) + "/cgroup").find("/" + id_) != std::string::npos)
+        problems += "systemd (pid " + std::to_string(pid_) + ") still runs; ";
+    for (const std::string& cgroup : cgroups_)
+        if (PathExists(cgroup))
+            problems += "cgroup " + cgroup + " remains; ";
+    pid_ = -1;
+    return problems;
+}
+
+std::vector<std::string> SystemdHarness::InsideArgv(const std::vector<std::string>& argv) const {
+    std::unique_ptr<char, decltype(&std::free)> cwd(::get_current_dir_name(), &std::free);
+    std::vector<std::string> full = {"nsenter", "-t", std::to_string(pid_), "-a"};
+    if (cwd)
+        full.push_back(std::string("--wd=") + cwd.get());
+    full.push_back("--");
+    full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+}
+
+CommandResult SystemdHarness::Run(const std::vector<std::string>& argv, const std::string& stdin_data,
+                                  std::chrono::milliseconds timeout) const {
+    if (pid_ <= 0)
+        throw std::logic_error("SystemdHarness::Run after Stop()");
+    return RunOnHost(InsideArgv(argv), stdin_data, timeout);
+}
+
+CommandResult SystemdHarness::RunShell(const std::string& shell_command, std::chrono::milliseconds timeout) const {
+    return Run({"/bin/sh", "-c", shell_command}, "", timeout);
+}
+
+std::string SystemdHarness::HostCgroupPath(const std::string& hierarchy, const std::string& cgroup) const {
+    return "/sys/fs/cgroup/" + hierarchy + "/" + id_ + cgroup;
+}
+
+std::string SystemdHarness::BootLog() const {
+    return ReadIfExists(dir_ + "/boot.log");
+}
+
+namespace {
+
+// The per-program harness: booted lazily, stopped by the gtest environment after the last
+// test, or at exit() if the environment's TearDown never ran.
+struct Shared {
+    std::unique_ptr<SystemdHarness> harness;
+    std::string why_not;
+    bool tried = false;
+};
+
+Shared& TheShared() {
+    static Shared* shared = new Shared;  // never destroyed: atexit handlers may still use it
+    return *shared;
+}
+
+void RemoveDir(const std::string& dir) {
+    // --one-file-system: never follow a mount a failed test left under it.
+    RunOnHost({"rm", "-rf", "--one-file-system", dir}, "", 60s);
+}
+
+// Stops the shared harness; removes its dir unless something failed (then its logs are kept).
+std::string StopShared(bool keep_files) {
+    Shared& shared = TheShared();
+    if (!shared.harness)
+        return "";
+    std::string dir = shared.harness->Dir();
+    std::string leftovers = shared.harness->Stop();
+    shared.harness.reset();
+    if (leftovers.empty() && !keep_files)
+        RemoveDir(dir);
+    else
+        std::fprintf(stderr, "systemd harness files kept in %s\n", dir.c_str());
+    return leftovers;
+}
+
+class SharedHarnessEnvironment : public ::testing::Environment {
+public:
+    void TearDown() override {
+        bool keep = !::testing::UnitTest::GetInstance()->Passed();
+        std::string leftovers = StopShared(keep);
+        if (!leftovers.empty())
+            ADD_FAILURE() << "the systemd harness left something behind: " << leftovers;
+    }
+};
+
+[[maybe_unused]] ::testing::Environment* const shared_harness_environment =
+    ::testing::AddGlobalTestEnvironment(new SharedHarnessEnvironment);
+
+}  // namespace
+
+SystemdHarness* SharedHarness(std::string* why_not) {
+    Shared& shared = TheShared();
+    if (!shared.tried) {
+        shared.tried = true;
+        shared.why_not = HarnessUnavailableReason();
+        if (shared.why_not.empty()) {
+            std::string root = EnvOr("BERTH_HARNESS_DIR_ROOT", BERTH_HARNESS_BUILD_DIR);
+            std::string dir = root + "/run-" + program_invocation_short_name + "-" + std::to_string(::getpid());
+            try {
+                shared.harness = std::make_unique<SystemdHarness>(dir);
+                std::atexit([] { StopShared(true); });
+            } catch (const std::exception& e) {
+                shared.why_not = e.what();
+            }
+        }
+    }
+    if (why_not)
+        *why_not = shared.why_not;
+    return shared.harness.get();
+}
+
+void SystemdHarnessTest::SetUp() {
+    std::string why_not;
+    harness_ = SharedHarness(&why_not);
+    if (harness_)
+        return;
+    if (EnvOr("BERTH_HARNESS_REQUIRED", "") == "1")
+        FAIL() << "BERTH_HARNESS_REQUIRED=1 but the systemd harness cannot boot: " << why_not;
+    std::fprintf(stderr, "*** SKIPPING: no systemd harness: %s\n", why_not.c_str());
+    GTEST_SKIP() << "no systemd harness: " << why_not;
+}
+
+}  // namespace berth::harness
