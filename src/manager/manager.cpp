@@ -1,0 +1,380 @@
+#include "manager/manager.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "manager/container_lock.hpp"
+#include "manager/foreground.hpp"
+#include "manager/init_process.hpp"
+#include "util/file.hpp"
+#include "util/proc_stat.hpp"
+#include "util/time_format.hpp"
+
+namespace berth::manager {
+namespace {
+
+// How long a SIGKILLed init may take to go away before rm gives up with an error.
+constexpr std::chrono::seconds kKillTimeout{10};
+
+bool IsLive(Status status) { return status == Status::Running || status == Status::Paused; }
+
+ContainerState NewState(const config::ContainerConfig& config) {
+    ContainerState state;
+    state.name = ContainerId(config.name).str();
+    state.status = Status::Created;
+    state.rootfs = config.rootfs;
+    state.created = FormatRfc3339(std::chrono::system_clock::now());
+    if (const config::NamespaceConfig* net = config.FindNamespace(config::NamespaceKind::Net); net && net->path)
+        state.netns_path = net->path;
+    state.config = config;
+    return state;
+}
+
+void RequireRootfs(const config::ContainerConfig& config) {
+    struct stat st;
+    if (config.rootfs.empty())
+        throw Error("Failed to start container " + config.name + ": no rootfs configured");
+    if (::stat(config.rootfs.c_str(), &st) < 0)
+        ThrowErrno("Failed to start container " + config.name + ": rootfs " + config.rootfs);
+    if (!S_ISDIR(st.st_mode))
+        ThrowErrno(ENOTDIR, "Failed to start container " + config.name + ": rootfs " + config.rootfs);
+}
+
+std::unique_ptr<cgroup::Driver> DriverOf(const ContainerState& state) {
+    if (state.placement.driver.empty())
+        return nullptr;
+    return cgroup::DriverFor(state.placement);
+}
+
+}  // namespace
+
+Manager::Manager(std::string state_dir, std::string cgroup_driver, config::SearchPath config_path)
+    : store_(std::move(state_dir)), cgroup_driver_(std::move(cgroup_driver)), config_path_(std::move(config_path)) {}
+
+config::ContainerConfig Manager::LoadConfig(const ContainerId& id) const {
+    return config::LoadContainerConfig(id.str(), config_path_);
+}
+
+ContainerState Manager::Create(const config::ContainerConfig& config) {
+    ContainerState state = NewState(config);
+    ContainerId id(state.name);
+    for (int attempt = 0;; ++attempt) {
+        store_.EnsureDir(id);
+        try {
+            ContainerLock lock(store_.Dir(id));
+            if (store_.HasState(id))
+                throw ContainerExists("Container " + id.str() + " already exists");
+            store_.Write(state);
+            return state;
+        } catch (const NoSuchContainer&) {
+            // Removed between our mkdir and our lock: create it again.
+            if (attempt >= 3)
+                throw;
+        }
+    }
+}
+
+Container Manager::Start(const ContainerId& id, const RunOptions& options) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = ReadLive(id);
+    if (state.status != Status::Created)
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
+    return Launch(std::move(state), options);
+}
+
+Container Manager::Run(const config::ContainerConfig& config, const RunOptions& options) {
+    ContainerState state = NewState(config);
+    ContainerId id(state.name);
+    for (int attempt = 0;; ++attempt) {
+        store_.EnsureDir(id);
+        try {
+            ContainerLock lock(store_.Dir(id));
+            if (store_.HasState(id))
+                throw ContainerExists("Container " + id.str() + " already exists");
+            try {
+                return Launch(state, options);
+            } catch (...) {
+                store_.Remove(id);
+                throw;
+            }
+        } catch (const NoSuchContainer&) {
+            if (attempt >= 3)
+                throw;
+        }
+    }
+}
+
+Container Manager::Launch(ContainerState state, const RunOptions& options) {
+    RequireRootfs(state.config);
+    Container container;
+    if (options.foreground)
+        container.signals_ = std::make_unique<ForwardedSignals>();
+    std::unique_ptr<cgroup::Driver> driver = cgroup::MakeDriver(cgroup_driver_);
+    launch::LaunchOptions launch_options;
+    launch_options.container_id = state.name;
+    launch_options.stdio = options.stdio;
+    launch_options.want_terminal_master = state.config.process.terminal;
+    launch::Launched launched = launch::Launch(state.config, *driver, launch_options);
+
+    state.pid = launched.pid;
+    state.pid_start_time = launched.start_time ? launched.start_time : ProcessStartTime(launched.pid).value_or(0);
+    state.placement = launched.placement;
+    state.status = Status::Running;
+    try {
+        store_.Write(state);
+    } catch (...) {
+        // Unrecorded, nobody could ever find it again: take it down.
+        SendSignal(launched.pidfd.Get(), launched.pid, SIGKILL);
+        ReapChild(launched.pidfd.Get(), launched.pid);
+        driver->Destroy(launched.placement);
+        throw;
+    }
+    container.state_ = std::move(state);
+    container.pidfd_ = std::move(launched.pidfd);
+    container.terminal_master_ = std::move(launched.terminal_master);
+    return container;
+}
+
+int Manager::StayInForeground(Container& container) {
+    if (!container.signals_)
+        throw InvalidState("Container " + container.state_.name + " was not started in the foreground");
+    ForegroundProcess process{container.Pid(), container.Pidfd(), container.TerminalMaster()};
+    int exit_code = manager::StayInForeground(process, *container.signals_);
+    ContainerId id(container.state_.name);
+    try {
+        ContainerLock lock(store_.Dir(id));
+        ContainerState recorded = store_.Read(id);
+        // `rm --force` may have removed it and a new container taken the name meanwhile.
+        if (recorded.pid == container.state_.pid && recorded.pid_start_time == container.state_.pid_start_time) {
+            Destroy(recorded);
+            store_.Remove(id);
+        }
+    } catch (const NoSuchContainer&) {
+        // Already removed (rm --force): its cgroup went with it.
+    } catch (const CorruptState&) {
+        Destroy(container.state_);
+        store_.Remove(id);
+    }
+    container.signals_.reset();
+    return exit_code;
+}
+
+ContainerState Manager::ReadLive(const ContainerId& id) const {
+    ContainerState state = store_.Read(id);
+    if (!IsLive(state.status))
+        return state;
+    if (!InitAlive(state.pid, state.pid_start_time)) {
+        state.status = Status::Stopped;
+        return state;
+    }
+    state.status = Status::Running;
+    try {
+        if (std::unique_ptr<cgroup::Driver> driver = DriverOf(state); driver && driver->IsFrozen(state.placement))
+            state.status = Status::Paused;
+    } catch (const Error&) {
+        // No freezer to ask (cgroup gone meanwhile): running is what the process says.
+    }
+    return state;
+}
+
+ContainerState Manager::Get(const ContainerId& id) const { return ReadLive(id); }
+
+std::vector<ListEntry> Manager::List() const {
+    std::vector<ListEntry> entries;
+    for (const std::string& name : store_.Names()) {
+        ListEntry entry;
+        entry.name = name;
+        try {
+            entry.state = ReadLive(ContainerId(name));
+        } catch (const NoSuchContainer&) {
+            continue;  // removed while we listed
+        } catch (const Error& e) {
+            entry.error = e.what();
+        }
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+ContainerState Manager::RequireRunning(const ContainerId& id) const {
+    ContainerState state = ReadLive(id);
+    if (state.status != Status::Running)
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not running");
+    return state;
+}
+
+void Manager::Signal(const ContainerId& id, int sig) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerState state = ReadLive(id);
+    UniqueFd pidfd = IsLive(state.status) ? OpenInitPidfd(state.pid, state.pid_start_time) : UniqueFd();
+    if (!pidfd)
+        throw InvalidState("Container " + id.str() + " is not running");
+    SendSignal(pidfd.Get(), state.pid, sig);
+}
+
+void Manager::Stop(const ContainerId& id, std::chrono::milliseconds timeout, int sig) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = ReadLive(id);
+    UniqueFd pidfd = IsLive(state.status) ? OpenInitPidfd(state.pid, state.pid_start_time) : UniqueFd();
+    if (!pidfd)
+        return;
+    if (state.status == Status::Paused) {
+        // A frozen init cannot act on SIGTERM: the stop timeout would always run out.
+        KillAndWait(state);
+        return;
+    }
+    SendSignal(pidfd.Get(), state.pid, sig);
+    if (!WaitForPidfdExit(pidfd.Get(), timeout))
+        KillAndWait(state);
+}
+
+void Manager::RecordExit(const ContainerId& id, pid_t pid, unsigned long long start_time, int exit_code) {
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = store_.Read(id);
+    if (state.pid != pid || state.pid_start_time != start_time)
+        return;
+    state.status = Status::Stopped;
+    state.exit_code = exit_code;
+    store_.WriteStateOnly(state);
+}
+
+void Manager::KillAndWait(const ContainerState& state) {
+    UniqueFd pidfd = OpenInitPidfd(state.pid, state.pid_start_time);
+    if (!pidfd)
+        return;
+    SendSignal(pidfd.Get(), state.pid, SIGKILL);
+    if (std::unique_ptr<cgroup::Driver> driver = DriverOf(state)) {
+        try {
+            // Frozen tasks (cgroup v1) do not die before they are thawed.
+            if (driver->IsFrozen(state.placement))
+                driver->Thaw(state.placement);
+        } catch (const Error&) {
+        }
+    }
+    if (!WaitForPidfdExit(pidfd.Get(), kKillTimeout))
+        throw Error("Failed to stop container " + state.name + ": pid " + std::to_string(state.pid) +
+                    " still runs " + std::to_string(kKillTimeout.count()) + " s after SIGKILL");
+}
+
+void Manager::Destroy(const ContainerState& state) {
+    if (std::unique_ptr<cgroup::Driver> driver = DriverOf(state))
+        driver->Destroy(state.placement);
+}
+
+launch::Executed Manager::StartExec(const ContainerId& id, const launch::ExecRequest& request) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = RequireRunning(id);
+    std::unique_ptr<cgroup::Driver> driver = cgroup::DriverFor(state.placement);
+    return launch::Exec(state.config, state.pid, state.placement, *driver, request);
+}
+
+int Manager::Exec(const ContainerId& id, const launch::ExecRequest& request) {
+    ForwardedSignals signals;
+    launch::Executed executed = StartExec(id, request);
+    return manager::StayInForeground({executed.pid, executed.pidfd.Get(), executed.terminal_master.Get()}, signals);
+}
+
+std::vector<pid_t> Manager::Processes(const ContainerId& id) const {
+    ContainerState state = ReadLive(id);
+    std::unique_ptr<cgroup::Driver> driver = DriverOf(state);
+    if (!driver)
+        return {};
+    return driver->Pids(state.placement);
+}
+
+cgroup::Stats Manager::Stats(const ContainerId& id) const {
+    ContainerState state = ReadLive(id);
+    if (!IsLive(state.status))
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not running");
+    return cgroup::DriverFor(state.placement)->ReadStats(state.placement);
+}
+
+void Manager::Pause(const ContainerId& id) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = RequireRunning(id);
+    cgroup::DriverFor(state.placement)->Freeze(state.placement);
+    state.status = Status::Paused;
+    store_.WriteStateOnly(state);
+}
+
+void Manager::Resume(const ContainerId& id) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = ReadLive(id);
+    if (state.status != Status::Paused)
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not paused");
+    cgroup::DriverFor(state.placement)->Thaw(state.placement);
+    state.status = Status::Running;
+    store_.WriteStateOnly(state);
+}
+
+void Manager::Update(const ContainerId& id, const config::Resources& changes) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = ReadLive(id);
+    if (!IsLive(state.status))
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not running");
+    cgroup::DriverFor(state.placement)->Update(state.placement, changes);
+    state.config.resources = MergeResources(state.config.resources, changes);
+    store_.Write(state);
+}
+
+void Manager::Remove(const ContainerId& id, bool force) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state;
+    try {
+        state = ReadLive(id);
+    } catch (const NoSuchContainer&) {
+        // A directory without state: a creation that died half-way.
+        store_.Remove(id);
+        return;
+    } catch (const CorruptState&) {
+        if (!force)
+            throw;
+        store_.Remove(id);
+        return;
+    }
+    if (IsLive(state.status)) {
+        if (!force)
+            throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) +
+                               ": stop it first or remove it with --force");
+        KillAndWait(state);
+    }
+    Destroy(state);
+    store_.Remove(id);
+}
+
+config::Resources MergeResources(const config::Resources& base, const config::Resources& changes) {
+    config::Resources merged = base;
+    auto take = [](auto& into, const auto& from) {
+        if (from)
+            into = from;
+    };
+    take(merged.memory_max, changes.memory_max);
+    take(merged.memory_high, changes.memory_high);
+    take(merged.memory_swap_max, changes.memory_swap_max);
+    take(merged.cpu_weight, changes.cpu_weight);
+    take(merged.cpu_quota, changes.cpu_quota);
+    take(merged.tasks_max, changes.tasks_max);
+    take(merged.io_weight, changes.io_weight);
+    take(merged.allowed_cpus, changes.allowed_cpus);
+    if (!changes.devices.empty())
+        merged.devices = changes.devices;
+    return merged;
+}
+
+}  // namespace berth::manager

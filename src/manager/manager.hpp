@@ -1,0 +1,123 @@
+#pragma once
+// Berth's container API (in the spirit of libcontainer's): run, inspect, signal, exec in, pause,
+// update and remove containers. State lives in STATE_DIR/NAME/ (see state_store.hpp) so every later
+// berthctl or berthd process finds them; operations on one container are serialized by its lock.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/driver.hpp"
+#include "config/loader.hpp"
+#include "config/model.hpp"
+#include "launch/launcher.hpp"
+#include "manager/container_id.hpp"
+#include "manager/errors.hpp"
+#include "manager/forwarded_signals.hpp"
+#include "manager/state.hpp"
+#include "manager/state_store.hpp"
+
+namespace berth::manager {
+
+struct RunOptions {
+    launch::Stdio stdio;
+    // Foreground: block the forwarded signals before the container starts (see ForwardedSignals),
+    // for a later Manager::StayInForeground.
+    bool foreground = false;
+};
+
+// A container this process started: owns its init's pidfd (the init is our child) and terminal.
+class Container {
+public:
+    const ContainerState& State() const { return state_; }
+    pid_t Pid() const { return state_.pid; }
+    int Pidfd() const { return pidfd_.Get(); }
+    int TerminalMaster() const { return terminal_master_.Get(); }
+
+private:
+    friend class Manager;
+    ContainerState state_;
+    UniqueFd pidfd_;
+    UniqueFd terminal_master_;
+    std::unique_ptr<ForwardedSignals> signals_;
+};
+
+// One entry of List(): the state, or why it could not be read.
+struct ListEntry {
+    std::string name;
+    std::optional<ContainerState> state;
+    std::string error;  // CorruptState text when state is empty
+};
+
+class Manager {
+public:
+    // cgroup_driver: "systemd", "cgroupfs" or "auto" (for new containers; existing ones keep theirs).
+    Manager(std::string state_dir, std::string cgroup_driver, config::SearchPath config_path);
+
+    const std::string& StateDir() const { return store_.Root(); }
+
+    // The container NAME's configuration from the search path (NAME.toml + drop-ins).
+    config::ContainerConfig LoadConfig(const ContainerId& id) const;
+
+    // Records a container (status created, no process yet). Throws ContainerExists.
+    ContainerState Create(const config::ContainerConfig& config);
+    // Starts a created container: launches its init as a child of the calling process and records
+    // it as running. On failure nothing of the start remains; the container stays created.
+    Container Start(const ContainerId& id, const RunOptions& options);
+    // Create + Start; on failure nothing remains at all (no state directory either).
+    Container Run(const config::ContainerConfig& config, const RunOptions& options);
+    // For a container started with options.foreground: forwards signals, relays its terminal, waits
+    // for the init to exit, then destroys the cgroup and removes the state (as `runc run` does).
+    // Returns the exit code (128+N when killed by signal N).
+    int StayInForeground(Container& container);
+
+    // The recorded state with the live status: a recorded pid whose start time differs (or that is
+    // gone) is stopped, a frozen cgroup is paused. Throws NoSuchContainer, CorruptState.
+    ContainerState Get(const ContainerId& id) const;
+    // Every container in the state dir; unreadable ones carry an error instead of a state.
+    std::vector<ListEntry> List() const;
+
+    // Sends sig to the init. Throws InvalidState when it does not run.
+    void Signal(const ContainerId& id, int sig);
+    // SIGTERM (or the given signal), then SIGKILL after the timeout; returns once the init is gone.
+    void Stop(const ContainerId& id, std::chrono::milliseconds timeout, int sig = SIGTERM);
+    // Records an exit code observed by whoever reaped the init (berthd's monitor), if that init is
+    // still the recorded one; the status becomes stopped.
+    void RecordExit(const ContainerId& id, pid_t pid, unsigned long long start_time, int exit_code);
+
+    // Starts a process in the running container (a child of the calling process).
+    launch::Executed StartExec(const ContainerId& id, const launch::ExecRequest& request);
+    // StartExec, then forwards signals / relays the terminal until it exits; returns its exit code.
+    int Exec(const ContainerId& id, const launch::ExecRequest& request);
+
+    std::vector<pid_t> Processes(const ContainerId& id) const;
+    cgroup::Stats Stats(const ContainerId& id) const;
+    void Pause(const ContainerId& id);
+    void Resume(const ContainerId& id);
+    // Changes the given limits live and records them in the container's configuration.
+    void Update(const ContainerId& id, const config::Resources& changes);
+
+    // Removes a container: its cgroup and state. A running (or paused) one only with force, which
+    // SIGKILLs it first and waits until it is gone. Throws InvalidState without force.
+    void Remove(const ContainerId& id, bool force);
+
+private:
+    ContainerState ReadLive(const ContainerId& id) const;
+    ContainerState RequireRunning(const ContainerId& id) const;
+    Container Launch(ContainerState state, const RunOptions& options);
+    void KillAndWait(const ContainerState& state);
+    void Destroy(const ContainerState& state);
+
+    StateStore store_;
+    std::string cgroup_driver_;
+    config::SearchPath config_path_;
+};
+
+// A Resources with `changes`' set fields applied on top of `base`.
+config::Resources MergeResources(const config::Resources& base, const config::Resources& changes);
+
+}  // namespace berth::manager
