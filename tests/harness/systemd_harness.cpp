@@ -290,6 +290,18 @@ CommandResult SystemdHarness::RunShell(const std::string& shell_command, std::ch
     return Run({"/bin/sh", "-c", shell_command}, "", timeout);
 }
 
+void SystemdHarness::AddFilesInside(const std::string& inside_dir, const std::vector<std::string>& host_files) {
+    std::string overlay = dir_ + "/overlay-" + std::to_string(++overlays_);
+    std::string script = "set -e; o=\"$1\"; d=\"$2\"; shift 2; [ -d \"$d\" ] || { echo \"$d does not exist\" >&2; exit 1; }; "
+                         "mkdir -p \"$o\"; cp -a \"$d\"/. \"$o\"/; for f in \"$@\"; do cp -L \"$f\" \"$o\"/; done; "
+                         "mount --bind \"$o\" \"$d\"";
+    std::vector<std::string> argv = {"/bin/sh", "-c", script, "sh", overlay, inside_dir};
+    argv.insert(argv.end(), host_files.begin(), host_files.end());
+    CommandResult r = Run(argv);
+    if (r.exit_code != 0)
+        throw std::runtime_error("Failed to add files to " + inside_dir + " inside the harness: " + Describe(r));
+}
+
 std::string SystemdHarness::HostCgroupPath(const std::string& hierarchy, const std::string& cgroup) const {
     return "/sys/fs/cgroup/" + hierarchy + "/" + id_ + cgroup;
 }
@@ -318,26 +330,38 @@ void RemoveDir(const std::string& dir) {
     RunOnHost({"rm", "-rf", "--one-file-system", dir}, "", 60s);
 }
 
-// Stops the shared harness; removes its dir unless something failed (then its logs are kept).
-std::string StopShared(bool keep_files) {
+bool KeepFiles() {
+    return EnvOr("BERTH_HARNESS_KEEP", "") == "1";
+}
+
+// Removes a harness dir (logs included: no state is left behind) unless BERTH_HARNESS_KEEP=1.
+void RemoveOrKeep(const std::string& dir, bool something_failed) {
+    if (KeepFiles()) {
+        std::fprintf(stderr, "systemd harness files kept in %s (BERTH_HARNESS_KEEP=1)\n", dir.c_str());
+        return;
+    }
+    if (something_failed)
+        std::fprintf(stderr, "systemd harness: removing %s; set BERTH_HARNESS_KEEP=1 to keep its boot.log\n",
+                     dir.c_str());
+    RemoveDir(dir);
+}
+
+// Stops the shared harness and removes its dir.
+std::string StopShared(bool something_failed) {
     Shared& shared = TheShared();
     if (!shared.harness)
         return "";
     std::string dir = shared.harness->Dir();
     std::string leftovers = shared.harness->Stop();
     shared.harness.reset();
-    if (leftovers.empty() && !keep_files)
-        RemoveDir(dir);
-    else
-        std::fprintf(stderr, "systemd harness files kept in %s\n", dir.c_str());
+    RemoveOrKeep(dir, something_failed || !leftovers.empty());
     return leftovers;
 }
 
 class SharedHarnessEnvironment : public ::testing::Environment {
 public:
     void TearDown() override {
-        bool keep = !::testing::UnitTest::GetInstance()->Passed();
-        std::string leftovers = StopShared(keep);
+        std::string leftovers = StopShared(!::testing::UnitTest::GetInstance()->Passed());
         if (!leftovers.empty())
             ADD_FAILURE() << "the systemd harness left something behind: " << leftovers;
     }
@@ -360,7 +384,8 @@ SystemdHarness* SharedHarness(std::string* why_not) {
                 shared.harness = std::make_unique<SystemdHarness>(dir);
                 std::atexit([] { StopShared(true); });
             } catch (const std::exception& e) {
-                shared.why_not = e.what();
+                shared.why_not = e.what();  // carries the tail of boot.log
+                RemoveOrKeep(dir, true);
             }
         }
     }

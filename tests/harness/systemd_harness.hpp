@@ -10,7 +10,8 @@
 //
 // One systemd per test program, booted on first use, stopped after the last test (and by a
 // watchdog process if the test program dies). Tests skip loudly where it cannot boot, unless
-// BERTH_HARNESS_REQUIRED=1 (then they fail).
+// BERTH_HARNESS_REQUIRED=1 (then they fail). Its dir (logs) is removed afterwards unless
+// BERTH_HARNESS_KEEP=1.
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -65,6 +66,12 @@ public:
     // argv prefixed so that it runs inside (nsenter ...), for commands run in the background.
     std::vector<std::string> InsideArgv(const std::vector<std::string>& argv) const;
 
+    // Makes host_files appear in inside_dir for this harness only: a copy of inside_dir (under
+    // Dir()) with the files added is bind-mounted over it inside. The host's dir is not touched.
+    // E.g. AddFilesInside("/etc/dbus-1/system.d", {".../org.berth1.conf"}), then
+    // Run({"systemctl", "reload", "dbus"}). Throws std::runtime_error on failure.
+    void AddFilesInside(const std::string& inside_dir, const std::vector<std::string>& host_files);
+
     pid_t Pid() const { return pid_; }                      // systemd, in the host's pid namespace
     const std::string& Dir() const { return dir_; }
     const std::string& CgroupName() const { return id_; }   // "berth-harness-<hex>": systemd's root cgroup
@@ -81,6 +88,7 @@ private:
     std::vector<std::string> cgroups_;
     pid_t pid_ = -1;
     pid_t watchdog_ = -1;
+    int overlays_ = 0;
     UniqueFd watchdog_lifeline_;  // its EOF makes the watchdog run `systemd-harness stop`
 };
 

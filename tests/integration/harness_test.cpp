@@ -202,6 +202,18 @@ TEST_F(HarnessTest, TransientScopeHoldsItsProcess) {
     EXPECT_FALSE(PathExists(procs_file));
 }
 
+TEST_F(HarnessTest, FilesAddedInsideStayOffTheHost) {
+    std::string policy = Harness().Dir() + "/harness-test.conf";
+    std::ofstream(policy) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+                             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                             "<busconfig><policy user=\"root\"><allow own=\"org.berth1.HarnessTest\"/></policy></busconfig>\n";
+    Harness().AddFilesInside("/etc/dbus-1/system.d", {policy});
+    EXPECT_EQ(Run({"test", "-f", "/etc/dbus-1/system.d/harness-test.conf"}).exit_code, 0);
+    EXPECT_FALSE(PathExists("/etc/dbus-1/system.d/harness-test.conf"));
+    CommandResult reload = Run({"systemctl", "reload", "dbus.service"});
+    EXPECT_EQ(reload.exit_code, 0) << Describe(reload);
+}
+
 // A harness of its own, to observe boot and teardown from the outside.
 TEST(HarnessLifecycleTest, LeavesHostTmpMountsProcessesAndCgroupsAlone) {
     if (std::string why = HarnessUnavailableReason(); !why.empty())
