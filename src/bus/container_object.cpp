@@ -1,0 +1,208 @@
+// org.berth1.Container at /org/berth1/container/<escaped name>: properties read straight from the
+// daemon's ContainerRecord; methods are the Manager's, bound to this container.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "bus/creds.hpp"
+#include "bus/daemon.hpp"
+
+namespace berth::bus {
+
+namespace {
+
+Daemon& DaemonOf(void* userdata) { return *static_cast<Daemon*>(userdata); }
+
+const ContainerRecord* RecordAt(Daemon& daemon, const char* path, sd_bus_error* error) {
+    auto name = ContainerNameFromPath(path);
+    const ContainerRecord* record = name ? daemon.Find(*name) : nullptr;
+    if (!record)
+        sd_bus_error_setf(error, "org.berth1.Error.NoSuchContainer", "No container at %s", path);
+    return record;
+}
+
+template <typename Get>
+int ReplyProperty(sd_bus_message* reply, void* userdata, const char* path, sd_bus_error* error, const char* type,
+                  Get get) {
+    const ContainerRecord* record = RecordAt(DaemonOf(userdata), path, error);
+    if (!record)
+        return -ENOENT;
+    return sd_bus_message_append(reply, type, get(*record));
+}
+
+#define BERTH_STRING_PROPERTY(fn, field)                                                                    \
+    int fn(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,     \
+           sd_bus_error* error) {                                                                          \
+        return ReplyProperty(reply, userdata, path, error, "s", [](const ContainerRecord& c) { return c.field.c_str(); }); \
+    }
+
+BERTH_STRING_PROPERTY(PropertyName, name)
+BERTH_STRING_PROPERTY(PropertyId, id)
+BERTH_STRING_PROPERTY(PropertyState, state)
+BERTH_STRING_PROPERTY(PropertyUnit, unit)
+BERTH_STRING_PROPERTY(PropertyRootfs, rootfs)
+BERTH_STRING_PROPERTY(PropertyNetworkNamespace, network_namespace)
+#undef BERTH_STRING_PROPERTY
+
+int PropertyLeader(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
+                   sd_bus_error* error) {
+    return ReplyProperty(reply, userdata, path, error, "u",
+                         [](const ContainerRecord& c) { return static_cast<uint32_t>(std::max(c.leader, 0)); });
+}
+
+int PropertyCreatedTimestamp(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply,
+                             void* userdata, sd_bus_error* error) {
+    return ReplyProperty(reply, userdata, path, error, "t", [](const ContainerRecord& c) { return c.created_usec; });
+}
+
+int PropertyExitStatus(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
+                       sd_bus_error* error) {
+    return ReplyProperty(reply, userdata, path, error, "i", [](const ContainerRecord& c) { return c.exit_status; });
+}
+
+// The container this call addresses, checked to exist, with the caller checked to be root.
+int ContainerOfCall(sd_bus_message* m, void* userdata, sd_bus_error* error, std::string& name) {
+    int r = RequireRootCaller(m, error);
+    if (r < 0)
+        return r;
+    const ContainerRecord* record = RecordAt(DaemonOf(userdata), sd_bus_message_get_path(m), error);
+    if (!record)
+        return -ENOENT;
+    name = record->name;
+    return 0;
+}
+
+int MethodStart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ContainerOfCall(m, userdata, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name)}; });
+    return 1;
+}
+
+int MethodStop(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ContainerOfCall(m, userdata, error, name);
+    if (r < 0)
+        return r;
+    uint64_t timeout_usec = 0;
+    r = sd_bus_message_read(m, "t", &timeout_usec);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, timeout_usec](Engine& engine) {
+        return Outcome{.record = engine.Stop(name, std::chrono::microseconds(timeout_usec))};
+    });
+    return 1;
+}
+
+int MethodKill(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ContainerOfCall(m, userdata, error, name);
+    if (r < 0)
+        return r;
+    int32_t signal = 0;
+    r = sd_bus_message_read(m, "i", &signal);
+    if (r < 0)
+        return r;
+    if (signal <= 0 || signal >= _NSIG)
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %d", signal);
+    DaemonOf(userdata).Submit(m, name, [name, signal](Engine& engine) {
+        return Outcome{.record = engine.Kill(name, signal)};
+    });
+    return 1;
+}
+
+int MethodPause(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ContainerOfCall(m, userdata, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Pause(name)}; });
+    return 1;
+}
+
+int MethodResume(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ContainerOfCall(m, userdata, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Resume(name)}; });
+    return 1;
+}
+
+const sd_bus_vtable kContainerVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Name", "s", PropertyName, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Id", "s", PropertyId, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("State", "s", PropertyState, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Leader", "u", PropertyLeader, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Unit", "s", PropertyUnit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Rootfs", "s", PropertyRootfs, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("NetworkNamespace", "s", PropertyNetworkNamespace, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("CreatedTimestamp", "t", PropertyCreatedTimestamp, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("ExitStatus", "i", PropertyExitStatus, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_METHOD_WITH_NAMES("Start", "", "", "", "", MethodStart, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Stop", "t", SD_BUS_PARAM(timeout_usec), "", "", MethodStop,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Kill", "i", SD_BUS_PARAM(signal), "", "", MethodKill,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Pause", "", "", "", "", MethodPause, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Resume", "", "", "", "", MethodResume,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END,
+};
+
+int FindContainer(sd_bus*, const char* path, const char*, void* userdata, void** found, sd_bus_error*) {
+    auto name = ContainerNameFromPath(path);
+    if (!name || !DaemonOf(userdata).Find(*name))
+        return 0;
+    *found = userdata;
+    return 1;
+}
+
+int EnumerateContainers(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*) {
+    const auto& records = DaemonOf(userdata).Records();
+    char** list = static_cast<char**>(calloc(records.size() + 1, sizeof(char*)));
+    if (!list)
+        return -ENOMEM;
+    size_t i = 0;
+    for (const auto& [name, record] : records)
+        list[i++] = strdup(ContainerObjectPath(name).c_str());
+    *nodes = list;
+    return 0;
+}
+
+}  // namespace
+
+void EmitContainerChanges(sd_bus* bus, const ContainerRecord& before, const ContainerRecord& after) {
+    std::vector<const char*> changed;
+    if (before.state != after.state)
+        changed.push_back("State");
+    if (before.leader != after.leader)
+        changed.push_back("Leader");
+    if (before.unit != after.unit)
+        changed.push_back("Unit");
+    if (before.exit_status != after.exit_status)
+        changed.push_back("ExitStatus");
+    if (changed.empty())
+        return;
+    changed.push_back(nullptr);
+    sd_bus_emit_properties_changed_strv(bus, ContainerObjectPath(after.name).c_str(), kContainerInterface,
+                                        const_cast<char**>(changed.data()));
+}
+
+void AddContainerObjects(Daemon& daemon, std::vector<SlotPtr>& slots) {
+    sd_bus_slot* slot = nullptr;
+    CheckNegErrno(sd_bus_add_fallback_vtable(daemon.Bus(), &slot, kContainerPathPrefix, kContainerInterface,
+                                             kContainerVtable, FindContainer, &daemon),
+                  "Failed to export org.berth1.Container");
+    slots.emplace_back(slot);
+    slot = nullptr;
+    CheckNegErrno(sd_bus_add_node_enumerator(daemon.Bus(), &slot, kContainerPathPrefix, EnumerateContainers, &daemon),
+                  "Failed to export the container object list");
+    slots.emplace_back(slot);
+}
+
+}  // namespace berth::bus

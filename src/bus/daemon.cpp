@@ -1,0 +1,265 @@
+#include "bus/daemon.hpp"
+
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "bus/errors.hpp"
+#include "util/file.hpp"
+#include "util/proc_stat.hpp"
+#include "util/log.hpp"
+
+namespace berth::bus {
+
+namespace {
+
+bool IsLive(const ContainerRecord& record) {
+    return record.leader > 0 && (record.state == "running" || record.state == "paused" || record.state == "created");
+}
+
+}  // namespace
+
+std::string ContainerObjectPath(const std::string& name) {
+    char* raw = nullptr;
+    int r = sd_bus_path_encode(kContainerPathPrefix, name.c_str(), &raw);
+    CheckNegErrno(r, "Failed to encode object path for container " + name);
+    std::string path(raw);
+    free(raw);
+    return path;
+}
+
+std::optional<std::string> ContainerNameFromPath(const char* path) {
+    char* raw = nullptr;
+    int r = sd_bus_path_decode(path, kContainerPathPrefix, &raw);
+    if (r <= 0 || !raw)
+        return std::nullopt;
+    std::string name(raw);
+    free(raw);
+    if (name.empty())
+        return std::nullopt;
+    return name;
+}
+
+Daemon::Daemon(std::unique_ptr<Engine> engine, sd_event* event, sd_bus* bus)
+    : engine_(std::move(engine)), event_(event), bus_(bus) {
+    sd_event_source* source = nullptr;
+    CheckNegErrno(sd_event_add_io(event_, &source, pool_.EventFd(), EPOLLIN, &Daemon::OnFollowUps, this),
+                  "Failed to watch worker completions");
+    follow_up_source_.reset(source);
+}
+
+Daemon::~Daemon() = default;
+
+const ContainerRecord* Daemon::Find(const std::string& name) const {
+    auto it = records_.find(name);
+    return it == records_.end() ? nullptr : &it->second;
+}
+
+void Daemon::Export() {
+    std::vector<std::string> names;
+    try {
+        names = engine_->List();
+    } catch (const std::exception& e) {
+        LogWarning(std::string("Failed to list containers: ") + e.what());
+    }
+    for (const auto& name : names) {
+        try {
+            Upsert(engine_->Load(name));
+        } catch (const std::exception& e) {
+            // A corrupt or half-written state must not stop the daemon or touch the container.
+            LogWarning("Failed to re-adopt container " + name + ", skipping it: " + e.what());
+        }
+    }
+    AddManagerObject(*this, slots_);
+    AddContainerObjects(*this, slots_);
+}
+
+void Daemon::Submit(sd_bus_message* call, const std::string& name, Operation op) {
+    MessagePtr held = call ? RefMessage(call) : MessagePtr();
+    auto shared_call = std::make_shared<MessagePtr>(std::move(held));
+    pool_.Submit(name, [this, name, op = std::move(op), shared_call]() -> StrandPool::FollowUp {
+        Outcome outcome;
+        std::optional<BusErrorText> failure;
+        try {
+            outcome = op(*engine_);
+        } catch (...) {
+            failure = DescribeException(std::current_exception());
+        }
+        return [this, name, outcome = std::move(outcome), failure, shared_call]() mutable {
+            sd_bus_message* m = shared_call->get();
+            if (failure) {
+                if (m)
+                    sd_bus_reply_method_errorf(m, failure->name.c_str(), "%s", failure->message.c_str());
+                else
+                    LogWarning(failure->message);
+                return;
+            }
+            Apply(name, outcome);
+            if (!m)
+                return;
+            int r = 0;
+            switch (outcome.reply) {
+            case Outcome::Reply::Empty:
+                r = sd_bus_reply_method_return(m, "");
+                break;
+            case Outcome::Reply::ObjectPath:
+                r = sd_bus_reply_method_return(m, "o", ContainerObjectPath(name).c_str());
+                break;
+            case Outcome::Reply::Pid:
+                r = sd_bus_reply_method_return(m, "u", static_cast<uint32_t>(outcome.pid));
+                break;
+            }
+            if (r < 0)
+                LogWarning("Failed to send reply for container " + name + ": " + strerror(-r));
+        };
+    });
+}
+
+void Daemon::SubmitList(sd_bus_message* call) {
+    auto shared_call = std::make_shared<MessagePtr>(RefMessage(call));
+    std::set<std::string> known;
+    for (const auto& [name, record] : records_)
+        known.insert(name);
+    // Its own strand: listing must not wait behind a slow operation on one container.
+    pool_.Submit("\x01list", [this, known, shared_call]() -> StrandPool::FollowUp {
+        std::vector<std::string> names;
+        std::vector<ContainerRecord> found;
+        std::optional<BusErrorText> failure;
+        try {
+            names = engine_->List();
+            for (const auto& name : names) {
+                if (known.count(name))
+                    continue;
+                try {
+                    found.push_back(engine_->Load(name));
+                } catch (const std::exception& e) {
+                    LogWarning("Failed to load container " + name + ", skipping it: " + e.what());
+                }
+            }
+        } catch (...) {
+            failure = DescribeException(std::current_exception());
+        }
+        return [this, names, found, failure, shared_call] {
+            sd_bus_message* m = shared_call->get();
+            if (failure) {
+                sd_bus_reply_method_errorf(m, failure->name.c_str(), "%s", failure->message.c_str());
+                return;
+            }
+            std::set<std::string> present(names.begin(), names.end());
+            for (const auto& record : found)
+                if (!records_.count(record.name))
+                    Upsert(record);
+            std::vector<std::string> gone;
+            for (const auto& [name, record] : records_)
+                if (!present.count(name) && !pool_.Busy(name))
+                    gone.push_back(name);
+            for (const auto& name : gone)
+                Forget(name);
+
+            sd_bus_message* raw = nullptr;
+            int r = sd_bus_message_new_method_return(m, &raw);
+            MessagePtr reply(raw);
+            if (r >= 0)
+                r = sd_bus_message_open_container(raw, 'a', "(ssso)");
+            for (const auto& [name, record] : records_) {
+                if (r < 0)
+                    break;
+                r = sd_bus_message_append(raw, "(ssso)", record.name.c_str(), record.id.c_str(),
+                                          record.state.c_str(), ContainerObjectPath(name).c_str());
+            }
+            if (r >= 0)
+                r = sd_bus_message_close_container(raw);
+            if (r >= 0)
+                r = sd_bus_send(nullptr, raw, nullptr);
+            if (r < 0)
+                LogWarning(std::string("Failed to reply to ListContainers: ") + strerror(-r));
+        };
+    });
+}
+
+void Daemon::Apply(const std::string& name, Outcome& outcome) {
+    if (outcome.removed) {
+        Forget(name);
+        return;
+    }
+    if (outcome.record)
+        Upsert(*outcome.record);
+}
+
+void Daemon::Upsert(const ContainerRecord& record) {
+    auto it = records_.find(record.name);
+    if (it == records_.end()) {
+        records_.emplace(record.name, record);
+        std::string path = ContainerObjectPath(record.name);
+        sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "ContainerNew", "so", record.name.c_str(),
+                           path.c_str());
+    } else {
+        ContainerRecord before = it->second;
+        it->second = record;
+        EmitContainerChanges(bus_, before, record);
+    }
+    WatchLeader(record);
+}
+
+void Daemon::Forget(const std::string& name) {
+    watches_.erase(name);
+    if (records_.erase(name) == 0)
+        return;
+    std::string path = ContainerObjectPath(name);
+    sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "ContainerRemoved", "so", name.c_str(), path.c_str());
+}
+
+void Daemon::WatchLeader(const ContainerRecord& record) {
+    auto existing = watches_.find(record.name);
+    if (!IsLive(record)) {
+        if (existing != watches_.end())
+            watches_.erase(existing);
+        return;
+    }
+    if (existing != watches_.end() && existing->second.pid == record.leader)
+        return;
+    LeaderWatch watch;
+    watch.pid = record.leader;
+    watch.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, record.leader, 0)));
+    // Checked after pidfd_open: a pid reused since the record was read must not be watched.
+    bool same_process = watch.pidfd && (record.leader_start_time == 0 ||
+                                        ProcessStartTime(record.leader).value_or(0) == record.leader_start_time);
+    if (!same_process) {
+        watches_.erase(record.name);
+        // Already gone: collect its status now.
+        std::string name = record.name;
+        Submit(nullptr, name, [name](Engine& engine) { return Outcome{.record = engine.Reap(name)}; });
+        return;
+    }
+    sd_event_source* source = nullptr;
+    int r = sd_event_add_io(event_, &source, watch.pidfd.Get(), EPOLLIN, &Daemon::OnLeaderExit, this);
+    if (r < 0) {
+        LogWarning("Failed to watch the leader of container " + record.name + ": " + strerror(-r));
+        return;
+    }
+    watch.source.reset(source);
+    sd_event_source_set_description(source, record.name.c_str());
+    watches_[record.name] = std::move(watch);
+}
+
+int Daemon::OnLeaderExit(sd_event_source* source, int, uint32_t, void* userdata) {
+    auto* self = static_cast<Daemon*>(userdata);
+    const char* description = nullptr;
+    sd_event_source_get_description(source, &description);
+    std::string name = description ? description : "";
+    // One notification is enough; the Reap job decides what the container's state is now.
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    self->Submit(nullptr, name, [name](Engine& engine) { return Outcome{.record = engine.Reap(name)}; });
+    return 0;
+}
+
+int Daemon::OnFollowUps(sd_event_source*, int, uint32_t, void* userdata) {
+    static_cast<Daemon*>(userdata)->pool_.RunFollowUps();
+    return 0;
+}
+
+}  // namespace berth::bus

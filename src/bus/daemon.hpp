@@ -1,0 +1,97 @@
+#pragma once
+// berthd's core: the model the bus objects read (one ContainerRecord per container), the strands
+// slow operations run on, leader watches (pidfd in the event loop), and the signals that announce
+// every change. Everything here runs on the loop thread, except Engine calls.
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus/engine.hpp"
+#include "bus/sd_ptr.hpp"
+#include "bus/strand_pool.hpp"
+
+namespace berth::bus {
+
+inline constexpr const char* kBusName = "org.berth1";
+inline constexpr const char* kManagerPath = "/org/berth1";
+inline constexpr const char* kManagerInterface = "org.berth1.Manager";
+inline constexpr const char* kContainerPathPrefix = "/org/berth1/container";
+inline constexpr const char* kContainerInterface = "org.berth1.Container";
+
+// /org/berth1/container/<name escaped by sd_bus_path_encode>.
+std::string ContainerObjectPath(const std::string& name);
+// The name back from an object path, or nullopt if the path is not a container's.
+std::optional<std::string> ContainerNameFromPath(const char* path);
+
+// What an operation did, carried back to the loop thread.
+struct Outcome {
+    enum class Reply { Empty, ObjectPath, Pid };
+    Reply reply = Reply::Empty;
+    std::optional<ContainerRecord> record;  // the container's new state
+    bool removed = false;
+    pid_t pid = 0;  // with Reply::Pid
+};
+
+class Daemon {
+public:
+    using Operation = std::function<Outcome(Engine&)>;
+
+    Daemon(std::unique_ptr<Engine> engine, sd_event* event, sd_bus* bus);
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+    ~Daemon();
+
+    // Re-adopts every container of the state directory (a corrupt one is logged and skipped), then
+    // exports the objects. Call before requesting the bus name.
+    void Export();
+
+    sd_bus* Bus() const { return bus_; }
+    const std::map<std::string, ContainerRecord>& Records() const { return records_; }
+    const ContainerRecord* Find(const std::string& name) const;
+
+    // Runs op on the container's strand (after earlier calls for it) and replies to call, which
+    // may be null for internal work, from the loop thread.
+    void Submit(sd_bus_message* call, const std::string& name, Operation op);
+    // Re-reads the state directory (containers made by other berthctl processes appear, removed
+    // ones go), then replies to a ListContainers call.
+    void SubmitList(sd_bus_message* call);
+
+private:
+    void Apply(const std::string& name, Outcome& outcome);
+    void Upsert(const ContainerRecord& record);
+    void Forget(const std::string& name);
+    void WatchLeader(const ContainerRecord& record);
+    static int OnLeaderExit(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+    static int OnFollowUps(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+
+    struct LeaderWatch {
+        pid_t pid = 0;
+        UniqueFd pidfd;
+        EventSourcePtr source;
+    };
+
+    std::unique_ptr<Engine> engine_;
+    sd_event* event_;
+    sd_bus* bus_;
+    StrandPool pool_;
+    EventSourcePtr follow_up_source_;
+    std::vector<SlotPtr> slots_;
+    std::map<std::string, ContainerRecord> records_;
+    std::map<std::string, LeaderWatch> watches_;
+};
+
+// Registers org.berth1.Manager at /org/berth1 (manager_object.cpp).
+void AddManagerObject(Daemon& daemon, std::vector<SlotPtr>& slots);
+// Registers org.berth1.Container under /org/berth1/container (container_object.cpp).
+void AddContainerObjects(Daemon& daemon, std::vector<SlotPtr>& slots);
+// Emits PropertiesChanged for the properties that differ between two records.
+void EmitContainerChanges(sd_bus* bus, const ContainerRecord& before, const ContainerRecord& after);
+
+}  // namespace berth::bus

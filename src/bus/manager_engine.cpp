@@ -1,0 +1,222 @@
+// The Engine over the Manager: translates its error kinds to the API's and its state to records.
+#include "bus/manager_engine.hpp"
+
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+#include "bus/monitor.hpp"
+#include "manager/manager.hpp"
+#include "util/time_format.hpp"
+
+namespace berth::bus {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long a Reap waits for the monitor to record the exit status of an init that is gone.
+constexpr auto kExitRecordWait = 3s;
+
+manager::ContainerId IdOf(const std::string& name) {
+    if (!manager::ContainerId::IsValid(name))
+        throw ApiError(ApiErrorKind::InvalidConfig,
+                       "Invalid container name '" + name + "': expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    return manager::ContainerId(name);
+}
+
+// Runs f, turning the Manager's error kinds into the API's.
+template <typename F>
+auto Translate(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const manager::NoSuchContainer& e) {
+        throw ApiError(ApiErrorKind::NoSuchContainer, e.what(), e.Errno());
+    } catch (const manager::ContainerExists& e) {
+        throw ApiError(ApiErrorKind::ContainerExists, e.what(), e.Errno());
+    } catch (const manager::InvalidState& e) {
+        throw ApiError(ApiErrorKind::InvalidState, e.what(), e.Errno());
+    }
+}
+
+uint64_t ToUsec(const std::string& rfc3339) {
+    try {
+        auto when = ParseRfc3339(rfc3339);
+        return static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count());
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+ContainerRecord ToRecord(const manager::ContainerState& state) {
+    ContainerRecord record;
+    record.name = state.name;
+    record.id = state.name;
+    record.state = manager::StatusName(state.status);
+    bool live = state.status == manager::Status::Running || state.status == manager::Status::Paused;
+    record.leader = live ? state.pid : 0;
+    record.leader_start_time = live ? state.pid_start_time : 0;
+    record.unit = state.placement.unit;
+    record.rootfs = state.rootfs;
+    record.network_namespace = state.netns_path.value_or("");
+    record.created_usec = ToUsec(state.created);
+    record.exit_status = state.exit_code.value_or(-1);
+    return record;
+}
+
+class ManagerEngine : public Engine {
+public:
+    explicit ManagerEngine(const EngineSettings& settings)
+        : settings_(settings),
+          manager_(settings.state_dir, settings.cgroup_driver,
+                   settings.config_path.empty() ? config::SearchPath::DefaultContainers()
+                                                : config::SearchPath::Parse(settings.config_path)) {}
+
+    std::vector<std::string> List() override {
+        std::vector<std::string> names;
+        for (const auto& entry : manager_.List())
+            names.push_back(entry.name);
+        return names;
+    }
+
+    ContainerRecord Load(const std::string& name) override {
+        return Translate([&] { return ToRecord(manager_.Get(IdOf(name))); });
+    }
+
+    ContainerRecord Create(const std::string& name, const std::string& toml, const Options& overrides) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            config::ContainerConfig config = toml.empty()
+                                                 ? manager_.LoadConfig(id)
+                                                 : config::ParseContainerConfigString(name, toml, "CreateContainer");
+            ApplyCreateOverrides(overrides, config);
+            config.name = name;
+            return ToRecord(manager_.Create(config));
+        });
+    }
+
+    ContainerRecord Start(const std::string& name) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            manager::ContainerState state = manager_.Get(id);
+            if (state.status != manager::Status::Created)
+                throw ApiError(ApiErrorKind::InvalidState, "Container " + name + " is " +
+                                                               manager::StatusName(state.status) + ", not created");
+            StartWithMonitor(settings_, name);
+            return ToRecord(manager_.Get(id));
+        });
+    }
+
+    ContainerRecord Stop(const std::string& name, std::chrono::microseconds timeout) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            manager::ContainerState state = manager_.Get(id);
+            if (state.status != manager::Status::Running && state.status != manager::Status::Paused)
+                throw ApiError(ApiErrorKind::InvalidState,
+                               "Container " + name + " is " + manager::StatusName(state.status) + ", not running");
+            auto wait = timeout.count() > 0 ? timeout : state.config.stop_timeout;
+            manager_.Stop(id, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+            return WaitForExitRecord(id);
+        });
+    }
+
+    ContainerRecord Kill(const std::string& name, int signal) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            manager_.Signal(id, signal);
+            return ToRecord(manager_.Get(id));
+        });
+    }
+
+    void Remove(const std::string& name, bool force) override {
+        Translate([&] { manager_.Remove(IdOf(name), force); });
+    }
+
+    ContainerRecord Pause(const std::string& name) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            manager_.Pause(id);
+            return ToRecord(manager_.Get(id));
+        });
+    }
+
+    ContainerRecord Resume(const std::string& name) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            manager_.Resume(id);
+            return ToRecord(manager_.Get(id));
+        });
+    }
+
+    ContainerRecord Update(const std::string& name, const Options& resources) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            config::Resources changes;
+            ApplyResourceOptions(resources, changes, true);
+            manager_.Update(id, changes);
+            return ToRecord(manager_.Get(id));
+        });
+    }
+
+    pid_t Exec(const std::string& name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+               ExecFds fds) override {
+        return Translate([&] {
+            launch::ExecRequest request;
+            request.args = argv;
+            request.env = env;
+            request.stdio = {fds.in, fds.out, fds.err};
+            launch::Executed executed = manager_.StartExec(IdOf(name), request);
+            pid_t pid = executed.pid;
+            // The process is berthd's child: reap it when it ends so it leaves no zombie.
+            std::thread([pidfd = std::make_shared<UniqueFd>(std::move(executed.pidfd))] {
+                siginfo_t info{};
+                while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd->Get()), &info, WEXITED) < 0 &&
+                       errno == EINTR) {
+                }
+            }).detach();
+            return pid;
+        });
+    }
+
+    void Checkpoint(const std::string& name, const std::string&, const Options&) override {
+        throw ApiError(ApiErrorKind::Failed, "Failed to checkpoint container " + name +
+                                                 ": checkpointing through berthd is not available yet");
+    }
+
+    ContainerRecord Restore(const std::string& name, const std::string&, const Options&) override {
+        throw ApiError(ApiErrorKind::Failed,
+                       "Failed to restore container " + name + ": restoring through berthd is not available yet");
+    }
+
+    ContainerRecord Reap(const std::string& name) override {
+        return Translate([&] { return WaitForExitRecord(IdOf(name)); });
+    }
+
+private:
+    // The init is gone (or going): give its monitor a moment to record the exit status.
+    ContainerRecord WaitForExitRecord(const manager::ContainerId& id) {
+        auto deadline = std::chrono::steady_clock::now() + kExitRecordWait;
+        for (;;) {
+            manager::ContainerState state = manager_.Get(id);
+            bool settled = state.status != manager::Status::Running && state.status != manager::Status::Paused &&
+                           state.exit_code.has_value();
+            if (settled || std::chrono::steady_clock::now() >= deadline)
+                return ToRecord(state);
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+    EngineSettings settings_;
+    manager::Manager manager_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> MakeManagerEngine(const EngineSettings& settings) {
+    return std::make_unique<ManagerEngine>(settings);
+}
+
+}  // namespace berth::bus

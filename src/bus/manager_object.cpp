@@ -1,0 +1,266 @@
+// org.berth1.Manager at /org/berth1: one function per method; slow work goes to the container's strand.
+#include <chrono>
+
+#include "bus/creds.hpp"
+#include "bus/daemon.hpp"
+#include "bus/message_read.hpp"
+
+namespace berth::bus {
+
+namespace {
+
+Daemon& DaemonOf(void* userdata) { return *static_cast<Daemon*>(userdata); }
+
+// Reads the leading container name and checks the caller is root; returns < 0 on failure.
+int ReadNameAsRoot(sd_bus_message* m, sd_bus_error* error, std::string& name) {
+    int r = RequireRootCaller(m, error);
+    if (r < 0)
+        return r;
+    const char* raw = nullptr;
+    r = sd_bus_message_read(m, "s", &raw);
+    if (r < 0)
+        return r;
+    name = raw;
+    return 0;
+}
+
+int MethodListContainers(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    DaemonOf(userdata).SubmitList(m);
+    return 1;
+}
+
+int MethodGetContainer(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    const char* name = nullptr;
+    int r = sd_bus_message_read(m, "s", &name);
+    if (r < 0)
+        return r;
+    Daemon& daemon = DaemonOf(userdata);
+    if (daemon.Find(name))
+        return sd_bus_reply_method_return(m, "o", ContainerObjectPath(name).c_str());
+    // Perhaps made by a standalone berthctl since we last looked: try its state.
+    std::string key = name;
+    daemon.Submit(m, key, [key](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Load(key)};
+    });
+    return 1;
+}
+
+int MethodCreateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    const char* toml = nullptr;
+    r = sd_bus_message_read(m, "s", &toml);
+    if (r < 0)
+        return r;
+    Options overrides;
+    r = ReadOptions(m, overrides, error);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, text = std::string(toml), overrides](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Create(name, text, overrides)};
+    });
+    return 1;
+}
+
+int MethodStartContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name)}; });
+    return 1;
+}
+
+int MethodStopContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    uint64_t timeout_usec = 0;
+    r = sd_bus_message_read(m, "t", &timeout_usec);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, timeout_usec](Engine& engine) {
+        return Outcome{.record = engine.Stop(name, std::chrono::microseconds(timeout_usec))};
+    });
+    return 1;
+}
+
+int MethodKillContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    int32_t signal = 0;
+    r = sd_bus_message_read(m, "i", &signal);
+    if (r < 0)
+        return r;
+    if (signal <= 0 || signal >= _NSIG)
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %d", signal);
+    DaemonOf(userdata).Submit(m, name, [name, signal](Engine& engine) {
+        return Outcome{.record = engine.Kill(name, signal)};
+    });
+    return 1;
+}
+
+int MethodRemoveContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    int force = 0;
+    r = sd_bus_message_read(m, "b", &force);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, force](Engine& engine) {
+        engine.Remove(name, force != 0);
+        return Outcome{.removed = true};
+    });
+    return 1;
+}
+
+int MethodPauseContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Pause(name)}; });
+    return 1;
+}
+
+int MethodResumeContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Resume(name)}; });
+    return 1;
+}
+
+int MethodUpdateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    Options resources;
+    r = ReadOptions(m, resources, error);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, resources](Engine& engine) {
+        return Outcome{.record = engine.Update(name, resources)};
+    });
+    return 1;
+}
+
+int MethodExecContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    std::vector<std::string> argv, env;
+    r = ReadStrings(m, argv);
+    if (r >= 0)
+        r = ReadStrings(m, env);
+    ExecFds fds;
+    // The fds belong to the message, which the Submit keeps referenced until the reply.
+    if (r >= 0)
+        r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err);
+    if (r < 0)
+        return r;
+    if (argv.empty())
+        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "ExecContainer needs a command (argv is empty)");
+    DaemonOf(userdata).Submit(m, name, [name, argv, env, fds](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::Pid, .pid = engine.Exec(name, argv, env, fds)};
+    });
+    return 1;
+}
+
+int MethodCheckpointContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    const char* image = nullptr;
+    r = sd_bus_message_read(m, "s", &image);
+    if (r < 0)
+        return r;
+    Options options;
+    r = ReadOptions(m, options, error);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options](Engine& engine) {
+        engine.Checkpoint(name, image_path, options);
+        // A checkpoint stops the container unless LeaveRunning: report whatever it is now.
+        return Outcome{.record = engine.Load(name)};
+    });
+    return 1;
+}
+
+int MethodRestoreContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    const char* image = nullptr;
+    r = sd_bus_message_read(m, "s", &image);
+    if (r < 0)
+        return r;
+    Options options;
+    r = ReadOptions(m, options, error);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Restore(name, image_path, options)};
+    });
+    return 1;
+}
+
+const sd_bus_vtable kManagerVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_NAMES("ListContainers", "", "", "a(ssso)", SD_BUS_PARAM(containers),
+                             MethodListContainers, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("GetContainer", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), MethodGetContainer,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("CreateContainer", "ssa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(toml) SD_BUS_PARAM(overrides),
+                             "o", SD_BUS_PARAM(path), MethodCreateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("StartContainer", "s", SD_BUS_PARAM(name), "", "", MethodStartContainer,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("StopContainer", "st", SD_BUS_PARAM(name) SD_BUS_PARAM(timeout_usec), "", "",
+                             MethodStopContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("KillContainer", "si", SD_BUS_PARAM(name) SD_BUS_PARAM(signal), "", "",
+                             MethodKillContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RemoveContainer", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(force), "", "",
+                             MethodRemoveContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("PauseContainer", "s", SD_BUS_PARAM(name), "", "", MethodPauseContainer,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ResumeContainer", "s", SD_BUS_PARAM(name), "", "", MethodResumeContainer,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("UpdateContainer", "sa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(resources), "",
+                             "", MethodUpdateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ExecContainer", "sasashhh",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(env) SD_BUS_PARAM(stdin)
+                                 SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr),
+                             "u", SD_BUS_PARAM(pid), MethodExecContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("CheckpointContainer", "ssa{sv}",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(image_path) SD_BUS_PARAM(options), "", "",
+                             MethodCheckpointContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RestoreContainer", "ssa{sv}",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(image_path) SD_BUS_PARAM(options), "o",
+                             SD_BUS_PARAM(path), MethodRestoreContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_NAMES("ContainerNew", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
+    SD_BUS_SIGNAL_WITH_NAMES("ContainerRemoved", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
+    SD_BUS_VTABLE_END,
+};
+
+}  // namespace
+
+void AddManagerObject(Daemon& daemon, std::vector<SlotPtr>& slots) {
+    sd_bus_slot* slot = nullptr;
+    CheckNegErrno(sd_bus_add_object_vtable(daemon.Bus(), &slot, kManagerPath, kManagerInterface, kManagerVtable, &daemon),
+                  "Failed to export org.berth1.Manager");
+    slots.emplace_back(slot);
+}
+
+}  // namespace berth::bus

@@ -1,0 +1,220 @@
+#include "bus/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "manager/manager.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace berth::bus {
+
+namespace {
+
+constexpr int kStatusFd = 3;
+
+// The start result on the status pipe: "OK" or "<kind number> <message>".
+void WriteStatus(int fd, const std::string& line) {
+    std::string text = line + "\n";
+    [[maybe_unused]] ssize_t n = write(fd, text.data(), text.size());
+}
+
+ApiErrorKind KindOf(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const manager::NoSuchContainer&) {
+        return ApiErrorKind::NoSuchContainer;
+    } catch (const manager::InvalidState&) {
+        return ApiErrorKind::InvalidState;
+    } catch (const config::ConfigError&) {
+        return ApiErrorKind::InvalidConfig;
+    } catch (...) {
+        return ApiErrorKind::Failed;
+    }
+}
+
+// Where the container's output goes: the journal, with fields naming the container, or a file.
+class OutputSink {
+public:
+    OutputSink(const EngineSettings& settings, const std::string& name) : name_(name) {
+        if (PathExists("/run/systemd/journal/socket"))
+            return;
+        try {
+            MakeDirs(settings.log_dir, 0750);
+            file_ = OpenOrThrow(settings.log_dir + "/" + name + ".log", O_WRONLY | O_CREAT | O_APPEND, 0640);
+        } catch (const std::exception& e) {
+            LogWarning(std::string("Container output of ") + name + " is lost: " + e.what());
+        }
+    }
+    void Line(const std::string& line, int priority) {
+        if (file_) {
+            std::string text = line + "\n";
+            [[maybe_unused]] ssize_t n = write(file_.Get(), text.data(), text.size());
+            return;
+        }
+        sd_journal_send("MESSAGE=%s", line.c_str(), "PRIORITY=%d", priority, "CONTAINER_NAME=%s", name_.c_str(),
+                        "CONTAINER_ID=%s", name_.c_str(), "SYSLOG_IDENTIFIER=berth-%s", name_.c_str(), nullptr);
+    }
+
+private:
+    std::string name_;
+    UniqueFd file_;
+};
+
+// Reads what is available on fd and hands complete lines to the sink; false at EOF.
+bool Relay(int fd, std::string& pending, OutputSink& sink, int priority) {
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            return true;
+        if (!pending.empty())
+            sink.Line(pending, priority);
+        pending.clear();
+        return false;
+    }
+    pending.append(buf, static_cast<size_t>(n));
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+        sink.Line(pending.substr(0, nl), priority);
+        pending.erase(0, nl + 1);
+    }
+    return true;
+}
+
+int ExitCodeOf(const siginfo_t& info) {
+    return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+}
+
+}  // namespace
+
+void StartWithMonitor(const EngineSettings& settings, const std::string& name) {
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) < 0)
+        ThrowErrno("Failed to create the monitor's status pipe");
+    UniqueFd read_end(status_pipe[0]), write_end(status_pipe[1]);
+    std::vector<std::string> args = {"berthd",         "--monitor",   name, "--state-dir", settings.state_dir,
+                                     "--cgroup-driver", settings.cgroup_driver, "--log-dir", settings.log_dir};
+    if (!settings.config_path.empty()) {
+        args.push_back("--config-path");
+        args.push_back(settings.config_path);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t child = fork();
+    if (child < 0)
+        ThrowErrno("Failed to fork the monitor of container " + name);
+    if (child == 0) {
+        // Only async-signal-safe calls between fork and exec: this process has threads.
+        if (dup2(write_end.Get(), kStatusFd) < 0)
+            _exit(127);
+        execv(settings.self_exe.c_str(), argv.data());
+        _exit(127);
+    }
+    write_end.Reset();
+    // The monitor forks once more and its first process exits at once: reap that one now.
+    int wstatus = 0;
+    while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    std::string line;
+    char c;
+    ssize_t n;
+    while ((n = read(read_end.Get(), &c, 1)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) {
+            if (c == '\n')
+                break;
+            line.push_back(c);
+        }
+    if (line == "OK")
+        return;
+    if (line.empty())
+        throw ApiError(ApiErrorKind::Failed, "Failed to start container " + name + ": its monitor died (status " +
+                                                 std::to_string(wstatus) + ")");
+    auto space = line.find(' ');
+    int kind = std::atoi(line.substr(0, space).c_str());
+    throw ApiError(static_cast<ApiErrorKind>(kind), space == std::string::npos ? line : line.substr(space + 1));
+}
+
+int RunMonitor(const EngineSettings& settings, const std::string& name) {
+    // Detach from berthd: a grandchild is reparented away, in its own session.
+    pid_t child = fork();
+    if (child < 0) {
+        WriteStatus(kStatusFd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " fork: " + strerror(errno));
+        return 1;
+    }
+    if (child > 0)
+        _exit(0);
+    setsid();
+    fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+
+    OutputSink sink(settings, name);
+    int out_pipe[2], err_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+        WriteStatus(kStatusFd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " pipe: " + strerror(errno));
+        return 1;
+    }
+    UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]), err_r(err_pipe[0]), err_w(err_pipe[1]);
+    UniqueFd null_in(open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+    manager::Manager manager(settings.state_dir, settings.cgroup_driver,
+                             settings.config_path.empty() ? config::SearchPath::DefaultContainers()
+                                                          : config::SearchPath::Parse(settings.config_path));
+    manager::ContainerId id(name);
+    std::optional<manager::Container> container;
+    try {
+        manager::RunOptions options;
+        options.stdio = {null_in.Get(), out_w.Get(), err_w.Get()};
+        container.emplace(manager.Start(id, options));
+    } catch (const std::exception& e) {
+        WriteStatus(kStatusFd, std::to_string(static_cast<int>(KindOf(std::current_exception()))) + " " + e.what());
+        return 1;
+    }
+    out_w.Reset();
+    err_w.Reset();
+    WriteStatus(kStatusFd, "OK");
+    close(kStatusFd);
+
+    std::string out_pending, err_pending;
+    bool out_open = true, err_open = true, exited = false;
+    while (!exited || out_open || err_open) {
+        struct pollfd fds[3] = {
+            {out_open ? out_r.Get() : -1, POLLIN, 0},
+            {err_open ? err_r.Get() : -1, POLLIN, 0},
+            {exited ? -1 : container->Pidfd(), POLLIN, 0},
+        };
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (fds[0].revents)
+            out_open = Relay(out_r.Get(), out_pending, sink, 6);
+        if (fds[1].revents)
+            err_open = Relay(err_r.Get(), err_pending, sink, 3);
+        if (fds[2].revents && !exited) {
+            siginfo_t info{};
+            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(container->Pidfd()), &info, WEXITED) < 0)
+                continue;
+            exited = true;
+            const auto& state = container->State();
+            try {
+                manager.RecordExit(id, state.pid, state.pid_start_time, ExitCodeOf(info));
+            } catch (const std::exception& e) {
+                // Removed meanwhile (rm --force): nobody needs the status any more.
+                LogDebug(std::string("Not recording the exit of ") + name + ": " + e.what());
+            }
+        }
+    }
+    return 0;
+}
+
+}  // namespace berth::bus
