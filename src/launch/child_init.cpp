@@ -26,6 +26,12 @@ void RunContainerInit(const InitPlan& plan) noexcept {
         for (size_t i = 0; i < plan.child_join_fds.size(); ++i)
             JoinNamespace(plan.child_join_fds[i], plan.namespaces.child_joins[i].kind,
                           plan.namespaces.child_joins[i].path);
+        if (plan.rootfs.in_user_namespace) {
+            // Our ids are still the host's, unmapped here: become the namespace's root so files we
+            // create get a mapped owner and capabilities apply to them.
+            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+                ThrowErrno("become root of the user namespace (is 0 mapped?)");
+        }
         if (plan.namespaces.unshare_flags != 0 && ::unshare(plan.namespaces.unshare_flags) < 0)
             ThrowErrno("create namespaces");
         if (!config.hostname.empty() && ::sethostname(config.hostname.data(), config.hostname.size()) < 0)

@@ -98,7 +98,8 @@ void MountSys(int rootfd, const RootfsContext& context) {
     }
     // sysfs may only be mounted by the owner of the network namespace: bind the host's instead.
     Mount("/sys", path, nullptr, MS_BIND | MS_REC, "", "bind /sys on rootfs");
-    RemountBind(path, flags, true, "remount /sys read-only");
+    UniqueFd mounted = OpenInRoot(rootfd, "/sys", NodeKind::Directory);  // the new mount, not the one below
+    RemountBind(FdPath(mounted.Get()), flags, true, "remount /sys read-only");
 }
 
 void MountConfigured(int rootfd, const config::MountConfig& m, const MountOptions& options) {
@@ -115,13 +116,17 @@ void MountConfigured(int rootfd, const config::MountConfig& m, const MountOption
     }
     UniqueFd target = OpenInRoot(rootfd, m.destination, kind);
     std::string path = FdPath(target.Get());
-    if (options.IsBind()) {
+    if (options.IsBind())
         Mount(m.source, path, nullptr, MS_BIND | (options.flags & MS_REC), "", what);
-        if (options.NeedsBindRemount())
-            RemountBind(path, options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), options.IsRecursiveBind(), what);
-    } else {
+    else
         Mount(m.source, path, m.type.empty() ? nullptr : m.type.c_str(), options.flags, options.data, what);
-    }
+    if (!options.NeedsBindRemount() && options.propagation == 0)
+        return;
+    // The fd still names the directory below the new mount: look the destination up again.
+    target = OpenInRoot(rootfd, m.destination, kind);
+    path = FdPath(target.Get());
+    if (options.NeedsBindRemount())
+        RemountBind(path, options.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), options.IsRecursiveBind(), what);
     if (options.propagation != 0 && ::mount(nullptr, path.c_str(), nullptr, options.propagation, nullptr) < 0)
         ThrowErrno("set propagation of " + m.destination);
 }
