@@ -23,6 +23,26 @@ OwnedChild::~OwnedChild() {
 }
 
 OwnedChild CloneChild(int extra_flags, const std::function<void()>& child, const std::string& what) {
+    if (extra_flags == 0) {
+        // Plain fork(): glibc takes its malloc locks around it, so this is safe from a
+        // multi-threaded caller (berthd's exec). The unreaped child's pid cannot be reused, so
+        // pidfd_open right after is race-free.
+        pid_t pid = ::fork();
+        if (pid < 0)
+            ThrowErrno(what);
+        if (pid == 0) {
+            child();
+            ::_exit(127);
+        }
+        int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        if (fd < 0) {
+            int err = errno;
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            ThrowErrno(err, what + ": pidfd_open");
+        }
+        return OwnedChild(pid, UniqueFd(fd));
+    }
     int pidfd = -1;
     clone_args args{};
     args.flags = CLONE_PIDFD | static_cast<uint64_t>(static_cast<unsigned>(extra_flags));

@@ -27,6 +27,9 @@ private:
 
 // clone3 with CLONE_PIDFD | extra_flags and SIGCHLD; the child runs `child` (which must not
 // return) on a copy of this process' memory. Throws Error naming `what` on failure.
+// With namespace flags this is a raw clone3 (glibc's fork cannot create namespaces), whose child
+// may only allocate memory safely when the caller is single-threaded (berthctl, berthd's
+// monitor); without flags it is glibc's fork(), safe from any caller.
 OwnedChild CloneChild(int extra_flags, const std::function<void()>& child, const std::string& what);
 
 // /proc/PID/stat field 22 (start time in clock ticks since boot).
