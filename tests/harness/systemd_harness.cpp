@@ -302,6 +302,18 @@ void SystemdHarness::AddFilesInside(const std::string& inside_dir, const std::ve
         throw std::runtime_error("Failed to add files to " + inside_dir + " inside the harness: " + Describe(r));
 }
 
+void SystemdHarness::InstallUnits(const std::vector<std::string>& unit_files) {
+    std::vector<std::string> copy = {"cp", "-L", "--"};
+    copy.insert(copy.end(), unit_files.begin(), unit_files.end());
+    copy.push_back(dir_ + "/units/");
+    CommandResult copied = RunOnHost(copy);
+    if (copied.exit_code != 0)
+        throw std::runtime_error("Failed to install units into the harness: " + Describe(copied));
+    CommandResult reloaded = Run({"systemctl", "daemon-reload"});
+    if (reloaded.exit_code != 0)
+        throw std::runtime_error("Failed to reload the harness' systemd: " + Describe(reloaded));
+}
+
 std::string SystemdHarness::HostCgroupPath(const std::string& hierarchy, const std::string& cgroup) const {
     return "/sys/fs/cgroup/" + hierarchy + "/" + id_ + cgroup;
 }

@@ -72,9 +72,13 @@ public:
     // Run({"systemctl", "reload", "dbus"}). Throws std::runtime_error on failure.
     void AddFilesInside(const std::string& inside_dir, const std::vector<std::string>& host_files);
 
+    // Copies unit files into the harness' /etc/systemd/system (Dir()/units on the host) and runs
+    // daemon-reload inside. Throws std::runtime_error on failure.
+    void InstallUnits(const std::vector<std::string>& unit_files);
+
     pid_t Pid() const { return pid_; }                      // systemd, in the host's pid namespace
     const std::string& Dir() const { return dir_; }
-    const std::string& CgroupName() const { return id_; }   // "berth-harness-<hex>": systemd's root cgroup
+    const std::string& CgroupName() const { return id_; }   // "berth_harness-<hex>": systemd's root cgroup
     // /sys/fs/cgroup/<hierarchy>/<CgroupName()><cgroup>, e.g. ("memory", "/system.slice/x.service").
     std::string HostCgroupPath(const std::string& hierarchy, const std::string& cgroup = "") const;
     // The cgroup roots the script created (one per hierarchy); all gone after Stop().

@@ -118,7 +118,7 @@ TEST_F(HarnessTest, NoGettyAndNoHostDaemonIsActive) {
                                   "--plain", "--full"});
     ASSERT_EQ(services.exit_code, 0) << Describe(services);
     const std::set<std::string> expected = {"dbus.service", "systemd-journald.service",
-                                            "berth-harness-tmpfiles.service"};
+                                            "berth_harness-tmpfiles.service"};
     for (const std::string& line : SplitLines(services.out)) {
         std::string unit = line.substr(0, line.find(' '));
         if (unit.starts_with("harness-test-"))
@@ -214,11 +214,23 @@ TEST_F(HarnessTest, FilesAddedInsideStayOffTheHost) {
     EXPECT_EQ(reload.exit_code, 0) << Describe(reload);
 }
 
+TEST_F(HarnessTest, InstalledUnitsRunInsideOnly) {
+    std::string unit = Harness().Dir() + "/harness-test-oneshot.service";
+    std::ofstream(unit) << "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'echo $$ > /run/oneshot.pid'\n";
+    Harness().InstallUnits({unit});
+    CommandResult started = Run({"systemctl", "start", "harness-test-oneshot.service"});
+    ASSERT_EQ(started.exit_code, 0) << Describe(started);
+    EXPECT_EQ(Run({"test", "-s", "/run/oneshot.pid"}).exit_code, 0);
+    EXPECT_FALSE(PathExists("/etc/systemd/system/harness-test-oneshot.service"));
+    EXPECT_FALSE(PathExists("/run/oneshot.pid"));
+    EXPECT_EQ(Run({"systemctl", "stop", "harness-test-oneshot.service"}).exit_code, 0);
+}
+
 // A harness of its own, to observe boot and teardown from the outside.
 TEST(HarnessLifecycleTest, LeavesHostTmpMountsProcessesAndCgroupsAlone) {
     if (std::string why = HarnessUnavailableReason(); !why.empty())
         GTEST_SKIP() << "no systemd harness: " << why;
-    std::string marker = "/tmp/berth-harness-marker-" + std::to_string(::getpid());
+    std::string marker = "/tmp/berth_harness-marker-" + std::to_string(::getpid());
     std::ofstream(marker) << "host\n";
     std::string dir = std::string(BERTH_HARNESS_TEST_DIR) + "/lifecycle-" + std::to_string(::getpid());
 
