@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "manager/container_lock.hpp"
@@ -29,16 +30,6 @@ ContainerState NewState(const config::ContainerConfig& config) {
         state.netns_path = net->path;
     state.config = config;
     return state;
-}
-
-void RequireRootfs(const config::ContainerConfig& config) {
-    struct stat st;
-    if (config.rootfs.empty())
-        throw Error("Failed to start container " + config.name + ": no rootfs configured");
-    if (::stat(config.rootfs.c_str(), &st) < 0)
-        ThrowErrno("Failed to start container " + config.name + ": rootfs " + config.rootfs);
-    if (!S_ISDIR(st.st_mode))
-        ThrowErrno(ENOTDIR, "Failed to start container " + config.name + ": rootfs " + config.rootfs);
 }
 
 std::unique_ptr<cgroup::Driver> DriverOf(const ContainerState& state) {
@@ -108,7 +99,6 @@ Container Manager::Run(const config::ContainerConfig& config, const RunOptions& 
 }
 
 Container Manager::Launch(ContainerState state, const RunOptions& options) {
-    RequireRootfs(state.config);
     Container container;
     if (options.foreground)
         container.signals_ = std::make_unique<ForwardedSignals>();
@@ -273,7 +263,11 @@ launch::Executed Manager::StartExec(const ContainerId& id, const launch::ExecReq
     ContainerLock lock(store_.Dir(id));
     ContainerState state = RequireRunning(id);
     std::unique_ptr<cgroup::Driver> driver = cgroup::DriverFor(state.placement);
-    return launch::Exec(state.config, state.pid, state.placement, *driver, request);
+    if (request.env.empty())
+        return launch::Exec(state.config, state.pid, state.placement, *driver, request);
+    launch::ExecRequest with_env = request;
+    with_env.env = MergeEnvironment(state.config.process.env, request.env);
+    return launch::Exec(state.config, state.pid, state.placement, *driver, with_env);
 }
 
 int Manager::Exec(const ContainerId& id, const launch::ExecRequest& request) {
@@ -356,6 +350,18 @@ void Manager::Remove(const ContainerId& id, bool force) {
     }
     Destroy(state);
     store_.Remove(id);
+}
+
+std::vector<std::string> MergeEnvironment(const std::vector<std::string>& base,
+                                          const std::vector<std::string>& overrides) {
+    std::vector<std::string> merged = base;
+    for (const std::string& entry : overrides) {
+        const std::string key = entry.substr(0, entry.find('=') + 1);
+        auto same_key = [&](const std::string& existing) { return existing.rfind(key, 0) == 0; };
+        merged.erase(std::remove_if(merged.begin(), merged.end(), same_key), merged.end());
+        merged.push_back(entry);
+    }
+    return merged;
 }
 
 config::Resources MergeResources(const config::Resources& base, const config::Resources& changes) {

@@ -89,7 +89,8 @@ public:
     // still the recorded one; the status becomes stopped.
     void RecordExit(const ContainerId& id, pid_t pid, unsigned long long start_time, int exit_code);
 
-    // Starts a process in the running container (a child of the calling process).
+    // Starts a process in the running container (a child of the calling process). request.env, when
+    // given, adds to / overrides the container's environment.
     launch::Executed StartExec(const ContainerId& id, const launch::ExecRequest& request);
     // StartExec, then forwards signals / relays the terminal until it exits; returns its exit code.
     int Exec(const ContainerId& id, const launch::ExecRequest& request);
@@ -116,6 +117,10 @@ private:
     std::string cgroup_driver_;
     config::SearchPath config_path_;
 };
+
+// The container's environment with each KEY=VALUE of `overrides` replacing the same KEY (exec --env).
+std::vector<std::string> MergeEnvironment(const std::vector<std::string>& base,
+                                          const std::vector<std::string>& overrides);
 
 // A Resources with `changes`' set fields applied on top of `base`.
 config::Resources MergeResources(const config::Resources& base, const config::Resources& changes);
