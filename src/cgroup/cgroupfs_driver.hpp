@@ -1,0 +1,38 @@
+#pragma once
+// The cgroupfs driver: the container's cgroup /berth/NAME made by hand in every hierarchy.
+#include "cgroup/cgroup_layout.hpp"
+#include "cgroup/driver.hpp"
+
+namespace berth::cgroup {
+
+class CgroupfsDriver final : public Driver {
+public:
+    // The parent of every container cgroup, relative to each hierarchy's mount point.
+    static constexpr const char* kParent = "berth";
+
+    CgroupfsDriver();
+    explicit CgroupfsDriver(Layout layout);
+
+    std::string Name() const override { return "cgroupfs"; }
+    Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) override;
+    void Attach(const Placement& placement, pid_t pid) override;
+    void Update(const Placement& placement, const config::Resources& resources) override;
+    void Freeze(const Placement& placement) override;
+    void Thaw(const Placement& placement) override;
+    bool IsFrozen(const Placement& placement) override;
+    std::vector<pid_t> Pids(const Placement& placement) override;
+    Stats ReadStats(const Placement& placement) override;
+    void Destroy(const Placement& placement) override;
+
+private:
+    // Creates MOUNT/berth/container in every writable hierarchy; returns the placement of the
+    // directories made (a directory already there and empty is a crash leftover and reused).
+    Placement MakeDirectories(const std::string& container);
+    void PrepareParent(const Hierarchy& h, const std::string& parent);
+    // v1 cpuset: a new cgroup has empty cpus/mems and accepts no task until they are set.
+    void InheritCpuset(const std::string& dir, bool cpus_configured);
+
+    Layout layout_;
+};
+
+}  // namespace berth::cgroup

@@ -1,0 +1,42 @@
+// Reading a placement's statistics files into Stats: each controller from its v1 or v2 dir.
+#include "cgroup/placement_files.hpp"
+#include "cgroup/stats.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+namespace berth::cgroup {
+namespace {
+
+void ReadInto(const std::string& dir, const std::vector<std::string>& names, StatFiles& files) {
+    for (const std::string& name : names) {
+        if (files.count(name) != 0)
+            continue;
+        try {
+            if (std::optional<std::string> text = ReadFileIfExists(dir + "/" + name))
+                files[name] = *text;
+        } catch (const Error& e) {
+            if (e.Errno() != ENODEV && e.Errno() != EOPNOTSUPP)
+                throw;
+        }
+    }
+}
+
+}  // namespace
+
+Stats ReadStatsViaFiles(const Layout& layout, const Placement& placement) {
+    StatFiles files;
+    auto unified_dir = placement.paths.find(kUnifiedKey);
+    for (const StatFileSet& set : StatFileSets()) {
+        if (const Hierarchy* h = layout.V1ForController(set.controller)) {
+            auto dir = placement.paths.find(h->key);
+            if (dir != placement.paths.end())
+                ReadInto(dir->second, set.v1_files, files);
+        } else if (unified_dir != placement.paths.end()) {
+            // cgroup2's cpu.stat usage fields exist even without the cpu controller enabled.
+            ReadInto(unified_dir->second, set.v2_files, files);
+        }
+    }
+    return ParseStats(files);
+}
+
+}  // namespace berth::cgroup
