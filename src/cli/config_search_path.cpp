@@ -1,0 +1,11 @@
+#include "cli/config_search_path.hpp"
+
+namespace berth::cli {
+
+config::SearchPath ContainerSearchPath(const GlobalOptions& global) {
+    if (global.config_path.empty())
+        return config::SearchPath::DefaultContainers();
+    return config::SearchPath::Parse(global.config_path);
+}
+
+}  // namespace berth::cli
