@@ -3,6 +3,7 @@
 // Two drivers implement it: systemd (a transient scope over sd-bus) and cgroupfs (v1, v2, hybrid).
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,7 +27,7 @@ struct Placement {
 
 struct Stats {
     struct Memory {
-        uint64_t usage = 0, limit = 0, max_usage = 0, cache = 0, anon = 0;
+        uint64_t usage = 0, limit = 0, max_usage = 0, cache = 0, anon = 0;  // limit 0 = unlimited
     } memory;
     struct Cpu {
         uint64_t total_ns = 0, user_ns = 0, system_ns = 0, throttled_periods = 0;
@@ -49,7 +50,9 @@ public:
     virtual Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) = 0;
     // Moves another process (exec, CRIU restore) into an existing placement.
     virtual void Attach(const Placement& placement, pid_t pid) = 0;
-    // Changes limits live; verifies the cgroup files took the new values.
+    // Changes limits live; verifies the cgroup files took the new values. Only the fields set in
+    // `resources` change; device rules are fixed at Create and ignored here. A value of
+    // cgroup::kUnlimited (UINT64_MAX, resources.hpp) removes a limit; cpu_quota 0% = no quota.
     virtual void Update(const Placement& placement, const config::Resources& resources) = 0;
     // Returns once every task is frozen / thawed.
     virtual void Freeze(const Placement& placement) = 0;
@@ -64,8 +67,11 @@ public:
 };
 
 // "systemd", "cgroupfs" or "auto" (systemd when a system bus with systemd answers, else cgroupfs).
-std::unique_ptr<Driver> MakeDriver(const std::string& kind);
+// job_timeout bounds each wait for a systemd job (config::DaemonConfig::job_timeout).
+std::unique_ptr<Driver> MakeDriver(const std::string& kind,
+                                   std::chrono::microseconds job_timeout = std::chrono::seconds(30));
 // The driver that created a recorded placement.
-std::unique_ptr<Driver> DriverFor(const Placement& placement);
+std::unique_ptr<Driver> DriverFor(const Placement& placement,
+                                  std::chrono::microseconds job_timeout = std::chrono::seconds(30));
 
 }  // namespace berth::cgroup

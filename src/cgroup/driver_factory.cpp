@@ -5,7 +5,7 @@
 
 namespace berth::cgroup {
 
-std::unique_ptr<Driver> MakeDriver(const std::string& kind) {
+std::unique_ptr<Driver> MakeDriver(const std::string& kind, std::chrono::microseconds /*job_timeout*/) {
     if (kind == "cgroupfs" || kind == "auto")
         return std::make_unique<CgroupfsDriver>();
     if (kind == "systemd")
@@ -13,10 +13,10 @@ std::unique_ptr<Driver> MakeDriver(const std::string& kind) {
     throw Error("Unknown cgroup driver '" + kind + "' (expected systemd, cgroupfs or auto)", EINVAL);
 }
 
-std::unique_ptr<Driver> DriverFor(const Placement& placement) {
+std::unique_ptr<Driver> DriverFor(const Placement& placement, std::chrono::microseconds job_timeout) {
     if (placement.driver.empty())
         throw Error("Failed to find the cgroup driver of a placement: none recorded", EINVAL);
-    return MakeDriver(placement.driver);
+    return MakeDriver(placement.driver, job_timeout);
 }
 
 }  // namespace berth::cgroup
