@@ -65,7 +65,7 @@ std::string DefaultCriuPath() {
 
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
     const std::string what = "checkpoint container " + container.name;
-    rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode);
+    rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "soft" : options.manage_cgroups_mode);
     MakeDirs(options.image_dir, 0700);
     std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
     MakeDirs(work_dir, 0700);

@@ -1,0 +1,60 @@
+// berthctl restore NAME --image-path DIR [--name NEW] [--detach]: restore a checkpoint with CRIU.
+
+#include <string>
+#include <vector>
+
+#include "cli/verb.hpp"
+#include "manager/checkpointing.hpp"
+
+namespace berth::cli {
+namespace {
+
+int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& args) {
+    std::string name;
+    std::string new_name;
+    bool detach = false;
+    checkpoint::RestoreOptions options;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        auto value = [&](const std::string& option) -> std::string {
+            if (arg.rfind(option + "=", 0) == 0)
+                return arg.substr(option.size() + 1);
+            if (i + 1 >= args.size())
+                throw UsageError{option + " needs a value"};
+            return args[++i];
+        };
+        auto is = [&](const std::string& option) { return arg == option || arg.rfind(option + "=", 0) == 0; };
+        if (is("--image-path"))
+            options.image_dir = value("--image-path");
+        else if (is("--work-path"))
+            options.work_dir = value("--work-path");
+        else if (is("--name"))
+            new_name = value("--name");
+        else if (arg == "--detach" || arg == "-d")
+            detach = true;
+        else if (arg.rfind("-", 0) == 0)
+            throw UsageError{"unknown option " + arg};
+        else if (name.empty())
+            name = arg;
+        else
+            throw UsageError{"unexpected argument " + arg};
+    }
+    if (name.empty())
+        throw UsageError{"missing container name"};
+    if (options.image_dir.empty())
+        throw UsageError{"--image-path is required"};
+    options.name = new_name.empty() ? name : new_name;
+
+    manager::RestoredContainer restored =
+        manager::RestoreContainer(global.state_dir, global.cgroup_driver, options, !detach);
+    if (detach)
+        return 0;
+    return restored.StayInForeground();
+}
+
+}  // namespace
+
+BERTH_VERB("restore", "restore NAME --image-path DIR [--work-path DIR] [--name NEW] [--detach]",
+           "restore a checkpointed container with CRIU", RestoreMain);
+
+}  // namespace berth::cli

@@ -1,0 +1,167 @@
+// Berth's checkpoint descriptor survives a write/read round trip; malformed ones are named errors.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "checkpoint/criu_log.hpp"
+#include "checkpoint/descriptor.hpp"
+#include "checkpoint/external_mounts.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+namespace berth::checkpoint {
+namespace {
+
+class TempDir {
+public:
+    TempDir() {
+        char pattern[] = "/tmp/berth-checkpoint-unit-XXXXXX";
+        path_ = ::mkdtemp(pattern);
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    const std::string& Path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+Descriptor SampleDescriptor() {
+    Descriptor d;
+    d.container = "web";
+    d.config_toml = "rootfs = \"/srv/web\"\n\n[process]\nargs = [\"/bin/sh\", \"-c\", \"echo \\\"hi\\\"\"]\n";
+    d.netns_path = "/run/netns/berth-test";
+    d.netns_inode = 4026532841ULL;
+    d.external_netns = true;
+    d.criu_version = {4, 2, 1, 0, "v4.2.1"};
+    d.created = "2026-11-23T05:50:00Z";
+    d.flags.tcp_established = true;
+    d.flags.file_locks = true;
+    d.external_mounts = {{"/data", "/srv/data"}, {"/proc/kcore", "/dev/null"}};
+    d.stdio = {"/dev/null", "pipe:[1234]", "pipe:[1234]"};
+    return d;
+}
+
+TEST(CheckpointDescriptor, RoundTripsThroughText) {
+    Descriptor d = SampleDescriptor();
+    EXPECT_EQ(ParseDescriptor(FormatDescriptor(d), "test"), d);
+}
+
+TEST(CheckpointDescriptor, RoundTripsWithoutNetns) {
+    Descriptor d = SampleDescriptor();
+    d.netns_path.reset();
+    d.netns_inode = 0;
+    d.external_netns = false;
+    d.external_mounts.clear();
+    EXPECT_EQ(ParseDescriptor(FormatDescriptor(d), "test"), d);
+}
+
+TEST(CheckpointDescriptor, RoundTripsThroughImageDirectory) {
+    TempDir dir;
+    Descriptor d = SampleDescriptor();
+    WriteDescriptor(dir.Path(), d);
+    EXPECT_TRUE(PathExists(dir.Path() + "/" + kDescriptorFile));
+    EXPECT_EQ(ReadDescriptor(dir.Path()), d);
+}
+
+TEST(CheckpointDescriptor, MissingDescriptorNamesThePath) {
+    TempDir dir;
+    try {
+        ReadDescriptor(dir.Path());
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(dir.Path() + "/" + kDescriptorFile), std::string::npos) << e.what();
+        EXPECT_EQ(e.Errno(), ENOENT);
+    }
+}
+
+TEST(CheckpointDescriptor, MalformedDescriptorNamesTheKey) {
+    std::string text = FormatDescriptor(SampleDescriptor());
+    text.replace(text.find("container = "), std::string("container = ").size(), "container = 7 #");
+    try {
+        ParseDescriptor(text, "/img/berth-checkpoint.toml");
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("/img/berth-checkpoint.toml"), std::string::npos) << what;
+        EXPECT_NE(what.find("container"), std::string::npos) << what;
+    }
+}
+
+TEST(CheckpointDescriptor, UnknownFormatIsRejected) {
+    std::string text = FormatDescriptor(SampleDescriptor());
+    text.replace(text.find("format = 1"), 10, "format = 9");
+    EXPECT_THROW(ParseDescriptor(text, "x"), Error);
+}
+
+TEST(CheckpointExternalMounts, ParsesMountInfoWithEscapes) {
+    auto entries = ParseMountInfo(
+        "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n"
+        "37 35 0:5 /null /proc/kcore rw - devtmpfs udev rw\n");
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].root, "/mnt1");
+    EXPECT_EQ(entries[0].mount_point, "/mnt two");
+    EXPECT_EQ(entries[0].fs_type, "ext3");
+    EXPECT_EQ(entries[1].fs_type, "devtmpfs");
+}
+
+TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
+    config::ContainerConfig cfg;
+    cfg.mounts = {{"/srv/data", "/data", "bind", {"rbind", "ro"}},
+                  {"tmpfs", "/tmp", "tmpfs", {}},
+                  {"/srv/other", "/other", "none", {"bind"}},
+                  {"/srv/absent", "/absent", "bind", {}}};
+    cfg.masked_paths = {"/proc/kcore", "/proc/acpi", "/proc/not-mounted"};
+    config::DeviceConfig null_device;
+    null_device.path = "/dev/null";
+    config::DeviceConfig zero_device;
+    zero_device.path = "/dev/zero";
+    cfg.devices = {null_device, zero_device};
+    std::vector<MountInfoEntry> mounts = {
+        {"/srv/data", "/data", "ext4"},       {"/", "/tmp", "tmpfs"},
+        {"/srv/other", "/other", "ext4"},     {"/null", "/proc/kcore", "devtmpfs"},
+        {"/", "/proc/acpi", "tmpfs"},         {"/null", "/dev/null", "devtmpfs"},
+    };
+    std::vector<ExternalMount> expected = {
+        {"/data", "/srv/data"}, {"/other", "/srv/other"}, {"/proc/kcore", "/dev/null"}, {"/dev/null", "/dev/null"}};
+    EXPECT_EQ(ExternalMountsOf(cfg, mounts), expected);
+}
+
+TEST(CheckpointCriuLog, ExcerptPrefersErrorLines) {
+    TempDir dir;
+    std::string log = dir.Path() + "/dump.log";
+    WriteFileAtomic(log,
+              "(00.001) Version: 4.2\n(00.002) Error (criu/mount.c:1): mnt: 42:./data doesn't have a proper root\n"
+              "(00.003) Dumping finished with failure\n(00.004) Error (criu/cr-dump.c:2): Dumping FAILED.\n"
+              "(00.005) Unlock network\n");
+    std::string excerpt = CriuLogExcerpt(log);
+    EXPECT_NE(excerpt.find("doesn't have a proper root"), std::string::npos) << excerpt;
+    EXPECT_NE(excerpt.find("Dumping FAILED"), std::string::npos) << excerpt;
+    EXPECT_EQ(excerpt.find("Unlock network"), std::string::npos) << excerpt;
+}
+
+TEST(CheckpointCriuLog, FailureNamesRequestErrnoAndLog) {
+    TempDir dir;
+    std::string log = dir.Path() + "/restore.log";
+    WriteFileAtomic(log, "(00.1) Error (criu/net.c:9): net: Can't find ext netns\n");
+    rpc::criu_resp resp;
+    resp.set_type(rpc::RESTORE);
+    resp.set_success(false);
+    resp.set_cr_errno(ENOENT);
+    resp.set_cr_errmsg("Can't find ext netns");
+    try {
+        ThrowCriuFailure("restore container web", resp, log);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("Failed to restore container web: CRIU RESTORE failed"), std::string::npos) << what;
+        EXPECT_NE(what.find("errno 2"), std::string::npos) << what;
+        EXPECT_NE(what.find(log), std::string::npos) << what;
+        EXPECT_NE(what.find("net: Can't find ext netns"), std::string::npos) << what;
+    }
+}
+
+}  // namespace
+}  // namespace berth::checkpoint
