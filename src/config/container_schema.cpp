@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <tuple>
 
 #include "config/capability_names.hpp"
 #include "config/rlimit_names.hpp"
@@ -237,7 +238,7 @@ std::optional<uint64_t> ReadRlimitValue(const toml::node& node, const std::strin
 }
 
 std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name, const std::string& path,
-                                 Problems& problems) {
+                                 const Rlimit* existing, SchemaMode mode, Problems& problems) {
     if (!node.is_table()) {
         if (!node.is_integer() && !node.is_string()) {
             problems.Add(node, path,
@@ -253,28 +254,58 @@ std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name
     CheckKeys(table, path, {"soft", "hard"}, problems);
     const toml::node* soft = table.get("soft");
     const toml::node* hard = table.get("hard");
-    for (auto [key, value] : {std::pair{"soft", soft}, std::pair{"hard", hard}})
-        if (value == nullptr)
-            problems.Add(node, KeyPath(path, key), "required key missing; expected a non-negative integer or \"unlimited\"");
-    if (soft == nullptr || hard == nullptr)
+    if (soft == nullptr && hard == nullptr) {
+        problems.Add(node, path, "expected soft, hard or both");
         return std::nullopt;
-    std::optional<uint64_t> soft_value = ReadRlimitValue(*soft, KeyPath(path, "soft"), problems);
-    std::optional<uint64_t> hard_value = ReadRlimitValue(*hard, KeyPath(path, "hard"), problems);
+    }
+    // A missing half comes from the limit as set so far (defaults, earlier files).
+    std::optional<uint64_t> soft_value = existing ? std::optional<uint64_t>(existing->soft) : std::nullopt;
+    std::optional<uint64_t> hard_value = existing ? std::optional<uint64_t>(existing->hard) : std::nullopt;
+    if (soft != nullptr)
+        soft_value = ReadRlimitValue(*soft, KeyPath(path, "soft"), problems);
+    if (hard != nullptr)
+        hard_value = ReadRlimitValue(*hard, KeyPath(path, "hard"), problems);
+    if ((soft != nullptr && !soft_value) || (hard != nullptr && !hard_value))
+        return std::nullopt;
+    if (mode == SchemaMode::Layer) {
+        // Another file may give the other half; check what this one says.
+        if (!soft_value)
+            soft_value = hard_value;
+        if (!hard_value)
+            hard_value = soft_value;
+    }
+    for (auto [key, value, given] : {std::tuple{"soft", &soft_value, soft}, std::tuple{"hard", &hard_value, hard}})
+        if (!value->has_value() && given == nullptr)
+            problems.Add(node, KeyPath(path, key),
+                         "required key missing; expected a non-negative integer or \"unlimited\"");
     if (!soft_value || !hard_value)
         return std::nullopt;
-    if (*soft_value > *hard_value) {
-        problems.Add(*soft, KeyPath(path, "soft"), "expected a soft limit no higher than the hard limit");
+    // In a layer, a later file may still raise the hard limit: the merged result is checked.
+    if (mode == SchemaMode::Complete && *soft_value > *hard_value) {
+        problems.Add(soft != nullptr ? *soft : *hard, KeyPath(path, soft != nullptr ? "soft" : "hard"),
+                     "expected a soft limit no higher than the hard limit");
         return std::nullopt;
     }
     return Rlimit{name, *soft_value, *hard_value};
 }
 
-void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, Problems& problems) {
+void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, SchemaMode mode, Problems& problems) {
     const toml::table* table = ReadTable(node, "rlimits", problems);
     if (table == nullptr)
         return;
+    // toml++ keeps keys sorted; walk them in file order so "set twice" blames the later line.
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, value] : *table)
+        entries.emplace_back(&key, &value);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const toml::source_position& pa = a.first->source().begin;
+        const toml::source_position& pb = b.first->source().begin;
+        return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
     std::map<std::string, std::string> seen;  // canonical name -> key as written
-    for (auto&& [key, value] : *table) {
+    for (auto [key_ptr, value_ptr] : entries) {
+        const toml::key& key = *key_ptr;
+        const toml::node& value = *value_ptr;
         std::string path = KeyPath("rlimits", key.str());
         std::optional<std::string> name = CanonicalRlimitName(key.str());
         if (!name) {
@@ -286,10 +317,11 @@ void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, Problems
             problems.Add(key.source(), path, "the " + *name + " limit is already set as rlimits." + it->second);
             continue;
         }
-        std::optional<Rlimit> limit = ReadRlimit(value, *name, path, problems);
+        auto existing = std::find_if(rlimits.begin(), rlimits.end(), [&](const Rlimit& r) { return r.type == *name; });
+        std::optional<Rlimit> limit =
+            ReadRlimit(value, *name, path, existing != rlimits.end() ? &*existing : nullptr, mode, problems);
         if (!limit)
             continue;
-        auto existing = std::find_if(rlimits.begin(), rlimits.end(), [&](const Rlimit& r) { return r.type == *name; });
         if (existing != rlimits.end())
             *existing = *limit;
         else
@@ -352,7 +384,7 @@ const toml::node& NodeOrRoot(const toml::table& root, std::string_view path) {
 
 }  // namespace
 
-void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems) {
+void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems, SchemaMode mode) {
     CheckKeys(root, "", kRootKeys, problems);
     if (const toml::node* node = root.get("rootfs"))
         ApplyRootfs(*node, config, problems);
@@ -378,7 +410,7 @@ void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Probl
     if (const toml::node* node = root.get("capabilities"))
         ApplyCapabilities(*node, config.capabilities, problems);
     if (const toml::node* node = root.get("rlimits"))
-        ApplyRlimits(*node, config.rlimits, problems);
+        ApplyRlimits(*node, config.rlimits, mode, problems);
     if (const toml::node* node = root.get("uid_mappings"))
         ApplyIdMappings(*node, "uid_mappings", config.uid_mappings, problems);
     if (const toml::node* node = root.get("gid_mappings"))
@@ -413,12 +445,22 @@ void CheckContainerComplete(const toml::table& root, const ContainerConfig& conf
 }
 
 void NormalizeContainerTable(toml::table& root) {
-    toml::node* rootfs = root.get("rootfs");
-    if (rootfs == nullptr || !rootfs->is_string())
-        return;
-    toml::table expanded;
-    expanded.insert("path", std::move(*rootfs->as_string()));
-    root.insert_or_assign("rootfs", std::move(expanded));
+    if (toml::node* rootfs = root.get("rootfs"); rootfs != nullptr && rootfs->is_string()) {
+        toml::table expanded;
+        expanded.insert("path", std::move(*rootfs->as_string()));
+        root.insert_or_assign("rootfs", std::move(expanded));
+    }
+    // RLIMIT_NOFILE in one file and nofile in another must merge as one limit.
+    if (toml::table* rlimits = root.get_as<toml::table>("rlimits")) {
+        toml::table renamed;
+        for (auto&& [key, value] : *rlimits) {
+            std::optional<std::string> name = CanonicalRlimitName(key.str());
+            renamed.insert(toml::key(name ? *name : std::string(key.str()), key.source()), std::move(value));
+        }
+        rlimits->clear();  // refilled in place: the table keeps its own source position
+        for (auto&& [key, value] : renamed)
+            rlimits->insert(key, std::move(value));
+    }
 }
 
 }  // namespace berth::config

@@ -9,9 +9,16 @@
 
 namespace berth::config {
 
+// How much a table must say on its own.
+enum class SchemaMode {
+    Complete,  // the merged result: e.g. an rlimit needs soft and hard (from here or the defaults)
+    Layer,     // one file of several: may give part of a table that another file completes
+};
+
 // Applies every key present in `root` onto `config` (keys absent keep config's values).
 // Checks names, types, ranges and values of each key on its own.
-void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems);
+void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems,
+                         SchemaMode mode = SchemaMode::Complete);
 
 // Checks that need the whole configuration: rootfs is given, hostname has a UTS namespace,
 // ID mappings go with a new user namespace. `root` locates the problems.

@@ -17,8 +17,7 @@ class ContainerLayers {
 public:
     void Add(toml::table&& table, const std::string& origin) {
         Problems problems(origin);
-        ContainerConfig scratch = DefaultContainerConfig();
-        ApplyContainerTable(table, scratch, problems);
+        ApplyContainerTable(table, layered_, problems, SchemaMode::Layer);
         problems.ThrowIfAny();
         NormalizeContainerTable(table);
         if (origins_.empty())
@@ -42,6 +41,8 @@ public:
 
 private:
     toml::table merged_;
+    // The files so far applied one by one: only to validate each file in its context.
+    ContainerConfig layered_ = DefaultContainerConfig();
     std::vector<std::string> origins_;
 };
 
@@ -74,7 +75,7 @@ std::vector<ConfigError> CheckContainerConfigFile(const std::string& file, bool 
     }
     Problems problems(file);
     ContainerConfig config = DefaultContainerConfig();
-    ApplyContainerTable(table, config, problems);
+    ApplyContainerTable(table, config, problems, drop_in ? SchemaMode::Layer : SchemaMode::Complete);
     if (!drop_in && problems.Empty())
         CheckContainerComplete(table, config, problems);
     return problems.All();
