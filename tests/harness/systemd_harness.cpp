@@ -277,6 +277,10 @@ std::vector<std::string> SystemdHarness::InsideArgv(const std::vector<std::strin
     if (cwd)
         full.push_back(std::string("--wd=") + cwd.get());
     full.push_back("--");
+    // Variables naming the host's service manager or bus would mislead commands inside.
+    full.insert(full.end(), {"env", "-u", "NOTIFY_SOCKET", "-u", "LISTEN_PID", "-u", "LISTEN_FDS", "-u",
+                             "LISTEN_FDNAMES", "-u", "DBUS_SYSTEM_BUS_ADDRESS", "-u", "INVOCATION_ID", "-u",
+                             "JOURNAL_STREAM", "--"});
     full.insert(full.end(), argv.begin(), argv.end());
     return full;
 }

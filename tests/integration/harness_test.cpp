@@ -139,6 +139,13 @@ TEST_F(HarnessTest, RunReportsExitCodeAndSeparatesStreams) {
     EXPECT_EQ(in.out, "fed through stdin");
 }
 
+TEST_F(HarnessTest, HostServiceManagerVariablesDoNotReachInside) {
+    ::setenv("NOTIFY_SOCKET", "/run/host-notify", 1);
+    CommandResult r = RunShell("echo \"[${NOTIFY_SOCKET-unset}]\"");
+    ::unsetenv("NOTIFY_SOCKET");
+    EXPECT_EQ(r.out, "[unset]\n") << Describe(r);
+}
+
 TEST_F(HarnessTest, RunsInsideEveryNamespaceOfTheHarness) {
     // The harness' own pid namespace: systemd is PID 1, and our shell is not the host's pid.
     CommandResult pid1 = RunShell("readlink /proc/1/ns/pid; readlink /proc/self/ns/pid");
