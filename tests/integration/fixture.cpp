@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -351,15 +352,47 @@ std::vector<std::string> MountsUnder(const std::string& prefix) {
 
 std::vector<pid_t> ProcessesRootedIn(const std::string& dir) {
     std::vector<pid_t> found;
+    struct stat want;
+    if (::stat(dir.c_str(), &want) < 0)
+        return found;
     for (const std::string& name : ListDir("/proc")) {
         if (name.find_first_not_of("0123456789") != std::string::npos)
             continue;
+        // After pivot_root, readlink(/proc/PID/root) says "/" (the root of another mount
+        // namespace); the root directory's identity still is the rootfs' (a bind mount keeps it).
+        struct stat root;
+        bool same_dir = ::stat(("/proc/" + name + "/root/").c_str(), &root) == 0 && root.st_dev == want.st_dev &&
+                        root.st_ino == want.st_ino;
         char buf[4096];
         ssize_t n = ::readlink(("/proc/" + name + "/root").c_str(), buf, sizeof buf - 1);
-        if (n <= 0)
-            continue;
-        if (IsAtOrBelow(std::string(buf, static_cast<size_t>(n)), dir))
+        bool below = n > 0 && IsAtOrBelow(std::string(buf, static_cast<size_t>(n)), dir);  // chroot
+        if (same_dir || below)
             found.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return found;
+}
+
+// Zombies have ended: they only wait for a reaper (here PID 1, which reaps when it gets to it).
+bool IsZombie(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    return close != std::string::npos && stat.compare(close, 4, ") Z ") == 0;
+}
+
+std::vector<pid_t> ProcessesInCgroupsContaining(const std::string& needle) {
+    std::vector<pid_t> found;
+    for (const std::string& name : ListDir("/proc")) {
+        if (name.find_first_not_of("0123456789") != std::string::npos || IsZombie(name))
+            continue;
+        std::ifstream in("/proc/" + name + "/cgroup");
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.find(needle) != std::string::npos) {
+                found.push_back(static_cast<pid_t>(std::stol(name)));
+                break;
+            }
+        }
     }
     return found;
 }
@@ -432,6 +465,7 @@ void BerthFixture::ExpectNothingLeftBehind() {
     EXPECT_EQ(MountsUnder(temp_dir_), std::vector<std::string>{}) << "mounts left under " << temp_dir_;
     EXPECT_EQ(MountsUnder(rootfs_), std::vector<std::string>{}) << "mounts left under " << rootfs_;
     EXPECT_EQ(ProcessesRootedIn(rootfs_), std::vector<pid_t>{}) << "processes left in " << rootfs_;
+    EXPECT_EQ(ProcessesInCgroupsContaining(name_prefix_), std::vector<pid_t>{}) << "processes left in our cgroups";
     EXPECT_EQ(CgroupDirsContaining(name_prefix_), std::vector<std::string>{}) << "cgroup directories left";
 }
 
@@ -444,6 +478,8 @@ void BerthFixture::TearDown() {
     // Fallbacks for when berthctl itself is what failed: kill by root dir, remove cgroups by name.
     for (int round = 0; round < 50; ++round) {
         std::vector<pid_t> left = ProcessesRootedIn(rootfs_);
+        for (pid_t pid : ProcessesInCgroupsContaining(name_prefix_))
+            left.push_back(pid);
         if (left.empty())
             break;
         for (pid_t pid : left)

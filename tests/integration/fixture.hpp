@@ -68,8 +68,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 
 // Mount points (from /proc/self/mountinfo) at or below prefix.
 std::vector<std::string> MountsUnder(const std::string& prefix);
-// Processes whose root directory (/proc/PID/root) is dir or below it: container processes.
+// Processes whose root directory is dir (same inode, as after pivot_root into a bind mount of
+// it) or below it (chroot): container processes.
 std::vector<pid_t> ProcessesRootedIn(const std::string& dir);
+// Processes whose /proc/PID/cgroup mentions `needle` (a container name or the test's prefix).
+std::vector<pid_t> ProcessesInCgroupsContaining(const std::string& needle);
 // Cgroup directories (any hierarchy under /sys/fs/cgroup) whose name contains `needle`.
 std::vector<std::string> CgroupDirsContaining(const std::string& needle);
 
@@ -104,7 +107,7 @@ protected:
                                                   const std::string& stdin_data = "");
 
     // Fails the current test when a state dir, a mount under TempDir(), a process rooted in the
-    // rootfs or a cgroup dir of this test's containers remains.
+    // rootfs or in a cgroup of this test's containers, or such a cgroup dir remains.
     void ExpectNothingLeftBehind();
 
     // Driver passed with --cgroup-driver; tests may change it before calling Berthctl.
