@@ -89,9 +89,16 @@ public:
     ContainerRecord Create(const std::string& name, const std::string& toml, const Options& overrides) override {
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
-            config::ContainerConfig config = toml.empty()
-                                                 ? manager_.LoadConfig(id)
-                                                 : config::ParseContainerConfigString(name, toml, "CreateContainer");
+            config::ContainerConfig config;
+            try {
+                config = toml.empty() ? manager_.LoadConfig(id)
+                                      : config::ParseContainerConfigString(name, toml, "CreateContainer");
+            } catch (const config::ConfigError&) {
+                throw;
+            } catch (const Error& e) {
+                // No NAME.toml on the search path (or unreadable): the configuration is what is wrong.
+                throw ApiError(ApiErrorKind::InvalidConfig, e.what(), e.Errno());
+            }
             ApplyCreateOverrides(overrides, config);
             config.name = name;
             return ToRecord(manager_.Create(config));

@@ -1,0 +1,467 @@
+// berthd through the real system bus of the systemd harness: the org.berth1 API with busctl, its
+// policy, its signals, re-adoption after kill -9, corrupt state, many containers in parallel, and
+// berth@.service. Each test runs its own berthd (a transient unit) on its own state dir.
+#include <dirent.h>
+#include <fcntl.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "systemd_harness.hpp"
+#include "util/file.hpp"
+
+namespace berth::harness {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kSourceRoot = BERTH_TEST_SOURCE_ROOT;
+const std::string kBerthd = BERTH_TEST_BERTHD;
+const std::string kBerthctl = BERTH_TEST_BERTHCTL;
+const std::string kManager[] = {"org.berth1", "/org/berth1", "org.berth1.Manager"};
+
+std::string Trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+// The members (method, signal, property blocks) of one interface in introspection XML, whitespace
+// and comments normalized, sorted: order is not part of the API.
+std::vector<std::string> InterfaceMembers(std::string xml, const std::string& interface) {
+    xml = std::regex_replace(xml, std::regex("<!--[\\s\\S]*?-->"), "");
+    xml = std::regex_replace(xml, std::regex("\\s+"), " ");
+    xml = std::regex_replace(xml, std::regex("> <"), "><");
+    std::smatch block;
+    if (!std::regex_search(xml, block, std::regex("<interface name=\"" + interface + "\">(.*?)</interface>")))
+        return {};
+    std::vector<std::string> members;
+    std::string body = block[1];
+    std::regex member("<(method|signal|property)\\b[^>]*?(/>|>.*?</\\1>)");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), member); it != std::sregex_iterator(); ++it)
+        members.push_back(it->str());
+    std::sort(members.begin(), members.end());
+    return members;
+}
+
+class DaemonTest : public SystemdHarnessTest {
+protected:
+    void SetUp() override {
+        SystemdHarnessTest::SetUp();
+        if (IsSkipped())
+            return;
+        static bool policy_installed = false;
+        if (!policy_installed) {
+            Harness().AddFilesInside("/etc/dbus-1/system.d", {kSourceRoot + "/dbus/org.berth1.conf"});
+            ASSERT_EQ(Run({"systemctl", "reload", "dbus"}).exit_code, 0);
+            policy_installed = true;
+        }
+        std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        dir_ = Harness().Dir() + "/daemon-" + test;
+        rootfs_ = Harness().Dir() + "/daemon-rootfs";
+        if (!PathExists(rootfs_ + "/bin/sh")) {
+            auto r = RunOnHost({kSourceRoot + "/scripts/make-rootfs", rootfs_});
+            ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        }
+        MakeDirs(dir_ + "/state");
+        MakeDirs(dir_ + "/conf");
+        WriteConfig("sleeper", "[\"/bin/sh\", \"-c\", \"trap 'exit 7' TERM; echo sleeper up; while :; do sleep 0.1; done\"]");
+        WriteConfig("quick", "[\"/bin/sh\", \"-c\", \"exit 3\"]");
+        StartBerthd();
+    }
+
+    void TearDown() override {
+        if (IsSkipped() || dir_.empty())
+            return;
+        for (const auto& name : ListNames())
+            Call("RemoveContainer", "sb", {name, "true"});
+        StopBerthd();
+        std::vector<std::string> left;
+        if (auto dir = opendir((dir_ + "/state").c_str())) {
+            while (auto* entry = readdir(dir))
+                if (entry->d_name[0] != '.')
+                    left.emplace_back(entry->d_name);
+            closedir(dir);
+        }
+        EXPECT_TRUE(left.empty()) << "state left behind: " << left.front();
+    }
+
+    void WriteConfig(const std::string& name, const std::string& args) {
+        WriteFileAtomic(dir_ + "/conf/" + name + ".toml",
+                        "rootfs = \"" + rootfs_ + "\"\nstop_timeout = \"5s\"\n[process]\nargs = " + args + "\n");
+    }
+
+    void StartBerthd() {
+        unit_ = "berthd-test-" + std::to_string(++unit_counter_) + ".service";
+        auto r = Run({"systemd-run", "--unit=" + unit_, "--property=Type=notify", "--property=KillMode=process",
+                      kBerthd, "--state-dir", dir_ + "/state", "--config-path", dir_ + "/conf", "--log-dir",
+                      dir_ + "/log"});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    }
+
+    void StopBerthd() {
+        Run({"systemctl", "stop", unit_});
+        Run({"systemctl", "reset-failed", unit_});
+    }
+
+    CommandResult Call(const std::string& method, const std::string& signature, const std::vector<std::string>& args,
+                       const std::vector<std::string>& prefix = {}) {
+        std::vector<std::string> argv = prefix;
+        argv.insert(argv.end(), {"busctl", "--", "call", kManager[0], kManager[1], kManager[2], method});
+        if (!signature.empty())
+            argv.push_back(signature);
+        argv.insert(argv.end(), args.begin(), args.end());
+        return Run(argv);
+    }
+
+    // The D-Bus error name of a failing Manager call (busctl prints only the message); args in
+    // GVariant text ("'web'", "{}").
+    std::string ErrorNameOf(const std::string& method, const std::vector<std::string>& gvariant_args) {
+        std::vector<std::string> argv = {"gdbus", "call", "--system", "--dest", "org.berth1", "--object-path",
+                                         "/org/berth1", "--method", std::string("org.berth1.Manager.") + method};
+        argv.insert(argv.end(), gvariant_args.begin(), gvariant_args.end());
+        auto r = Run(argv);
+        std::smatch m;
+        if (std::regex_search(r.err, m, std::regex("GDBus\\.Error:([A-Za-z0-9_.]+)")))
+            return m[1];
+        return "(no error: " + Describe(r) + ")";
+    }
+
+    // Calls ExecContainer from this (host) process over the harness' bus socket with a pipe as
+    // stdout; returns the pid and everything the command wrote.
+    std::pair<uint32_t, std::string> ExecThroughBus(const std::string& name, const std::vector<std::string>& argv) {
+        sd_bus* bus = nullptr;
+        EXPECT_GE(sd_bus_new(&bus), 0);
+        std::string address = "unix:path=/proc/" + std::to_string(Harness().Pid()) + "/root/run/dbus/system_bus_socket";
+        sd_bus_set_address(bus, address.c_str());
+        sd_bus_set_bus_client(bus, 1);
+        int r = sd_bus_start(bus);
+        EXPECT_GE(r, 0) << strerror(-r);
+        int fds[2];
+        EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+        sd_bus_message* call = nullptr;
+        sd_bus_message_new_method_call(bus, &call, "org.berth1", "/org/berth1", "org.berth1.Manager", "ExecContainer");
+        sd_bus_message_append(call, "s", name.c_str());
+        sd_bus_message_open_container(call, 'a', "s");
+        for (const auto& a : argv)
+            sd_bus_message_append(call, "s", a.c_str());
+        sd_bus_message_close_container(call);
+        sd_bus_message_append(call, "ashhh", 0, fds[1], fds[1], fds[1]);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message* reply = nullptr;
+        r = sd_bus_call(bus, call, 30 * 1000 * 1000, &error, &reply);
+        EXPECT_GE(r, 0) << (error.message ? error.message : strerror(-r));
+        uint32_t pid = 0;
+        if (r >= 0)
+            sd_bus_message_read(reply, "u", &pid);
+        close(fds[1]);
+        sd_bus_message_unref(reply);
+        sd_bus_message_unref(call);
+        sd_bus_error_free(&error);
+        sd_bus_flush_close_unref(bus);
+        std::string out;
+        char buf[256];
+        ssize_t n;
+        while ((n = read(fds[0], buf, sizeof buf)) > 0)
+            out.append(buf, static_cast<size_t>(n));
+        close(fds[0]);
+        return {pid, out};
+    }
+
+    std::string Property(const std::string& name, const std::string& property) {
+        auto r = Run({"busctl", "get-property", "org.berth1", "/org/berth1/container/" + name, "org.berth1.Container",
+                      property});
+        return r.exit_code == 0 ? Trim(r.out) : "(failed: " + Trim(r.err) + ")";
+    }
+
+    // Polls a property until it has the value; the deadline only guards against hanging forever.
+    bool WaitForProperty(const std::string& name, const std::string& property, const std::string& value) {
+        for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
+            if (Property(name, property) == value)
+                return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+
+    std::vector<std::string> ListNames() {
+        auto r = Call("ListContainers", "", {});
+        std::vector<std::string> names;
+        std::regex entry("\"([^\"]+)\" \"[^\"]*\" \"[^\"]*\" \"/org/berth1/container/[^\"]*\"");
+        for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), entry); it != std::sregex_iterator(); ++it)
+            names.push_back((*it)[1]);
+        return names;
+    }
+
+    void CreateAndStart(const std::string& name, const std::string& config = "sleeper") {
+        // Overrides carry the configuration of another name (Args) to show a{sv} works.
+        auto r = Call("CreateContainer", "ssa{sv}", {name, ReadFile(dir_ + "/conf/" + config + ".toml"), "0"});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        ASSERT_EQ(Trim(r.out), "o \"/org/berth1/container/" + name + "\"");
+        r = Call("StartContainer", "s", {name});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    }
+
+    std::string dir_, rootfs_, unit_;
+    static inline int unit_counter_ = 0;
+};
+
+TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
+    CreateAndStart("introspected");
+    auto manager = Run({"busctl", "introspect", "--xml-interface", "org.berth1", "/org/berth1"});
+    ASSERT_EQ(manager.exit_code, 0) << Describe(manager);
+    auto container =
+        Run({"busctl", "introspect", "--xml-interface", "org.berth1", "/org/berth1/container/introspected"});
+    ASSERT_EQ(container.exit_code, 0) << Describe(container);
+    auto manager_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Manager.xml");
+    auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
+    auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
+    auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
+    EXPECT_EQ(live_manager.size(), 15u);
+    EXPECT_EQ(live_container.size(), 14u);
+    EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
+    EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
+}
+
+TEST_F(DaemonTest, LifecycleMethodsAndProperties) {
+    auto r = Call("CreateContainer", "ssa{sv}", {"web", "", "1", "Hostname", "s", "webhost"});
+    ASSERT_EQ(r.exit_code, 1) << "no web.toml on the search path, so Create must fail: " << Describe(r);
+    EXPECT_EQ(ErrorNameOf("CreateContainer", {"web", "", "{}"}),
+              "org.berth1.Error.InvalidConfig");
+    WriteConfig("web", "[\"/bin/sh\", \"-c\", \"trap 'exit 7' TERM; while :; do sleep 0.1; done\"]");
+    r = Call("CreateContainer", "ssa{sv}", {"web", "", "1", "Hostname", "s", "webhost"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("web", "State"), "s \"created\"");
+    EXPECT_EQ(Property("web", "Name"), "s \"web\"");
+    EXPECT_EQ(Property("web", "Id"), "s \"web\"");
+    EXPECT_EQ(Property("web", "Rootfs"), "s \"" + rootfs_ + "\"");
+    EXPECT_EQ(Property("web", "Leader"), "u 0");
+    EXPECT_EQ(Property("web", "ExitStatus"), "i -1");
+    EXPECT_EQ(Property("web", "NetworkNamespace"), "s \"\"");
+    EXPECT_NE(Property("web", "CreatedTimestamp"), "t 0");
+    EXPECT_EQ(Run({"busctl", "call", "org.berth1", "/org/berth1", "org.berth1.Manager", "GetContainer", "s", "web"}).out,
+              "o \"/org/berth1/container/web\"\n");
+    EXPECT_EQ(ErrorNameOf("CreateContainer", {"web", "", "{}"}),
+              "org.berth1.Error.ContainerExists");
+
+    // The Container object's own methods.
+    r = Run({"busctl", "call", "org.berth1", "/org/berth1/container/web", "org.berth1.Container", "Start"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("web", "State"), "s \"running\"");
+    std::string leader = Property("web", "Leader").substr(2);
+    ASSERT_NE(leader, "0");
+    EXPECT_EQ(Run({"test", "-d", "/proc/" + leader}).exit_code, 0) << "the Leader property names a live process";
+    auto unit = Property("web", "Unit");
+    if (unit != "s \"\"") {
+        EXPECT_EQ(unit, "s \"berth-web.scope\"");
+    }
+    EXPECT_EQ(ErrorNameOf("StartContainer", {"web"}), "org.berth1.Error.InvalidState");
+
+    r = Call("PauseContainer", "s", {"web"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("web", "State"), "s \"paused\"");
+    r = Call("ResumeContainer", "s", {"web"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("web", "State"), "s \"running\"");
+    r = Call("UpdateContainer", "sa{sv}", {"web", "1", "TasksMax", "t", "200"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("UpdateContainer", {"web", "{'Bogus': <uint64 1>}"}),
+              "org.berth1.Error.InvalidConfig");
+
+    // Exec with our own pipe as stdout (busctl cannot pass fds): sd-bus on the harness' bus socket.
+    auto [exec_pid, exec_out] = ExecThroughBus("web", {"/bin/sh", "-c", "echo exec-ok; echo $$ > /dev/null"});
+    EXPECT_GT(exec_pid, 0u);
+    EXPECT_EQ(exec_out, "exec-ok\n");
+
+    r = Run({"busctl", "call", "org.berth1", "/org/berth1/container/web", "org.berth1.Container", "Stop", "t",
+             "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("web", "State"), "s \"stopped\"");
+    EXPECT_EQ(Property("web", "ExitStatus"), "i 7") << "SIGTERM makes the container's trap exit 7";
+    EXPECT_EQ(Property("web", "Leader"), "u 0");
+
+    r = Call("RemoveContainer", "sb", {"web", "false"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"web"}), "org.berth1.Error.NoSuchContainer");
+    EXPECT_FALSE(PathExists(dir_ + "/state/web"));
+}
+
+TEST_F(DaemonTest, KillReportsTheExitStatus) {
+    CreateAndStart("victim");
+    bool logged = false;
+    for (int i = 0; i < 300 && !logged; ++i, std::this_thread::sleep_for(100ms))
+        logged = Run({"journalctl", "CONTAINER_NAME=victim", "--no-pager"}).out.find("sleeper up") != std::string::npos;
+    EXPECT_TRUE(logged) << "a detached container's stdout is in the journal with CONTAINER_NAME=";
+    auto r = Call("KillContainer", "si", {"victim", "9"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("victim", "ExitStatus", "i 137")) << Property("victim", "ExitStatus");
+    EXPECT_EQ(Property("victim", "State"), "s \"stopped\"");
+    EXPECT_EQ(ErrorNameOf("KillContainer", {"nosuch", "9"}), "org.berth1.Error.NoSuchContainer");
+}
+
+TEST_F(DaemonTest, SignalsAnnounceEveryChange) {
+    std::string log = dir_ + "/monitor.log";
+    // busctl monitor in the background; its "Monitoring" line says the match is in place.
+    auto r = RunShell("busctl monitor --match=\"type='signal',sender='org.berth1'\" > " + log + " 2>&1 & echo $! > " +
+                      dir_ + "/monitor.pid; for i in $(seq 100); do grep -q Monitoring " + log +
+                      " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r) << ReadFileIfExists(log).value_or("");
+    CreateAndStart("noisy");
+    Call("KillContainer", "si", {"noisy", "9"});
+    WaitForProperty("noisy", "State", "s \"stopped\"");
+    Call("RemoveContainer", "sb", {"noisy", "true"});
+    std::string seen;
+    for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms)) {
+        seen = ReadFileIfExists(log).value_or("");
+        if (seen.find("ContainerRemoved") != std::string::npos)
+            break;
+    }
+    RunShell("kill $(cat " + dir_ + "/monitor.pid)");
+    EXPECT_NE(seen.find("Member=ContainerNew"), std::string::npos) << seen;
+    EXPECT_NE(seen.find("Member=PropertiesChanged"), std::string::npos) << seen;
+    EXPECT_NE(seen.find("STRING \"running\""), std::string::npos) << seen;
+    EXPECT_NE(seen.find("STRING \"stopped\""), std::string::npos) << seen;
+    EXPECT_NE(seen.find("Member=ContainerRemoved"), std::string::npos) << seen;
+}
+
+TEST_F(DaemonTest, PolicyLetsOthersReadButNotChange) {
+    CreateAndStart("guarded");
+    const std::vector<std::string> nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    auto r = Call("StopContainer", "st", {"guarded", "0"}, nobody);
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("Access denied"), std::string::npos) << Describe(r);
+    r = Call("KillContainer", "si", {"guarded", "9"}, nobody);
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("guarded", "State"), "s \"running\"");
+
+    std::vector<std::string> get = nobody;
+    get.insert(get.end(), {"busctl", "get-property", "org.berth1", "/org/berth1/container/guarded",
+                           "org.berth1.Container", "State"});
+    r = Run(get);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(r.out), "s \"running\"");
+    r = Call("ListContainers", "", {}, nobody);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("guarded"), std::string::npos) << Describe(r);
+
+    // A policy that wrongly lets everyone call: berthd's own uid check still refuses.
+    std::string open_policy = "/etc/dbus-1/system.d/zz-berth-test-open.conf";
+    r = RunShell("printf '%s' '<busconfig><policy user=\"nobody\"><allow send_destination=\"org.berth1\"/>"
+                 "</policy></busconfig>' > " + open_policy + " && systemctl reload dbus");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::vector<std::string> send = nobody;
+    send.insert(send.end(), {"dbus-send", "--system", "--print-reply", "--dest=org.berth1", "/org/berth1",
+                             "org.berth1.Manager.KillContainer", "string:guarded", "int32:9"});
+    r = Run(send);
+    Run({"rm", "-f", open_policy});
+    Run({"systemctl", "reload", "dbus"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("org.berth1.Error.PermissionDenied"), std::string::npos) << Describe(r);
+    EXPECT_EQ(Property("guarded", "State"), "s \"running\"");
+}
+
+TEST_F(DaemonTest, ReadoptsContainersAfterKill9) {
+    CreateAndStart("first");
+    CreateAndStart("second");
+    std::string first_leader = Property("first", "Leader");
+    std::string second_leader = Property("second", "Leader");
+    auto r = RunShell("kill -9 $(systemctl show -P MainPID " + unit_ + ")");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string old_unit = unit_;
+    StartBerthd();
+    EXPECT_EQ(Property("first", "State"), "s \"running\"");
+    EXPECT_EQ(Property("second", "State"), "s \"running\"");
+    EXPECT_EQ(Property("first", "Leader"), first_leader);
+    EXPECT_EQ(Property("second", "Leader"), second_leader);
+    // The container exits on its own (not through berthd): the new berthd reports its status.
+    r = Run({"kill", "-TERM", first_leader.substr(2)});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("first", "State", "s \"stopped\"")) << Property("first", "State");
+    EXPECT_EQ(Property("first", "ExitStatus"), "i 7");
+    EXPECT_EQ(Property("second", "State"), "s \"running\"");
+    Run({"systemctl", "stop", old_unit});
+    Run({"systemctl", "reset-failed", old_unit});
+}
+
+TEST_F(DaemonTest, CorruptStateIsSkipped) {
+    CreateAndStart("healthy");
+    MakeDirs(dir_ + "/state/broken");
+    WriteFileAtomic(dir_ + "/state/broken/state.toml", "this is = = not toml [");
+    StopBerthd();
+    StartBerthd();
+    EXPECT_EQ(Run({"systemctl", "is-active", unit_}).out, "active\n");
+    EXPECT_EQ(Property("healthy", "State"), "s \"running\"");
+    auto names = ListNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), "healthy"), names.end());
+    EXPECT_EQ(std::find(names.begin(), names.end(), "broken"), names.end());
+    Run({"rm", "-rf", dir_ + "/state/broken"});
+}
+
+TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {
+    auto r = RunShell(
+        "T=$(cat " + dir_ + "/conf/sleeper.toml); "
+        "for i in $(seq 1 50); do (busctl call org.berth1 /org/berth1 org.berth1.Manager CreateContainer 'ssa{sv}' "
+        "par$i \"$T\" 1 Args as 2 sleep 1000 >/dev/null && "
+        "busctl call org.berth1 /org/berth1 org.berth1.Manager StartContainer s par$i && "
+        "busctl call org.berth1 /org/berth1 org.berth1.Manager RemoveContainer sb par$i true || echo FAIL par$i) & "
+        "done; wait",
+        300s);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << Describe(r);
+    auto names = ListNames();
+    EXPECT_TRUE(names.empty()) << names.size() << " containers left, first " << names.front();
+    r = RunShell("ls " + dir_ + "/state | grep par; systemctl list-units --all --no-legend 'berth-par*'; "
+                 "grep -l par /proc/self/mountinfo | head -1; grep ' " + dir_ + "' /proc/self/mountinfo; "
+                 "ls -d /sys/fs/cgroup/*/berth/par* /sys/fs/cgroup/*/berth.slice/berth-par* 2>/dev/null; true");
+    EXPECT_EQ(r.out, "") << "left behind: " << r.out;
+}
+
+TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
+    std::string unit = ReadFile(kSourceRoot + "/units/berth@.service.in");
+    unit = std::regex_replace(unit, std::regex("@sbindir@/berthctl"), kBerthctl);
+    WriteFileAtomic(dir_ + "/berth@.service", unit);
+    MakeDirs(dir_ + "/berth@.service.d");
+    WriteFileAtomic(dir_ + "/berth@.service.d/test.conf", "[Service]\nEnvironment=BERTH_CONFIG_PATH=" + dir_ +
+                                                               "/conf BERTH_STATE_DIR=" + dir_ + "/state\n");
+    auto r = RunShell("mkdir -p /run/systemd/system && cp " + dir_ + "/berth@.service /run/systemd/system/ && "
+                      "cp -r " + dir_ + "/berth@.service.d /run/systemd/system/ && systemctl daemon-reload");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+
+    r = Run({"systemctl", "start", "berth@quick"});
+    for (int i = 0; i < 300 && Trim(Run({"systemctl", "is-active", "berth@quick"}).out) == "active"; ++i)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ExecMainStatus", "berth@quick"}).out), "3");
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "Result", "berth@quick"}).out), "exit-code");
+    Run({"systemctl", "reset-failed", "berth@quick"});
+
+    r = Run({"systemctl", "start", "berth@sleeper"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    bool up = false;
+    for (int i = 0; i < 300 && !up; ++i, std::this_thread::sleep_for(100ms))
+        up = ReadFileIfExists(dir_ + "/state/sleeper/state.toml").value_or("").find("status = 'running'") !=
+             std::string::npos;
+    EXPECT_TRUE(up) << "the service's container runs";
+    EXPECT_EQ(Trim(Run({"systemctl", "is-active", "berth@sleeper"}).out), "active");
+    r = Run({"systemctl", "stop", "berth@sleeper"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ExecMainStatus", "berth@sleeper"}).out), "7")
+        << "SIGTERM reached the container's trap";
+    Run({"systemctl", "reset-failed", "berth@sleeper"});
+    EXPECT_FALSE(PathExists(dir_ + "/state/sleeper"));
+    EXPECT_FALSE(PathExists(dir_ + "/state/quick"));
+    RunShell("rm -rf /run/systemd/system/berth@.service /run/systemd/system/berth@.service.d && "
+             "systemctl daemon-reload");
+}
+
+}  // namespace
+}  // namespace berth::harness
