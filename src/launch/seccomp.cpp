@@ -1,6 +1,14 @@
 #include "launch/seccomp.hpp"
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
 
 #include <toml++/toml.h>
 
@@ -10,17 +18,27 @@
 namespace berth::launch {
 namespace {
 
-uint32_t ToScmpAction(SeccompAction action, int errno_value) {
+uint32_t ToReturnValue(SeccompAction action, int errno_value) {
     switch (action) {
-        case SeccompAction::Allow: return SCMP_ACT_ALLOW;
-        case SeccompAction::Errno: return SCMP_ACT_ERRNO(static_cast<uint16_t>(errno_value));
-        case SeccompAction::Kill: return SCMP_ACT_KILL_THREAD;
-        case SeccompAction::KillProcess: return SCMP_ACT_KILL_PROCESS;
-        case SeccompAction::Trap: return SCMP_ACT_TRAP;
-        case SeccompAction::Log: return SCMP_ACT_LOG;
+        case SeccompAction::Allow: return SECCOMP_RET_ALLOW;
+        case SeccompAction::Errno: return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(errno_value) & SECCOMP_RET_DATA);
+        case SeccompAction::Kill: return SECCOMP_RET_KILL_THREAD;
+        case SeccompAction::KillProcess: return SECCOMP_RET_KILL_PROCESS;
+        case SeccompAction::Trap: return SECCOMP_RET_TRAP;
+        case SeccompAction::Log: return SECCOMP_RET_LOG;
     }
-    return SCMP_ACT_KILL_PROCESS;
+    return SECCOMP_RET_KILL_PROCESS;
 }
+
+#if defined(__x86_64__)
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
+constexpr uint32_t kX32SyscallBit = 0x40000000;  // x32 shares the arch value: tell it apart by this bit
+#elif defined(__aarch64__)
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
+constexpr uint32_t kX32SyscallBit = 0;
+#else
+#error "seccomp: unsupported architecture"
+#endif
 
 [[noreturn]] void ProfileError(const std::string& origin, const toml::source_region& where, const std::string& what) {
     throw Error(origin + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column) + ": " + what);
@@ -141,38 +159,47 @@ SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::stri
 }
 
 SeccompFilter::SeccompFilter(const SeccompProfile& profile) {
-    scmp_filter_ctx ctx = seccomp_init(ToScmpAction(profile.default_action, profile.default_errno));
-    if (!ctx)
-        throw Error("seccomp_init failed");
-    ctx_ = ctx;
-    // The filter is installed by the child itself right before exec: it must not set no_new_privs
-    // on its own (the configuration decides that).
-    CheckNegErrno(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "seccomp: clear the no_new_privs attribute");
-    uint32_t default_action = ToScmpAction(profile.default_action, profile.default_errno);
+    auto stmt = [this](uint16_t code, uint32_t k) { program_.push_back({code, 0, 0, k}); };
+    auto jump = [this](uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) { program_.push_back({code, jt, jf, k}); };
+    // Another ABI (i386 via int 0x80, x32) would index a different syscall table: kill it.
+    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
+    jump(BPF_JMP | BPF_JEQ | BPF_K, kNativeAuditArch, 1, 0);
+    stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
+    if (kX32SyscallBit != 0) {
+        jump(BPF_JMP | BPF_JGE | BPF_K, kX32SyscallBit, 0, 1);
+        stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    }
+    uint32_t default_action = ToReturnValue(profile.default_action, profile.default_errno);
+    std::vector<int> seen;
     for (const SeccompRule& rule : profile.rules) {
-        uint32_t action = ToScmpAction(rule.action, rule.errno_value);
-        if (action == default_action)
-            continue;  // libseccomp refuses rules equal to the default action
+        uint32_t action = ToReturnValue(rule.action, rule.errno_value);
         for (const std::string& name : rule.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
             if (nr == __NR_SCMP_ERROR)
                 throw Error("seccomp: unknown syscall '" + name + "'");
-            int r = seccomp_rule_add(ctx, action, nr, 0);
-            // A syscall this architecture does not have (vm86 on x86_64) needs no rule.
-            if (r == -EDOM || (r < 0 && nr < 0))
+            // Negative: a syscall this architecture does not have (vm86 on x86_64): nothing to match.
+            if (nr < 0 || std::find(seen.begin(), seen.end(), nr) != seen.end())
                 continue;
-            CheckNegErrno(r, "seccomp: add a rule for " + name);
+            seen.push_back(nr);
+            if (action == default_action)
+                continue;
+            jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1);
+            stmt(BPF_RET | BPF_K, action);
         }
     }
-}
-
-SeccompFilter::~SeccompFilter() {
-    if (ctx_)
-        seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+    stmt(BPF_RET | BPF_K, default_action);
+    if (program_.size() > BPF_MAXINSNS)
+        throw Error("seccomp: the profile needs " + std::to_string(program_.size()) + " instructions, more than " +
+                    std::to_string(BPF_MAXINSNS));
 }
 
 void SeccompFilter::Load() const {
-    CheckNegErrno(seccomp_load(static_cast<scmp_filter_ctx>(ctx_)), "load the seccomp filter");
+    static_assert(sizeof(Instruction) == sizeof(sock_filter));
+    sock_fprog prog{static_cast<unsigned short>(program_.size()),
+                    reinterpret_cast<sock_filter*>(const_cast<Instruction*>(program_.data()))};
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        ThrowErrno("load the seccomp filter");
 }
 
 std::unique_ptr<SeccompFilter> MakeSeccompFilter(const config::SeccompConfig& config) {

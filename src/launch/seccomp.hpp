@@ -9,6 +9,7 @@
 //   names = ["mount", "umount2"]
 //   action = "errno"                # same actions as above
 //   errno = 1                       # with action = "errno" (default EPERM)
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,18 +46,27 @@ SeccompProfile DefaultSeccompProfile();
 // Parses a profile file's text; errors name `origin` and the offending key.
 SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::string& origin);
 
-// A compiled filter, ready to load. Built in the parent, loaded by the child right before exec.
+// A compiled filter (classic BPF), ready to load. Built in the parent, loaded by the child right
+// before exec. Our profiles only match syscall numbers, so the program is generated directly: an
+// architecture check (anything but this build's native ABI is killed, x32 included), one
+// comparison per named syscall (the first rule naming a syscall wins), then the default action.
+// Generating it takes microseconds; libseccomp's rule database and export cost milliseconds per
+// launch, so libseccomp is only used to resolve syscall names.
 class SeccompFilter {
 public:
     explicit SeccompFilter(const SeccompProfile& profile);
-    ~SeccompFilter();
-    SeccompFilter(const SeccompFilter&) = delete;
-    SeccompFilter& operator=(const SeccompFilter&) = delete;
-    // seccomp_load: installs the filter on the calling thread (needs no_new_privs or CAP_SYS_ADMIN).
+    // Installs the filter on the calling thread (needs no_new_privs or CAP_SYS_ADMIN).
     void Load() const;
+    // The program, for tests: {code, jt, jf, k} per instruction.
+    struct Instruction {
+        uint16_t code;
+        uint8_t jt, jf;
+        uint32_t k;
+    };
+    const std::vector<Instruction>& Program() const { return program_; }
 
 private:
-    void* ctx_ = nullptr;
+    std::vector<Instruction> program_;
 };
 
 // The filter a configuration asks for; nullptr for `unconfined`. Reads the profile file.

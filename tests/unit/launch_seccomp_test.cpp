@@ -1,5 +1,8 @@
 // Seccomp profile files (TOML) and the default profile.
 #include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 
@@ -72,6 +75,31 @@ TEST(LaunchSeccompProfile, DefaultProfileDeniesTheDangerousAndKeepsTheBasics) {
     SeccompProfile p = DefaultSeccompProfile();
     EXPECT_EQ(p.default_action, SeccompAction::Allow);
     EXPECT_NO_THROW(SeccompFilter{p});  // every name compiles on this architecture
+}
+
+TEST(LaunchSeccompFilter, ProgramChecksTheArchThenEachSyscallThenTheDefault) {
+    SeccompProfile p;
+    p.default_action = SeccompAction::Allow;
+    p.rules = {{{"mkdir", "vm86", "mkdir"}, SeccompAction::Errno, 13}, {{"mkdir", "ptrace"}, SeccompAction::KillProcess, 1}};
+    SeccompFilter filter(p);
+    const std::vector<SeccompFilter::Instruction>& prog = filter.Program();
+    // ld arch; jeq native; ret kill; ld nr; jge x32; ret kill; (jeq nr; ret action) x2; ret allow
+    ASSERT_EQ(prog.size(), 11u);
+    EXPECT_EQ(prog[1].k, static_cast<uint32_t>(AUDIT_ARCH_X86_64));
+    EXPECT_EQ(prog[2].k, static_cast<uint32_t>(SECCOMP_RET_KILL_PROCESS));
+    EXPECT_EQ(prog[6].k, static_cast<uint32_t>(__NR_mkdir));  // vm86 does not exist here; mkdir once
+    EXPECT_EQ(prog[7].k, static_cast<uint32_t>(SECCOMP_RET_ERRNO | 13));
+    EXPECT_EQ(prog[8].k, static_cast<uint32_t>(__NR_ptrace));  // the first rule naming mkdir won
+    EXPECT_EQ(prog[9].k, static_cast<uint32_t>(SECCOMP_RET_KILL_PROCESS));
+    EXPECT_EQ(prog[10].k, static_cast<uint32_t>(SECCOMP_RET_ALLOW));
+}
+
+TEST(LaunchSeccompFilter, RulesEqualToTheDefaultNeedNoInstruction) {
+    SeccompProfile p;
+    p.default_action = SeccompAction::Errno;
+    p.default_errno = 1;
+    p.rules = {{{"read", "write"}, SeccompAction::Allow, 1}, {{"mount"}, SeccompAction::Errno, 1}};
+    EXPECT_EQ(SeccompFilter(p).Program().size(), 6u + 4u + 1u);
 }
 
 }  // namespace
