@@ -1,15 +1,24 @@
 // Choosing a driver: by name, by auto-detection, or from a recorded placement.
 #include "cgroup/cgroupfs_driver.hpp"
 #include "cgroup/driver.hpp"
+#include "cgroup/systemd_driver.hpp"
+#include "cgroup/systemd_manager.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace berth::cgroup {
 
-std::unique_ptr<Driver> MakeDriver(const std::string& kind, std::chrono::microseconds /*job_timeout*/) {
-    if (kind == "cgroupfs" || kind == "auto")
+std::unique_ptr<Driver> MakeDriver(const std::string& kind, std::chrono::microseconds job_timeout) {
+    if (kind == "cgroupfs")
         return std::make_unique<CgroupfsDriver>();
     if (kind == "systemd")
-        throw Error("Failed to use the systemd cgroup driver: not implemented yet", ENOTSUP);
+        return std::make_unique<SystemdDriver>(job_timeout);
+    if (kind == "auto") {
+        if (SystemdManager::Reachable())
+            return std::make_unique<SystemdDriver>(job_timeout);
+        LogDebug("no systemd answers on the system bus: using the cgroupfs driver");
+        return std::make_unique<CgroupfsDriver>();
+    }
     throw Error("Unknown cgroup driver '" + kind + "' (expected systemd, cgroupfs or auto)", EINVAL);
 }
 

@@ -1,4 +1,5 @@
 // Reading a placement's statistics files into Stats: each controller from its v1 or v2 dir.
+#include "cgroup/controller_files.hpp"
 #include "cgroup/placement_files.hpp"
 #include "cgroup/stats.hpp"
 #include "util/error.hpp"
@@ -36,6 +37,13 @@ Stats ReadStatsViaFiles(const Layout& layout, const Placement& placement) {
             ReadInto(unified_dir->second, set.v2_files, files);
         }
     }
+    // systemd on v1 skips cpuacct when it is not co-mounted with cpu: take the CPU time from
+    // cgroup2's cpu.stat, whose usage fields exist without any controller.
+    bool have_cpu_time = files.count(files::kCpuacctUsage) != 0 ||
+                         files[files::kCpuStat].find("usage_usec") != std::string::npos;
+    if (!have_cpu_time && unified_dir != placement.paths.end())
+        if (std::optional<std::string> text = ReadFileIfExists(unified_dir->second + "/" + files::kCpuStat))
+            files[files::kCpuStat] += "\n" + *text;
     return ParseStats(files);
 }
 

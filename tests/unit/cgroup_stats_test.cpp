@@ -80,6 +80,17 @@ TEST(CgroupStats, V2Files) {
     EXPECT_EQ(s.io.write_bytes, 1026u);
 }
 
+TEST(CgroupStats, HybridCpuTimeFromCgroup2WithV1Throttling) {
+    // v1 cpu.stat (no cpuacct) followed by cgroup2's cpu.stat, as read for a systemd scope on hybrid.
+    StatFiles f;
+    f["cpu.stat"] = "nr_periods 9\nnr_throttled 3\nthrottled_time 1000\n\nusage_usec 7\nuser_usec 4\nsystem_usec 3\n";
+    Stats s = ParseStats(f);
+    EXPECT_EQ(s.cpu.total_ns, 7000u);
+    EXPECT_EQ(s.cpu.user_ns, 4000u);
+    EXPECT_EQ(s.cpu.system_ns, 3000u);
+    EXPECT_EQ(s.cpu.throttled_periods, 3u);
+}
+
 TEST(CgroupStats, MissingFilesGiveZeros) {
     Stats s = ParseStats({});
     EXPECT_EQ(s.memory.usage, 0u);

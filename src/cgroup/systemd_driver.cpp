@@ -1,0 +1,164 @@
+#include "cgroup/systemd_driver.hpp"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup_tree.hpp"
+#include "cgroup/placement_files.hpp"
+#include "cgroup/systemd_manager.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+
+namespace berth::cgroup {
+namespace {
+
+constexpr const char* kUnitInterface = "org.freedesktop.systemd1.Unit";
+constexpr const char* kScopeInterface = "org.freedesktop.systemd1.Scope";
+// systemd applies changed properties to the cgroup from its event loop, a moment after replying.
+constexpr auto kApplyPatience = std::chrono::seconds(5);
+
+std::string ProcDevices() { return ReadFileIfExists("/proc/devices").value_or(""); }
+
+const std::string& UnitOf(const Placement& placement) {
+    if (placement.unit.empty())
+        throw Error("Failed to use a systemd placement: it names no unit", EINVAL);
+    return placement.unit;
+}
+
+void ValidateName(const std::string& container) {
+    if (container.empty() || container.find_first_of("/\\ \n") != std::string::npos)
+        throw Error("Failed to create a scope for container '" + container + "': invalid name", EINVAL);
+}
+
+// Only the limits whose files systemd writes exactly as the cgroupfs mapping does are compared.
+std::vector<ResolvedWrite> VerifiableWrites(std::vector<ResolvedWrite> writes) {
+    std::erase_if(writes, [](const ResolvedWrite& w) {
+        return w.write.controller != "memory" && w.write.controller != "cpu" && w.write.controller != "pids";
+    });
+    return writes;
+}
+
+}  // namespace
+
+SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout)
+    : manager_(SystemdManager::Shared()), job_timeout_(job_timeout), layout_(DetectLayout()) {
+    features_.version = manager_.Version();
+    features_.unified = layout_.kind == LayoutKind::V2;
+}
+
+Placement SystemdDriver::PlacementOf(const std::string& unit) {
+    Placement placement;
+    placement.driver = Name();
+    placement.unit = unit;
+    std::optional<std::string> cgroup = manager_.UnitStringProperty(unit, kScopeInterface, "ControlGroup");
+    if (!cgroup || cgroup->empty())
+        throw Error("Failed to find the cgroup of " + unit + ": systemd reports none");
+    for (const Hierarchy& h : layout_.hierarchies) {
+        std::string dir = h.mount_point + *cgroup;
+        if (PathExists(dir))
+            placement.paths[h.key] = dir;
+    }
+    return placement;
+}
+
+Placement SystemdDriver::Create(const std::string& container, pid_t pid, const config::Resources& resources) {
+    ValidateName(container);
+    const std::string unit = ScopeUnitName(container);
+    UniqueFd pidfd;
+    if (features_.version >= PropertyMinVersion("PIDFDs"))
+        pidfd.Reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    manager_.StartTransientUnit(
+        unit, ScopeProperties(container, pid, pidfd.Get(), resources, features_, ProcDevices()), job_timeout_);
+    try {
+        return PlacementOf(unit);
+    } catch (...) {
+        Destroy(Placement{Name(), unit, {}});
+        throw;
+    }
+}
+
+void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
+    if (features_.version >= 238) {
+        manager_.AttachProcessesToUnit(UnitOf(placement), pid);
+        return;
+    }
+    for (const auto& [key, dir] : placement.paths)
+        MoveProcess(dir, pid);
+}
+
+void SystemdDriver::Update(const Placement& placement, const config::Resources& resources) {
+    config::Resources changes = resources;
+    changes.devices.clear();  // device rules are fixed at Create
+    std::vector<UnitProperty> props = ResourceProperties(changes, features_, "");
+    if (props.empty())
+        return;
+    manager_.SetUnitProperties(UnitOf(placement), props);
+    std::vector<ResolvedWrite> expected = VerifiableWrites(ResolveWrites(layout_, placement, changes));
+    bool applied = WaitUntil(
+        [&] {
+            try {
+                VerifyWrites(expected);
+                return true;
+            } catch (const Error&) {
+                return false;
+            }
+        },
+        kApplyPatience);
+    if (!applied)
+        VerifyWrites(expected);  // throws naming the file that did not change
+}
+
+void SystemdDriver::SetFrozen(const Placement& placement, bool frozen) {
+    const std::string& unit = UnitOf(placement);
+    if (features_.version >= 246) {
+        try {
+            manager_.FreezeUnit(unit, frozen);
+            const char* wanted = frozen ? "frozen" : "running";
+            if (WaitUntil([&] { return manager_.UnitStringProperty(unit, kUnitInterface, "FreezerState") == wanted; },
+                          std::chrono::duration_cast<std::chrono::milliseconds>(job_timeout_)))
+                return;
+            throw Error("Failed to " + std::string(frozen ? "freeze " : "thaw ") + unit + ": state not reached",
+                        ETIMEDOUT);
+        } catch (const Error& e) {
+            if (e.Errno() == ETIMEDOUT)
+                throw;
+            // systemd 252 freezes only on a pure cgroup v2 system; the files work on hybrid too.
+            LogDebug(std::string(e.what()) + " (using the cgroup freezer files)");
+        }
+    }
+    SetFrozenViaFiles(layout_, placement, frozen);
+}
+
+void SystemdDriver::Freeze(const Placement& placement) { SetFrozen(placement, true); }
+
+void SystemdDriver::Thaw(const Placement& placement) { SetFrozen(placement, false); }
+
+bool SystemdDriver::IsFrozen(const Placement& placement) { return IsFrozenViaFiles(layout_, placement); }
+
+std::vector<pid_t> SystemdDriver::Pids(const Placement& placement) { return PlacementPids(placement); }
+
+Stats SystemdDriver::ReadStats(const Placement& placement) { return ReadStatsViaFiles(layout_, placement); }
+
+void SystemdDriver::Destroy(const Placement& placement) {
+    const std::string& unit = UnitOf(placement);
+    if (IsFrozenViaFiles(layout_, placement))
+        SetFrozen(placement, false);  // frozen tasks would not act on SIGKILL
+    if (manager_.KillUnit(unit, SIGKILL))
+        manager_.StopUnit(unit, job_timeout_);
+    manager_.ResetFailedUnit(unit);
+    bool gone = WaitUntil(
+        [&] {
+            for (const auto& [key, dir] : placement.paths)
+                if (PathExists(dir))
+                    return false;
+            return !manager_.UnitStringProperty(unit, kUnitInterface, "ActiveState").has_value();
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(job_timeout_));
+    if (!gone)
+        throw Error("Failed to remove " + unit + ": the unit or its cgroup is still there", EBUSY);
+}
+
+}  // namespace berth::cgroup

@@ -1,0 +1,42 @@
+#pragma once
+// The systemd driver: each container a transient scope berth-NAME.scope in berth.slice, created
+// and controlled over sd-bus, with every limit set as a unit property.
+#include <chrono>
+
+#include "cgroup/cgroup_layout.hpp"
+#include "cgroup/driver.hpp"
+#include "cgroup/scope_properties.hpp"
+
+namespace berth::cgroup {
+
+class SystemdManager;
+
+class SystemdDriver final : public Driver {
+public:
+    // Connects (or reuses the process' connection) and reads systemd's version; throws when
+    // systemd cannot be reached. job_timeout bounds each wait for a systemd job.
+    explicit SystemdDriver(std::chrono::microseconds job_timeout = std::chrono::seconds(30));
+
+    std::string Name() const override { return "systemd"; }
+    Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) override;
+    void Attach(const Placement& placement, pid_t pid) override;
+    void Update(const Placement& placement, const config::Resources& resources) override;
+    void Freeze(const Placement& placement) override;
+    void Thaw(const Placement& placement) override;
+    bool IsFrozen(const Placement& placement) override;
+    std::vector<pid_t> Pids(const Placement& placement) override;
+    Stats ReadStats(const Placement& placement) override;
+    void Destroy(const Placement& placement) override;
+
+private:
+    // The unit's cgroup directory in every mounted hierarchy where it exists.
+    Placement PlacementOf(const std::string& unit);
+    void SetFrozen(const Placement& placement, bool frozen);
+
+    SystemdManager& manager_;
+    std::chrono::microseconds job_timeout_;
+    Layout layout_;
+    SystemdFeatures features_;
+};
+
+}  // namespace berth::cgroup

@@ -1,0 +1,76 @@
+#pragma once
+// A client of systemd's manager object (org.freedesktop.systemd1) over the process' one system
+// bus connection: transient scopes, their jobs, properties, kill/stop, freeze, attach.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/bus_util.hpp"
+#include "cgroup/scope_properties.hpp"
+
+namespace berth::cgroup {
+
+class SystemdManager {
+public:
+    // The process' shared client, connected on first use (again after a fork). Throws when the
+    // system bus cannot be reached.
+    static SystemdManager& Shared();
+    // True when systemd is PID 1 here and its manager answers on the system bus.
+    static bool Reachable();
+
+    SystemdManager(const SystemdManager&) = delete;
+    SystemdManager& operator=(const SystemdManager&) = delete;
+
+    // systemd's version number (read once).
+    int Version();
+
+    // StartTransientUnit(unit, "fail", properties) and waits for its job (bounded by timeout). A unit
+    // of that name left in the failed state is reset and the start retried once.
+    void StartTransientUnit(const std::string& unit, const std::vector<UnitProperty>& properties,
+                            std::chrono::microseconds timeout);
+    // SetUnitProperties(unit, runtime=true, properties).
+    void SetUnitProperties(const std::string& unit, const std::vector<UnitProperty>& properties);
+    // KillUnit(unit, "all", signal); false when no such unit is loaded.
+    bool KillUnit(const std::string& unit, int signal);
+    // StopUnit(unit, "replace") and waits for its job; false when no such unit is loaded.
+    bool StopUnit(const std::string& unit, std::chrono::microseconds timeout);
+    // ResetFailedUnit(unit), errors ignored (the unit may be gone already).
+    void ResetFailedUnit(const std::string& unit);
+    // FreezeUnit / ThawUnit; throws with systemd's reason (e.g. not supported on cgroup v1).
+    void FreezeUnit(const std::string& unit, bool freeze);
+    // AttachProcessesToUnit(unit, "", [pid]).
+    void AttachProcessesToUnit(const std::string& unit, pid_t pid);
+    // A string property of the unit (interface e.g. "org.freedesktop.systemd1.Unit"); nullopt
+    // when no such unit is loaded.
+    std::optional<std::string> UnitStringProperty(const std::string& unit, const std::string& interface,
+                                                  const std::string& property);
+
+private:
+    SystemdManager() = default;
+    // Opens the connection (once per process) and subscribes to JobRemoved. Caller holds mutex_.
+    sd_bus* Bus();
+    // Waits (processing the bus) until JobRemoved for job arrives; returns its result.
+    std::string WaitForJob(const std::string& job, const std::string& unit, std::chrono::microseconds timeout);
+    // One StartTransientUnit call; returns the job path, or nullopt if the unit exists (err set).
+    std::optional<std::string> CallStartTransientUnit(const std::string& unit,
+                                                      const std::vector<UnitProperty>& properties,
+                                                      std::chrono::microseconds timeout, BusError& error, int& r);
+    static int OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error* error);
+
+    std::recursive_mutex mutex_;
+    BusPtr bus_;
+    SlotPtr job_removed_slot_;
+    pid_t owner_pid_ = -1;  // the process that opened bus_ (sd-bus connections do not survive fork)
+    int version_ = -1;
+    std::map<std::string, std::string> finished_jobs_;  // job path -> result
+};
+
+// Appends one (sv) property to an open a(sv) container.
+void AppendUnitProperty(sd_bus_message* m, const UnitProperty& property);
+
+}  // namespace berth::cgroup

@@ -1,0 +1,236 @@
+// The systemd driver against a real systemd (the test harness): the scope, its properties and
+// cgroup files, freeze/thaw, update, daemon-reload, stats, destroy leaving nothing.
+//
+// The driver has to talk to the harness' bus and live in its pid namespace, so the host-side test
+// re-runs this program inside the harness with BERTH_CGROUP_INSIDE_HARNESS=1, which enables the
+// SystemdDriverInside tests (skipped otherwise).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include "cgroup/cgroup_layout.hpp"
+#include "cgroup/resources.hpp"
+#include "cgroup/systemd_driver.hpp"
+#include "config/defaults.hpp"
+#include "systemd_harness.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+#include "cgroup_test_child.hpp"
+
+namespace berth::cgroup {
+namespace {
+
+using namespace std::chrono_literals;
+using harness::CommandResult;
+using harness::Describe;
+using harness::RunOnHost;
+
+constexpr const char* kInsideEnv = "BERTH_CGROUP_INSIDE_HARNESS";
+constexpr uint64_t kMiB = 1024 * 1024;
+
+std::string Read(const std::string& path) { return TrimRight(ReadFile(path)); }
+
+bool Eventually(const std::function<bool()>& pred) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred())
+            return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+}
+
+// `systemctl show -P property unit` (run where this process runs: inside the harness).
+std::string Show(const std::string& unit, const std::string& property) {
+    CommandResult r = RunOnHost({"systemctl", "show", "-P", property, unit});
+    return TrimRight(r.out);
+}
+
+class SystemdDriverInside : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (std::getenv(kInsideEnv) == nullptr)
+            GTEST_SKIP() << "runs inside the systemd harness (started by SystemdDriverInHarness)";
+        layout_ = DetectLayout();
+        unified_ = layout_.kind == LayoutKind::V2;
+        driver_ = std::make_unique<SystemdDriver>();
+        name_ = "itsd" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        unit_ = "berth-" + name_ + ".scope";
+    }
+    void TearDown() override {
+        if (!driver_)
+            return;
+        if (placement_) {
+            try {
+                driver_->Destroy(*placement_);
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "cleanup: " << e.what();
+            }
+            for (const auto& [key, dir] : placement_->paths)
+                EXPECT_FALSE(PathExists(dir)) << "left behind: " << dir;
+        }
+        CommandResult units = RunOnHost({"systemctl", "list-units", "--all", "--plain", "--no-legend", unit_});
+        EXPECT_EQ(units.out.find(unit_), std::string::npos) << "unit left behind: " << units.out;
+    }
+
+    std::string DirFor(const std::string& controller) {
+        const Hierarchy* h = layout_.ForController(controller);
+        EXPECT_NE(h, nullptr) << controller;
+        return h == nullptr ? "" : placement_->paths.at(h->key);
+    }
+    std::string MemoryLimitFile() { return DirFor("memory") + (unified_ ? "/memory.max" : "/memory.limit_in_bytes"); }
+    std::string MemoryProperty() { return unified_ ? "MemoryMax" : "MemoryLimit"; }
+
+    config::Resources Limits() {
+        config::Resources r;
+        r.memory_max = config::ByteSize{64 * kMiB};
+        r.tasks_max = 16;
+        r.cpu_quota = config::CpuQuota{50};
+        r.cpu_weight = 200;
+        r.devices = config::DefaultDeviceRules();
+        return r;
+    }
+
+    Layout layout_;
+    bool unified_ = false;
+    std::unique_ptr<SystemdDriver> driver_;
+    std::string name_, unit_;
+    std::optional<Placement> placement_;
+};
+
+TEST_F(SystemdDriverInside, ScopeInBerthSliceWithDelegationAndLimits) {
+    SpinningChild child;
+    placement_ = driver_->Create(name_, child.Pid(), Limits());
+    EXPECT_EQ(placement_->driver, "systemd");
+    EXPECT_EQ(placement_->unit, unit_);
+    EXPECT_EQ(Show(unit_, "ActiveState"), "active");
+    EXPECT_EQ(Show(unit_, "Slice"), "berth.slice");
+    EXPECT_EQ(Show(unit_, "Delegate"), "yes");
+    EXPECT_EQ(Show(unit_, "CollectMode"), "inactive-or-failed");
+    EXPECT_EQ(Show(unit_, MemoryProperty()), std::to_string(64 * kMiB));
+    EXPECT_EQ(Show(unit_, "TasksMax"), "16");
+    EXPECT_EQ(Show(unit_, "CPUQuotaPerSecUSec"), "500ms");
+    EXPECT_EQ(Show(unit_, "DevicePolicy"), "strict");
+    EXPECT_NE(Show(unit_, "DeviceAllow").find("/dev/char/1:3 rwm"), std::string::npos) << Show(unit_, "DeviceAllow");
+
+    std::string cgroup = Show(unit_, "ControlGroup");
+    EXPECT_NE(cgroup.find("/berth.slice/" + unit_), std::string::npos) << cgroup;
+    ASSERT_FALSE(placement_->paths.empty());
+    for (const auto& [key, dir] : placement_->paths) {
+        EXPECT_EQ(dir.substr(dir.size() - cgroup.size()), cgroup) << key;
+        EXPECT_EQ(Read(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
+    }
+    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(64 * kMiB));
+    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "16");
+    if (unified_) {
+        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.max"), "50000 100000");
+    } else {
+        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "50000");
+        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.shares"), "2048");
+    }
+    EXPECT_EQ(driver_->Pids(*placement_), std::vector<pid_t>{child.Pid()});
+}
+
+TEST_F(SystemdDriverInside, PauseStopsACounterAndResumeRestartsIt) {
+    SpinningChild child;
+    placement_ = driver_->Create(name_, child.Pid(), {});
+    ASSERT_TRUE(Eventually([&] { return child.Count() > 0; }));
+    driver_->Freeze(*placement_);
+    EXPECT_TRUE(driver_->IsFrozen(*placement_));
+    uint64_t frozen_at = child.Count();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(child.Count(), frozen_at) << "the counter moved while frozen";
+    driver_->Thaw(*placement_);
+    EXPECT_FALSE(driver_->IsFrozen(*placement_));
+    EXPECT_TRUE(Eventually([&] { return child.Count() > frozen_at; })) << "the counter did not restart";
+}
+
+TEST_F(SystemdDriverInside, UpdateChangesTheLimitLiveAndDaemonReloadKeepsIt) {
+    SpinningChild child;
+    placement_ = driver_->Create(name_, child.Pid(), Limits());
+    config::Resources change;
+    change.memory_max = config::ByteSize{32 * kMiB};
+    change.tasks_max = 8;
+    change.cpu_quota = config::CpuQuota{150};
+    driver_->Update(*placement_, change);
+    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(32 * kMiB));
+    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "8");
+    EXPECT_EQ(Show(unit_, MemoryProperty()), std::to_string(32 * kMiB));
+    EXPECT_EQ(Show(unit_, "TasksMax"), "8");
+    EXPECT_EQ(Show(unit_, "CPUQuotaPerSecUSec"), "1.500000s");
+
+    CommandResult reload = RunOnHost({"systemctl", "daemon-reload"});
+    ASSERT_EQ(reload.exit_code, 0) << Describe(reload);
+    EXPECT_EQ(Show(unit_, MemoryProperty()), std::to_string(32 * kMiB));
+    EXPECT_EQ(Show(unit_, "TasksMax"), "8");
+    EXPECT_EQ(Show(unit_, "CPUQuotaPerSecUSec"), "1.500000s");
+    EXPECT_EQ(Show(unit_, "Delegate"), "yes");
+    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(32 * kMiB));
+    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "8");
+    if (!unified_) {
+        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "150000");
+    }
+}
+
+TEST_F(SystemdDriverInside, StatsAndAttach) {
+    SpinningChild child, second;
+    placement_ = driver_->Create(name_, child.Pid(), Limits());
+    driver_->Attach(*placement_, second.Pid());
+    std::vector<pid_t> expected{child.Pid(), second.Pid()};
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(driver_->Pids(*placement_), expected);
+    child.Allocate(4 * kMiB);
+    EXPECT_TRUE(Eventually([&] {
+        Stats s = driver_->ReadStats(*placement_);
+        return s.cpu.total_ns > 0 && s.memory.usage >= 2 * kMiB;
+    }));
+    Stats s = driver_->ReadStats(*placement_);
+
+    EXPECT_EQ(s.memory.limit, 64 * kMiB);
+    EXPECT_EQ(s.pids.current, 2u);
+    EXPECT_EQ(s.pids.limit, 16u);
+}
+
+TEST_F(SystemdDriverInside, DestroyKillsAndRemovesUnitAndCgroups) {
+    SpinningChild child;
+    placement_ = driver_->Create(name_, child.Pid(), Limits());
+    driver_->Freeze(*placement_);  // a paused container must still go
+    driver_->Destroy(*placement_);
+    int status = child.Reap();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+    for (const auto& [key, dir] : placement_->paths)
+        EXPECT_FALSE(PathExists(dir)) << dir;
+    CommandResult units = RunOnHost({"systemctl", "list-units", "--all", "--plain", "--no-legend", "berth-*"});
+    EXPECT_EQ(units.out.find(unit_), std::string::npos) << units.out;
+    EXPECT_NO_THROW(driver_->Destroy(*placement_)) << "Destroy must be idempotent";
+}
+
+TEST_F(SystemdDriverInside, AutoPicksSystemd) { EXPECT_EQ(MakeDriver("auto")->Name(), "systemd"); }
+
+// Host side: boots the harness and runs the tests above inside it.
+class SystemdDriverInHarness : public harness::SystemdHarnessTest {};
+
+TEST_F(SystemdDriverInHarness, DriverTestsPassInsideRealSystemd) {
+    if (std::getenv(kInsideEnv) != nullptr)
+        GTEST_SKIP() << "already inside";
+    Harness().InstallUnits({std::string(BERTH_TEST_SOURCE_ROOT) + "/units/berth.slice"});
+    std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    ::setenv(kInsideEnv, "1", 1);
+    CommandResult r = Run({self, "--gtest_filter=SystemdDriverInside.*", "--gtest_brief=1"}, "", 180s);
+    ::unsetenv(kInsideEnv);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out.find("SKIPPED"), std::string::npos) << Describe(r);
+    CommandResult units = Run({"systemctl", "list-units", "--all", "--plain", "--no-legend", "berth-*"});
+    EXPECT_EQ(units.out.find(".scope"), std::string::npos) << "scopes left behind: " << units.out;
+}
+
+}  // namespace
+}  // namespace berth::cgroup
