@@ -51,12 +51,12 @@ bool StateStore::HasState(const ContainerId& id) const { return PathExists(State
 
 void StateStore::Write(const ContainerState& state) const {
     ContainerId id(state.name);
-    WriteFileAtomic(ConfigFile(id), config::FormatContainerConfig(state.config), 0600);
+    WriteFileAtomic(ConfigFile(id), config::FormatContainerConfig(state.config), 0600, Durability::RuntimeOnly);
     WriteStateOnly(state);
 }
 
 void StateStore::WriteStateOnly(const ContainerState& state) const {
-    WriteFileAtomic(StateFile(ContainerId(state.name)), FormatStateToml(state), 0600);
+    WriteFileAtomic(StateFile(ContainerId(state.name)), FormatStateToml(state), 0600, Durability::RuntimeOnly);
 }
 
 ContainerState StateStore::Read(const ContainerId& id) const {

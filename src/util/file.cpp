@@ -68,13 +68,13 @@ void WriteFile(const std::string& path, const std::string& content) {
         throw Error("short write to " + path);
 }
 
-void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode) {
+void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode, Durability durability) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         UniqueFd fd = OpenOrThrow(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
         try {
             WriteAll(fd.Get(), content, tmp);
-            if (::fsync(fd.Get()) < 0)
+            if (durability == Durability::Durable && ::fsync(fd.Get()) < 0)
                 ThrowErrno("fsync " + tmp);
         } catch (...) {
             ::unlink(tmp.c_str());

@@ -11,8 +11,12 @@ std::string ReadFile(const std::string& path);
 std::optional<std::string> ReadFileIfExists(const std::string& path);
 // Writes a file in place (for cgroup/proc files: one write(2) call).
 void WriteFile(const std::string& path, const std::string& content);
-// Writes via a temporary file, fsync and rename(2): readers see old or new, never half.
-void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode = 0644);
+// Whether WriteFileAtomic fsyncs before the rename: only Durable content must survive a power loss
+// (runtime state under /run describes processes that do not survive it anyway).
+enum class Durability { Durable, RuntimeOnly };
+// Writes via a temporary file, (fsync) and rename(2): readers see old or new, never half.
+void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode = 0644,
+                     Durability durability = Durability::Durable);
 // mkdir -p; throws on failure other than EEXIST.
 void MakeDirs(const std::string& path, unsigned mode = 0755);
 bool PathExists(const std::string& path);
