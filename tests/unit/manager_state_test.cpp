@@ -11,6 +11,7 @@
 #include "manager/container_id.hpp"
 #include "manager/container_lock.hpp"
 #include "manager/errors.hpp"
+#include "manager/manager.hpp"
 #include "manager/state.hpp"
 #include "manager/state_store.hpp"
 #include "util/file.hpp"
@@ -196,6 +197,31 @@ TEST_F(StateStoreTest, LockSerializesOneContainerOnly) {
 TEST_F(StateStoreTest, LockOnRemovedContainerIsNoSuchContainer) {
     StateStore store(dir_);
     EXPECT_THROW(ContainerLock(dir_ + "/never"), NoSuchContainer);
+}
+
+TEST(MergeEnvironmentTest, OverridesReplaceTheSameKeyAndAddNewOnes) {
+    std::vector<std::string> base = {"PATH=/bin", "TERM=xterm", "HOME=/root"};
+    EXPECT_EQ(MergeEnvironment(base, {"TERM=dumb", "NEW=1"}),
+              (std::vector<std::string>{"PATH=/bin", "HOME=/root", "TERM=dumb", "NEW=1"}));
+    // A key is matched whole: PATHX does not replace PATH.
+    EXPECT_EQ(MergeEnvironment({"PATH=/bin"}, {"PATHX=1"}), (std::vector<std::string>{"PATH=/bin", "PATHX=1"}));
+    EXPECT_EQ(MergeEnvironment(base, {}), base);
+}
+
+TEST(MergeResourcesTest, OnlyGivenFieldsChange) {
+    config::Resources base;
+    base.memory_max = config::ByteSize{64 << 20};
+    base.tasks_max = 100;
+    base.devices = {config::DeviceRule{}};
+    config::Resources changes;
+    changes.memory_max = config::ByteSize{128 << 20};
+    changes.cpu_quota = config::CpuQuota{150};
+    config::Resources merged = MergeResources(base, changes);
+    EXPECT_EQ(merged.memory_max, config::ByteSize{128 << 20});
+    EXPECT_EQ(merged.cpu_quota, config::CpuQuota{150});
+    EXPECT_EQ(merged.tasks_max, 100u);
+    EXPECT_EQ(merged.devices.size(), 1u) << "no device rules in the change keeps the old ones";
+    EXPECT_FALSE(merged.memory_high);
 }
 
 }  // namespace
