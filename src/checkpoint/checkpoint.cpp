@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -41,15 +43,41 @@ uint64_t NamespaceInode(pid_t pid, const std::string& kind) {
     return st.st_ino;
 }
 
-std::vector<std::string> StdioTargets(pid_t pid) {
-    std::vector<std::string> targets;
+// The mount id of an open fd, from /proc/PID/fdinfo/FD; -1 when unknown.
+int FdMountId(pid_t pid, int fd) {
+    auto info = ReadFileIfExists("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+    if (!info)
+        return -1;
+    size_t at = info->find("mnt_id:");
+    return at == std::string::npos ? -1 : std::atoi(info->c_str() + at + 7);
+}
+
+// What the init's fds 0-2 are, as CRIU will name them: pipes and sockets by "pipe:[INO]", files
+// outside the container's mounts (the host's /dev/null, a log file) as external "file[MNT:INO]"
+// (hex, CRIU's format), anything inside the container by its path.
+std::vector<std::string> StdioKeys(pid_t pid, const std::vector<MountInfoEntry>& mounts) {
+    std::vector<std::string> keys;
     for (int fd = 0; fd < 3; ++fd) {
         std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
         char buffer[4096];
         ssize_t n = ::readlink(link.c_str(), buffer, sizeof(buffer) - 1);
-        targets.emplace_back(n < 0 ? std::string() : std::string(buffer, static_cast<size_t>(n)));
+        if (n < 0) {
+            keys.emplace_back();
+            continue;
+        }
+        std::string target(buffer, static_cast<size_t>(n));
+        struct stat st{};
+        int mnt_id = FdMountId(pid, fd);
+        bool inside = std::any_of(mounts.begin(), mounts.end(), [&](const MountInfoEntry& m) { return m.id == mnt_id; });
+        if (target.rfind("/", 0) == 0 && !inside && ::stat(link.c_str(), &st) == 0) {
+            char key[64];
+            std::snprintf(key, sizeof(key), "file[%x:%llx]", static_cast<unsigned>(mnt_id),
+                          static_cast<unsigned long long>(st.st_ino));
+            target = key;
+        }
+        keys.push_back(target);
     }
-    return targets;
+    return keys;
 }
 
 UniqueFd OpenDirectory(const std::string& path) {
@@ -79,7 +107,8 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     d.config_toml = config::FormatContainerConfig(container.config);
     d.created = CurrentTimeRfc3339();
     d.flags = options.flags;
-    d.stdio = StdioTargets(container.init_pid);
+    std::vector<MountInfoEntry> mounts = ReadMountInfo(container.init_pid);
+    d.stdio = StdioKeys(container.init_pid, mounts);
 
     CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
     d.criu_version = QueryCriuVersion(criu);
@@ -117,7 +146,13 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
             o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
     }
 
-    d.external_mounts = ExternalMountsOf(container.config, ReadMountInfo(container.init_pid));
+    for (size_t i = 0; i < d.stdio.size(); ++i) {
+        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
+                     d.stdio.begin() + static_cast<long>(i);
+        if (first && d.stdio[i].rfind("file[", 0) == 0)
+            o.add_external(d.stdio[i]);
+    }
+    d.external_mounts = ExternalMountsOf(container.config, mounts);
     for (const ExternalMount& m : d.external_mounts) {
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);

@@ -40,7 +40,7 @@ std::string CriuLogExcerpt(const std::string& log_path, size_t max_lines) {
 void ThrowCriuFailure(const std::string& what, const rpc::criu_resp& resp, const std::string& log_path) {
     std::string message = "Failed to " + what + ": CRIU " + RequestTypeName(resp.type()) + " failed";
     if (resp.has_cr_errmsg() && !resp.cr_errmsg().empty())
-        message += ": " + resp.cr_errmsg();
+        message += ": " + TrimRight(resp.cr_errmsg());
     if (resp.has_cr_errno() && resp.cr_errno() != 0)
         message += " (errno " + std::to_string(resp.cr_errno()) + ": " + std::strerror(resp.cr_errno()) + ")";
     message += "; log " + log_path;

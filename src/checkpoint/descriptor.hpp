@@ -39,8 +39,8 @@ struct Descriptor {
     std::string created;  // UTC, RFC 3339
     CriuFlags flags;
     std::vector<ExternalMount> external_mounts;
-    // What the init's fds 0, 1, 2 were ("pipe:[1234]", "/dev/null", ...): restore hands new fds in
-    // for the pipes and sockets among them (CRIU's inherit_fd keys).
+    // CRIU's names for the init's fds 0, 1, 2 ("pipe:[1234]", "file[2a:5]" for a host file, a path inside):
+    // restore hands new fds in for the pipes, sockets and host files among them (inherit_fd keys).
     std::vector<std::string> stdio;
     friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };

@@ -1,6 +1,7 @@
 #include "checkpoint/external_mounts.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -49,7 +50,7 @@ std::vector<MountInfoEntry> ParseMountInfo(const std::string& text) {
         }
         std::string fs_type;
         fields >> fs_type;
-        entries.push_back({Unescape(root), Unescape(mount_point), fs_type});
+        entries.push_back({std::atoi(id.c_str()), Unescape(root), Unescape(mount_point), fs_type});
     }
     return entries;
 }

@@ -13,6 +13,7 @@ namespace berth::checkpoint {
 
 // One line of /proc/PID/mountinfo, paths unescaped; mount_point is as the process sees it.
 struct MountInfoEntry {
+    int id = 0;               // the mount id (also in /proc/PID/fdinfo/N "mnt_id:")
     std::string root;         // the path inside the source filesystem that is mounted
     std::string mount_point;  // relative to the process' root
     std::string fs_type;

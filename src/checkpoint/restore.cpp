@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "checkpoint/checkpoint.hpp"
@@ -72,8 +73,9 @@ void KillRestored(pid_t pid) {
     }
 }
 
-bool IsInheritable(const std::string& target) {
-    return target.rfind("pipe:", 0) == 0 || target.rfind("socket:", 0) == 0;
+// Stdio CRIU cannot reopen by path: pipes, sockets, files that were outside the container.
+bool IsInheritable(const std::string& key) {
+    return key.rfind("pipe:", 0) == 0 || key.rfind("socket:", 0) == 0 || key.rfind("file[", 0) == 0;
 }
 
 }  // namespace
@@ -144,7 +146,9 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     }
     const int stdio_fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
     for (size_t i = 0; i < d.stdio.size() && i < 3; ++i) {
-        if (!IsInheritable(d.stdio[i]))
+        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
+                     d.stdio.begin() + static_cast<long>(i);
+        if (!IsInheritable(d.stdio[i]) || !first)
             continue;
         rpc::criu_inherit_fd* fd = o.add_inherit_fd();
         fd->set_key(d.stdio[i]);

@@ -101,6 +101,7 @@ TEST(CheckpointExternalMounts, ParsesMountInfoWithEscapes) {
         "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n"
         "37 35 0:5 /null /proc/kcore rw - devtmpfs udev rw\n");
     ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].id, 36);
     EXPECT_EQ(entries[0].root, "/mnt1");
     EXPECT_EQ(entries[0].mount_point, "/mnt two");
     EXPECT_EQ(entries[0].fs_type, "ext3");
@@ -120,9 +121,9 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
     zero_device.path = "/dev/zero";
     cfg.devices = {null_device, zero_device};
     std::vector<MountInfoEntry> mounts = {
-        {"/srv/data", "/data", "ext4"},       {"/", "/tmp", "tmpfs"},
-        {"/srv/other", "/other", "ext4"},     {"/null", "/proc/kcore", "devtmpfs"},
-        {"/", "/proc/acpi", "tmpfs"},         {"/null", "/dev/null", "devtmpfs"},
+        {1, "/srv/data", "/data", "ext4"},   {2, "/", "/tmp", "tmpfs"},
+        {3, "/srv/other", "/other", "ext4"}, {4, "/null", "/proc/kcore", "devtmpfs"},
+        {5, "/", "/proc/acpi", "tmpfs"},     {6, "/null", "/dev/null", "devtmpfs"},
     };
     std::vector<ExternalMount> expected = {
         {"/data", "/srv/data"}, {"/other", "/srv/other"}, {"/proc/kcore", "/dev/null"}, {"/dev/null", "/dev/null"}};
