@@ -1,32 +1,56 @@
 #include "launch/child_process.hpp"
 
-#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "util/error.hpp"
 #include "util/file.hpp"
 
 namespace berth::launch {
+namespace {
 
-OwnedChild::~OwnedChild() {
-    if (released_ || !pidfd_)
-        return;
-    ::syscall(SYS_pidfd_send_signal, pidfd_.Get(), SIGKILL, nullptr, 0);
-    siginfo_t info;
-    while (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.Get()), &info, WEXITED) < 0 && errno == EINTR) {
-    }
+constexpr size_t kChildStackSize = 1 << 20;  // mapped lazily: only touched pages cost anything
+
+int RunChild(void* arg) {
+    (*static_cast<const std::function<void()>*>(arg))();
+    ::_exit(127);
 }
 
-OwnedChild CloneChild(int extra_flags, const std::function<void()>& child, const std::string& what) {
-    if (extra_flags == 0) {
-        // Plain fork(): glibc takes its malloc locks around it, so this is safe from a
-        // multi-threaded caller (berthd's exec). The unreaped child's pid cannot be reused, so
-        // pidfd_open right after is race-free.
+}  // namespace
+
+OwnedChild::OwnedChild(OwnedChild&& other) noexcept
+    : pid_(other.pid_),
+      pidfd_(std::move(other.pidfd_)),
+      released_(other.released_),
+      stack_(std::exchange(other.stack_, nullptr)),
+      stack_size_(other.stack_size_),
+      restore_dumpable_(std::exchange(other.restore_dumpable_, -1)) {}
+
+OwnedChild::~OwnedChild() {
+    if (!released_ && pidfd_) {
+        ::syscall(SYS_pidfd_send_signal, pidfd_.Get(), SIGKILL, nullptr, 0);
+        siginfo_t info;
+        while (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.Get()), &info, WEXITED) < 0 && errno == EINTR) {
+        }
+    }
+    // The child has exec'd or is reaped: it no longer runs on our memory.
+    if (stack_)
+        ::munmap(stack_, stack_size_);
+    if (restore_dumpable_ >= 0)
+        ::prctl(PR_SET_DUMPABLE, restore_dumpable_, 0, 0, 0);
+}
+
+OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, const std::string& what) {
+    if (namespace_flags == 0) {
+        // The unreaped child's pid cannot be reused, so pidfd_open right after fork is race-free.
         pid_t pid = ::fork();
         if (pid < 0)
             ThrowErrno(what);
@@ -43,19 +67,28 @@ OwnedChild CloneChild(int extra_flags, const std::function<void()>& child, const
         }
         return OwnedChild(pid, UniqueFd(fd));
     }
+    void* stack = ::mmap(nullptr, kChildStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                         -1, 0);
+    if (stack == MAP_FAILED)
+        ThrowErrno(what + ": allocate a stack");
+    // Non-dumpable before the child exists: the flag lives in the mm we are about to share.
+    int dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int pidfd = -1;
-    clone_args args{};
-    args.flags = CLONE_PIDFD | static_cast<uint64_t>(static_cast<unsigned>(extra_flags));
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0)
-        ThrowErrno(what);
-    if (pid == 0) {
-        child();
-        ::_exit(127);
+    pid_t pid = ::clone(RunChild, static_cast<char*>(stack) + kChildStackSize,
+                        CLONE_VM | CLONE_PIDFD | namespace_flags | SIGCHLD, const_cast<std::function<void()>*>(&child),
+                        &pidfd);
+    if (pid < 0) {
+        int err = errno;
+        ::munmap(stack, kChildStackSize);
+        ::prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+        ThrowErrno(err, what);
     }
-    return OwnedChild(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    OwnedChild owned(pid, UniqueFd(pidfd));
+    owned.stack_ = stack;
+    owned.stack_size_ = kChildStackSize;
+    owned.restore_dumpable_ = dumpable;
+    return owned;
 }
 
 unsigned long long ReadStartTime(pid_t pid) {

@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "launch/child_process.hpp"
 #include "launch/launcher.hpp"
 #include "launch/namespaces.hpp"
@@ -88,7 +90,8 @@ Executed Exec(const config::ContainerConfig& config, pid_t init_pid, const cgrou
     std::optional<ScopedNamespaces> pid_scope;
     if (flags & CLONE_NEWPID)
         pid_scope.emplace(ScopedNamespaces::PidOf(init_pidfd.Get()));  // born inside: no double fork
-    OwnedChild child = CloneChild(0, [&args] { RunExecChild(args); }, "clone the exec'd process");
+    const std::function<void()> exec_main = [&args] { RunExecChild(args); };
+    OwnedChild child = CloneChild(0, exec_main, "clone the exec'd process");
     if (pid_scope)
         pid_scope->Restore();
     child_sync.Reset();

@@ -2,6 +2,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <functional>
+
 #include "launch/child_init.hpp"
 #include "launch/child_process.hpp"
 #include "launch/idmap.hpp"
@@ -86,7 +88,9 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     // them (a pid namespace included, without a second fork).
     PlacementGuard placement(cgroups);  // declared first: destroyed after the child is reaped
     ScopedNamespaces joined(ns.parent_joins);
-    OwnedChild child = CloneChild(ns.clone_flags, [&plan] { RunContainerInit(plan); }, "clone the container's init");
+    // Named, not a temporary: the child runs it from our memory after CloneChild returns.
+    const std::function<void()> init_main = [&plan] { RunContainerInit(plan); };
+    OwnedChild child = CloneChild(ns.clone_flags, init_main, "clone the container's init");
     joined.Restore();
     child_sync.Reset();  // our copy would hide the EOF that means "exec succeeded"
 
