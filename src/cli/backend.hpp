@@ -1,0 +1,55 @@
+#pragma once
+// Where berthctl's verbs act: through berthd over the system bus when it is reachable (running or
+// activatable), else in-process with the Manager (standalone). The choice is made here, once.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/verb.hpp"
+#include "config/model.hpp"
+
+namespace berth::cli {
+
+struct ContainerSummary {
+    std::string name;
+    std::string state;  // created, running, paused, stopped
+    pid_t leader = 0;
+    std::string unit;
+    std::string rootfs;
+    uint64_t created_usec = 0;
+    int exit_status = -1;
+};
+
+// Errors keep the Manager's kinds (manager::NoSuchContainer, ContainerExists, InvalidState;
+// config::ConfigError text for InvalidConfig), whichever way the call went.
+class Backend {
+public:
+    virtual ~Backend() = default;
+    // "berthd" or "in-process", for --debug output.
+    virtual std::string Kind() const = 0;
+    virtual std::vector<ContainerSummary> List() = 0;
+    virtual ContainerSummary Get(const std::string& name) = 0;
+    // NAME.toml from the search path.
+    virtual void Create(const std::string& name) = 0;
+    virtual void Start(const std::string& name) = 0;
+    // timeout zero: the container's stop_timeout.
+    virtual void Stop(const std::string& name, std::chrono::microseconds timeout) = 0;
+    virtual void Kill(const std::string& name, int signal) = 0;
+    virtual void Remove(const std::string& name, bool force) = 0;
+    virtual void Pause(const std::string& name) = 0;
+    virtual void Resume(const std::string& name) = 0;
+    virtual void Update(const std::string& name, const config::Resources& changes) = 0;
+};
+
+// berthd when global.state_dir and config_path are the defaults and org.berth1 answers or is activatable on the
+// system bus (BERTH_NO_DAEMON=1 forces in-process); the in-process Manager otherwise.
+std::unique_ptr<Backend> MakeBackend(const GlobalOptions& global);
+std::unique_ptr<Backend> MakeInProcessBackend(const GlobalOptions& global);
+// nullptr when berthd cannot be reached.
+std::unique_ptr<Backend> MakeDaemonBackend();
+
+}  // namespace berth::cli
