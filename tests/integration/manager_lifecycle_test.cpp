@@ -359,6 +359,39 @@ TEST_F(LifecycleTest, CorruptStateIsReportedAndSkippedByList) {
     EXPECT_FALSE(PathExistsForTest(bad_dir));
 }
 
+TEST_F(LifecycleTest, AStalePidIsNeverTrusted) {
+    std::string name = UniqueName("stale");
+    RunDetached(name, kSleeper);
+    // Point the record at an unrelated live process, as if the init had died and its pid been reused.
+    RunningCommand bystander({"/bin/sleep", "100"}, "");
+    std::string state_file = StateDir() + "/" + name + "/state.toml";
+    std::string text = ReadText(state_file);
+    text = std::regex_replace(text, std::regex("\npid = [0-9]+\n"), "\npid = " + std::to_string(bystander.Pid()) + "\n");
+    std::ofstream(state_file) << text;
+
+    std::string json = StateJson(name);
+    EXPECT_EQ(JsonField(json, "status"), "stopped") << json;
+    EXPECT_EQ(JsonField(json, "pid"), "0") << json;
+    CommandResult kill = Berthctl({"kill", name, "KILL"});
+    EXPECT_NE(kill.exit_code, 0) << Describe(kill);
+    EXPECT_NE(kill.err.find("not running"), std::string::npos) << Describe(kill);
+    CommandResult rm = Berthctl({"rm", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    EXPECT_EQ(::kill(bystander.Pid(), 0), 0) << "the bystander holding the reused pid must survive";
+    EXPECT_FALSE(ProcessEnded(bystander.Pid()));
+    ExpectNothingLeftBehind();  // rm removed the cgroup, and with it the real init
+}
+
+TEST_F(LifecycleTest, InvalidTomlIsReportedWithItsFileAndLeavesNothing) {
+    std::string name = UniqueName("badtoml");
+    WriteContainerToml(name, "[rootfs]\npath = \"" + Rootfs() + "\"\n[process]\nargs = \"not a list\"\n");
+    CommandResult r = Berthctl({"run", name});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find(ConfigDir() + "/" + name + ".toml:"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.err.find("process.args"), std::string::npos) << Describe(r);
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(LifecycleTest, PauseAndResume) {
     std::string name = UniqueName("pause");
     RunDetached(name, kSleeper);
@@ -367,8 +400,8 @@ TEST_F(LifecycleTest, PauseAndResume) {
     std::string json = StateJson(name);
     EXPECT_EQ(JsonField(json, "status"), "paused") << json;
     pid_t pid = std::stoi(JsonField(json, "pid"));
-    // Frozen tasks sit in the freezer's wait, state D or S, never R.
-    EXPECT_EQ(Berthctl({"pause", name}).exit_code == 0, false) << "pausing twice must fail";
+    EXPECT_NE(Berthctl({"pause", name}).exit_code, 0) << "pausing twice must fail";
+    EXPECT_NE(Berthctl({"exec", name, "--", "/bin/true"}).exit_code, 0) << "exec into a paused container must fail";
     CommandResult resume = Berthctl({"resume", name});
     ASSERT_EQ(resume.exit_code, 0) << Describe(resume);
     EXPECT_EQ(JsonField(StateJson(name), "status"), "running");
