@@ -2,13 +2,12 @@
 
 #include <iostream>
 
+#include "cli/config_search_path.hpp"
 
 namespace berth::cli {
 
 manager::Manager MakeManager(const GlobalOptions& global) {
-    config::SearchPath path = global.config_path.empty() ? config::SearchPath::DefaultContainers()
-                                                         : config::SearchPath::Parse(global.config_path);
-    return manager::Manager(global.state_dir, global.cgroup_driver, std::move(path));
+    return manager::Manager(global.state_dir, global.cgroup_driver, ContainerSearchPath(global));
 }
 
 void PrintVerbError(const std::string& verb, const std::string& message) {
