@@ -101,11 +101,11 @@ protected:
                         "rootfs = \"" + rootfs_ + "\"\nstop_timeout = \"5s\"\n[process]\nargs = " + args + "\n");
     }
 
-    void StartBerthd() {
+    void StartBerthd(const std::string& state_dir = "") {
         unit_ = "berthd-test-" + std::to_string(++unit_counter_) + ".service";
         auto r = Run({"systemd-run", "--unit=" + unit_, "--property=Type=notify", "--property=KillMode=process",
-                      kBerthd, "--state-dir", dir_ + "/state", "--config-path", dir_ + "/conf", "--log-dir",
-                      dir_ + "/log"});
+                      kBerthd, "--state-dir", state_dir.empty() ? dir_ + "/state" : state_dir, "--config-path",
+                      dir_ + "/conf", "--log-dir", dir_ + "/log"});
         ASSERT_EQ(r.exit_code, 0) << Describe(r);
     }
 
@@ -424,6 +424,27 @@ TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {
                  "grep -l par /proc/self/mountinfo | head -1; grep ' " + dir_ + "' /proc/self/mountinfo; "
                  "ls -d /sys/fs/cgroup/*/berth/par* /sys/fs/cgroup/*/berth.slice/berth-par* 2>/dev/null; true");
     EXPECT_EQ(r.out, "") << "left behind: " << r.out;
+}
+
+TEST_F(DaemonTest, BerthctlGoesThroughBerthd) {
+    // berthctl uses berthd for the default state dir (/run/berth, private inside the harness).
+    StopBerthd();
+    StartBerthd("/run/berth");
+    CreateAndStart("viaclient");
+    auto r = Run({"env", "-u", "BERTH_CONFIG_PATH", "-u", "BERTH_STATE_DIR", kBerthctl, "--debug", "status",
+                  "viaclient"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("State: running"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Leader: " + Property("viaclient", "Leader").substr(2)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Tasks: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Backend: berthd"), std::string::npos) << r.out;
+    r = Run({"env", "BERTH_NO_DAEMON=1", kBerthctl, "--debug", "--state-dir", "/run/berth", "status", "viaclient"});
+    EXPECT_NE(r.out.find("Backend: in-process"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("State: running"), std::string::npos) << r.out;
+    Call("RemoveContainer", "sb", {"viaclient", "true"});
+    r = Run({"env", "-u", "BERTH_CONFIG_PATH", "-u", "BERTH_STATE_DIR", kBerthctl, "status", "viaclient"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
 }
 
 TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
