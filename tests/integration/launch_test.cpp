@@ -382,6 +382,57 @@ TEST_F(LaunchTest, ExecSeesTheInitsNamespacesCapsAndCgroup) {
         << cgroup;
 }
 
+TEST_F(LaunchTest, ExecIntoAUserNamespaceContainerWithATerminal) {
+    config::ContainerConfig c = Config("echo ready; sleep 100");
+    c.namespaces.push_back({config::NamespaceKind::User, std::nullopt});
+    c.uid_mappings = {{0, 300000, 65536}};
+    c.gid_mappings = {{0, 300000, 65536}};
+    RunningContainer container(c, driver_, Id());
+    ASSERT_TRUE(container.WaitForOutput("ready"));
+    launch::ExecRequest request;
+    request.args = {"/bin/sh", "-c", "tty; id -u; cat /proc/self/uid_map"};
+    request.terminal = true;
+    launch::Executed executed = launch::Exec(c, container.Get().pid, container.Get().placement, driver_, request);
+    ASSERT_TRUE(executed.terminal_master.Valid());
+    std::string out = ReadAll(executed.terminal_master.Get());
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PIDFD, static_cast<id_t>(executed.pidfd.Get()), &info, WEXITED), 0);
+    EXPECT_EQ(info.si_status, 0);
+    EXPECT_EQ(out, "/dev/pts/0\r\n0\r\n         0     300000      65536\r\n");
+    EXPECT_EQ(NsLink("/proc/" + std::to_string(executed.pid) + "/ns/user"), "");  // reaped: gone
+}
+
+TEST_F(LaunchTest, JoiningAUserNamespaceByPathCreatesTheOthersInsideIt) {
+    config::ContainerConfig first = Config("echo ready; sleep 100");
+    first.namespaces.push_back({config::NamespaceKind::User, std::nullopt});
+    first.uid_mappings = {{0, 400000, 65536}};
+    first.gid_mappings = {{0, 400000, 65536}};
+    RunningContainer owner(first, driver_, Id());
+    ASSERT_TRUE(owner.WaitForOutput("ready"));
+    std::string user_ns = "/proc/" + std::to_string(owner.Get().pid) + "/ns/user";
+
+    // A second container in the first one's user and pid namespaces (a "pod"), with its own
+    // mount, uts, ipc, net and cgroup namespaces, which the joined user namespace owns.
+    config::ContainerConfig second = Config("cat /proc/self/uid_map; hostname; readlink /proc/self/ns/pid; "
+                                            "cat /proc/1/cmdline | tr '\\0' ' '");
+    second.hostname = "joined";
+    for (config::NamespaceConfig& ns : second.namespaces)
+        if (ns.kind == config::NamespaceKind::Pid)
+            ns.path = "/proc/" + std::to_string(owner.Get().pid) + "/ns/pid";
+    second.namespaces.push_back({config::NamespaceKind::User, user_ns});
+    Outcome r = Run(second);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "         0     400000      65536\njoined\n" + NsLink("/proc/" + std::to_string(owner.Get().pid) + "/ns/pid") +
+                         "\nsleep 100 ")  // busybox sh execs its last command
+        << r.err;
+
+    // A new pid namespace would belong to the host's user namespace: refused before anything starts.
+    for (config::NamespaceConfig& ns : second.namespaces)
+        if (ns.kind == config::NamespaceKind::Pid)
+            ns.path.reset();
+    ExpectLaunchError(second, "a new pid namespace cannot be combined with joining a user namespace by path");
+}
+
 TEST_F(LaunchTest, TerminalIsAPtyInsideTheContainer) {
     config::ContainerConfig c = Config("tty; stat -L -c %t /proc/self/fd/0");
     c.process.terminal = true;
