@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -431,6 +432,42 @@ TEST_F(LaunchTest, JoiningAUserNamespaceByPathCreatesTheOthersInsideIt) {
         if (ns.kind == config::NamespaceKind::Pid)
             ns.path.reset();
     ExpectLaunchError(second, "a new pid namespace cannot be combined with joining a user namespace by path");
+}
+
+TEST_F(LaunchTest, BlockedAndIgnoredSignalsOfTheCallerAreNotInherited) {
+    // A foreground caller blocks the signals it forwards; the container must start clean.
+    sigset_t block, old_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    ASSERT_EQ(::sigprocmask(SIG_BLOCK, &block, &old_mask), 0);
+    struct sigaction ignore {}, old_hup {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGHUP, &ignore, &old_hup);
+    Outcome r;
+    try {
+        config::ContainerConfig c = Config("");
+        c.process.args = {"/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"};  // not a shell: sh ignores QUIT
+        r = Run(c);
+    } catch (...) {
+        ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+        ::sigaction(SIGHUP, &old_hup, nullptr);
+        throw;
+    }
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    ::sigaction(SIGHUP, &old_hup, nullptr);
+    EXPECT_EQ(r.out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n") << r.err;
+}
+
+TEST_F(LaunchTest, CallerStaysDumpableAndTheInitIsTheContainersProgram) {
+    // The launch marks our (shared) mm non-dumpable while the child runs berthctl code; it must
+    // be restored, and /proc/PID/exe of the init must name the container's binary, not ours.
+    ASSERT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    RunningContainer container(Config("echo ready; exec sleep 100"), driver_, Id());
+    ASSERT_TRUE(container.WaitForOutput("ready"));
+    EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    std::string exe = NsLink("/proc/" + std::to_string(container.Get().pid) + "/exe");
+    EXPECT_EQ(exe.substr(exe.size() >= 8 ? exe.size() - 8 : 0), "/busybox") << exe;
 }
 
 TEST_F(LaunchTest, TerminalIsAPtyInsideTheContainer) {
