@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 
+#include "cgroup/bus_util.hpp"
 #include "cli/backend.hpp"
 #include "manager/errors.hpp"
 
@@ -16,14 +17,9 @@ constexpr const char* kManagerInterface = "org.berth1.Manager";
 constexpr const char* kContainerInterface = "org.berth1.Container";
 constexpr uint64_t kCallTimeoutUsec = 120ull * 1000 * 1000;
 
-using BusPtr = std::unique_ptr<sd_bus, decltype(&sd_bus_flush_close_unref)>;
-using MessagePtr = std::unique_ptr<sd_bus_message, decltype(&sd_bus_message_unref)>;
-
-// An sd_bus_error freed on every path.
-struct BusError {
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    ~BusError() { sd_bus_error_free(&error); }
-};
+using cgroup::BusError;
+using cgroup::BusPtr;
+using cgroup::MessagePtr;
 
 // Rethrows berthd's named error as the Manager's error kind, so verbs handle both modes alike.
 [[noreturn]] void ThrowCallError(const std::string& what, const sd_bus_error& error, int r) {
@@ -91,10 +87,10 @@ public:
         BusError error;
         sd_bus_message* raw = nullptr;
         int r = sd_bus_call_method(bus_.get(), kDestination, object.c_str(), "org.freedesktop.DBus.Properties", "GetAll",
-                                   &error.error, &raw, "s", kContainerInterface);
-        MessagePtr all(raw, &sd_bus_message_unref);
+                                   error.Get(), &raw, "s", kContainerInterface);
+        MessagePtr all(raw);
         if (r < 0)
-            ThrowCallError("Failed to read container " + name, error.error, r);
+            ThrowCallError("Failed to read container " + name, *error.Get(), r);
         ContainerSummary summary;
         sd_bus_message_enter_container(all.get(), 'a', "{sv}");
         while (sd_bus_message_enter_container(all.get(), 'e', "sv") > 0) {
@@ -169,16 +165,16 @@ private:
     MessagePtr Call(const char* method, Append append) {
         sd_bus_message* raw = nullptr;
         int r = sd_bus_message_new_method_call(bus_.get(), &raw, kDestination, kManagerPath, kManagerInterface, method);
-        MessagePtr call(raw, &sd_bus_message_unref);
+        MessagePtr call(raw);
         if (r < 0)
             ThrowErrno(-r, std::string("Failed to build the ") + method + " call");
         append(call.get());
         BusError error;
         sd_bus_message* reply = nullptr;
-        r = sd_bus_call(bus_.get(), call.get(), kCallTimeoutUsec, &error.error, &reply);
+        r = sd_bus_call(bus_.get(), call.get(), kCallTimeoutUsec, error.Get(), &reply);
         if (r < 0)
-            ThrowCallError(std::string("Failed to call berthd ") + method, error.error, r);
-        return MessagePtr(reply, &sd_bus_message_unref);
+            ThrowCallError(std::string("Failed to call berthd ") + method, *error.Get(), r);
+        return MessagePtr(reply);
     }
     void CallWithName(const char* method, const std::string& name) {
         Call(method, [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
@@ -192,15 +188,15 @@ bool DaemonAvailable(sd_bus* bus) {
     BusError error;
     sd_bus_message* raw = nullptr;
     int r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "NameHasOwner", &error.error, &raw, "s", kDestination);
-    MessagePtr reply(raw, &sd_bus_message_unref);
+                               "NameHasOwner", error.Get(), &raw, "s", kDestination);
+    MessagePtr reply(raw);
     int has_owner = 0;
     if (r >= 0 && sd_bus_message_read(reply.get(), "b", &has_owner) >= 0 && has_owner)
         return true;
     raw = nullptr;
     r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                           "ListActivatableNames", &error.error, &raw, "");
-    MessagePtr names(raw, &sd_bus_message_unref);
+                           "ListActivatableNames", error.Get(), &raw, "");
+    MessagePtr names(raw);
     if (r < 0)
         return false;
     char** list = nullptr;
@@ -221,7 +217,7 @@ std::unique_ptr<Backend> MakeDaemonBackend() {
     sd_bus* raw = nullptr;
     if (sd_bus_open_system(&raw) < 0)
         return nullptr;
-    BusPtr bus(raw, &sd_bus_flush_close_unref);
+    BusPtr bus(raw);
     if (!DaemonAvailable(bus.get()))
         return nullptr;
     return std::make_unique<DaemonBackend>(std::move(bus));
