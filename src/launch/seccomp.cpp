@@ -1,44 +1,38 @@
 #include "launch/seccomp.hpp"
 
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstddef>
+#include <memory>
 
 #include <toml++/toml.h>
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/file.hpp"
 
 namespace berth::launch {
 namespace {
 
-uint32_t ToReturnValue(SeccompAction action, int errno_value) {
+uint32_t ToScmpAction(SeccompAction action, int errno_value) {
     switch (action) {
-        case SeccompAction::Allow: return SECCOMP_RET_ALLOW;
-        case SeccompAction::Errno: return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(errno_value) & SECCOMP_RET_DATA);
-        case SeccompAction::Kill: return SECCOMP_RET_KILL_THREAD;
-        case SeccompAction::KillProcess: return SECCOMP_RET_KILL_PROCESS;
-        case SeccompAction::Trap: return SECCOMP_RET_TRAP;
-        case SeccompAction::Log: return SECCOMP_RET_LOG;
+        case SeccompAction::Allow: return SCMP_ACT_ALLOW;
+        case SeccompAction::Errno: return SCMP_ACT_ERRNO(static_cast<uint16_t>(errno_value));
+        case SeccompAction::Kill: return SCMP_ACT_KILL_THREAD;
+        case SeccompAction::KillProcess: return SCMP_ACT_KILL_PROCESS;
+        case SeccompAction::Trap: return SCMP_ACT_TRAP;
+        case SeccompAction::Log: return SCMP_ACT_LOG;
     }
-    return SECCOMP_RET_KILL_PROCESS;
+    return SCMP_ACT_KILL_PROCESS;
 }
 
-#if defined(__x86_64__)
-constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
-constexpr uint32_t kX32SyscallBit = 0x40000000;  // x32 shares the arch value: tell it apart by this bit
-#elif defined(__aarch64__)
-constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
-constexpr uint32_t kX32SyscallBit = 0;
-#else
-#error "seccomp: unsupported architecture"
-#endif
+struct ContextFree {
+    void operator()(void* ctx) const { seccomp_release(static_cast<scmp_filter_ctx>(ctx)); }
+};
 
 [[noreturn]] void ProfileError(const std::string& origin, const toml::source_region& where, const std::string& what) {
     throw Error(origin + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column) + ": " + what);
@@ -159,39 +153,37 @@ SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::stri
 }
 
 SeccompFilter::SeccompFilter(const SeccompProfile& profile) {
-    auto stmt = [this](uint16_t code, uint32_t k) { program_.push_back({code, 0, 0, k}); };
-    auto jump = [this](uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) { program_.push_back({code, jt, jf, k}); };
-    // Another ABI (i386 via int 0x80, x32) would index a different syscall table: kill it.
-    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
-    jump(BPF_JMP | BPF_JEQ | BPF_K, kNativeAuditArch, 1, 0);
-    stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
-    if (kX32SyscallBit != 0) {
-        jump(BPF_JMP | BPF_JGE | BPF_K, kX32SyscallBit, 0, 1);
-        stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-    }
-    uint32_t default_action = ToReturnValue(profile.default_action, profile.default_errno);
-    std::vector<int> seen;
+    uint32_t default_action = ToScmpAction(profile.default_action, profile.default_errno);
+    std::unique_ptr<void, ContextFree> ctx(seccomp_init(default_action));
+    if (!ctx)
+        throw Error("seccomp_init failed");
+    // The exported program carries no attributes: no_new_privs is the configuration's business.
     for (const SeccompRule& rule : profile.rules) {
-        uint32_t action = ToReturnValue(rule.action, rule.errno_value);
+        uint32_t action = ToScmpAction(rule.action, rule.errno_value);
+        if (action == default_action)
+            continue;  // libseccomp refuses rules equal to the default action
         for (const std::string& name : rule.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
             if (nr == __NR_SCMP_ERROR)
                 throw Error("seccomp: unknown syscall '" + name + "'");
-            // Negative: a syscall this architecture does not have (vm86 on x86_64): nothing to match.
-            if (nr < 0 || std::find(seen.begin(), seen.end(), nr) != seen.end())
+            int r = seccomp_rule_add(ctx.get(), action, nr, 0);
+            // A syscall this architecture does not have (vm86 on x86_64) needs no rule; a syscall
+            // already named by an earlier rule keeps that rule.
+            if (r == -EDOM || r == -EEXIST || (r < 0 && nr < 0))
                 continue;
-            seen.push_back(nr);
-            if (action == default_action)
-                continue;
-            jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1);
-            stmt(BPF_RET | BPF_K, action);
+            CheckNegErrno(r, "seccomp: add a rule for " + name);
         }
     }
-    stmt(BPF_RET | BPF_K, default_action);
-    if (program_.size() > BPF_MAXINSNS)
-        throw Error("seccomp: the profile needs " + std::to_string(program_.size()) + " instructions, more than " +
-                    std::to_string(BPF_MAXINSNS));
+    UniqueFd memfd(::memfd_create("berth-seccomp", MFD_CLOEXEC));
+    if (!memfd)
+        ThrowErrno("seccomp: memfd_create");
+    CheckNegErrno(seccomp_export_bpf(ctx.get(), memfd.Get()), "seccomp: export the filter");
+    off_t size = ::lseek(memfd.Get(), 0, SEEK_END);
+    if (size <= 0 || size % static_cast<off_t>(sizeof(Instruction)) != 0)
+        throw Error("seccomp: libseccomp exported a program of " + std::to_string(size) + " bytes");
+    program_.resize(static_cast<size_t>(size) / sizeof(Instruction));
+    if (::pread(memfd.Get(), program_.data(), static_cast<size_t>(size), 0) != size)
+        ThrowErrno("seccomp: read the exported filter");
 }
 
 void SeccompFilter::Load() const {

@@ -46,18 +46,15 @@ SeccompProfile DefaultSeccompProfile();
 // Parses a profile file's text; errors name `origin` and the offending key.
 SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::string& origin);
 
-// A compiled filter (classic BPF), ready to load. Built in the parent, loaded by the child right
-// before exec. Our profiles only match syscall numbers, so the program is generated directly: an
-// architecture check (anything but this build's native ABI is killed, x32 included), one
-// comparison per named syscall (the first rule naming a syscall wins), then the default action.
-// Generating it takes microseconds; libseccomp's rule database and export cost milliseconds per
-// launch, so libseccomp is only used to resolve syscall names.
+// A compiled filter, ready to load. libseccomp builds it in the parent and exports the BPF
+// program (seccomp_export_bpf); the child only hands those bytes to seccomp(2) right before
+// exec, so no libseccomp code (or its allocations) runs in the child.
 class SeccompFilter {
 public:
     explicit SeccompFilter(const SeccompProfile& profile);
     // Installs the filter on the calling thread (needs no_new_privs or CAP_SYS_ADMIN).
     void Load() const;
-    // The program, for tests: {code, jt, jf, k} per instruction.
+    // The exported program, {code, jt, jf, k} per instruction (struct sock_filter's layout).
     struct Instruction {
         uint16_t code;
         uint8_t jt, jf;
