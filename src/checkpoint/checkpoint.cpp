@@ -55,7 +55,8 @@ int FdMountId(pid_t pid, int fd) {
 // What the init's fds 0-2 are, as CRIU will name them: pipes and sockets by "pipe:[INO]", files
 // outside the container's mounts (the host's /dev/null, a log file) as external "file[MNT:INO]"
 // (hex, CRIU's format), anything inside the container by its path.
-std::vector<std::string> StdioKeys(pid_t pid, const std::vector<MountInfoEntry>& mounts) {
+std::vector<std::string> StdioKeys(pid_t pid, const std::vector<MountInfoEntry>& mounts,
+                                   std::vector<std::string>& paths) {
     std::vector<std::string> keys;
     for (int fd = 0; fd < 3; ++fd) {
         std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
@@ -63,9 +64,11 @@ std::vector<std::string> StdioKeys(pid_t pid, const std::vector<MountInfoEntry>&
         ssize_t n = ::readlink(link.c_str(), buffer, sizeof(buffer) - 1);
         if (n < 0) {
             keys.emplace_back();
+            paths.emplace_back();
             continue;
         }
         std::string target(buffer, static_cast<size_t>(n));
+        paths.push_back(target);
         struct stat st{};
         int mnt_id = FdMountId(pid, fd);
         bool inside = std::any_of(mounts.begin(), mounts.end(), [&](const MountInfoEntry& m) { return m.id == mnt_id; });
@@ -108,7 +111,7 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     d.created = CurrentTimeRfc3339();
     d.flags = options.flags;
     std::vector<MountInfoEntry> mounts = ReadMountInfo(container.init_pid);
-    d.stdio = StdioKeys(container.init_pid, mounts);
+    d.stdio = StdioKeys(container.init_pid, mounts, d.stdio_paths);
 
     CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
     d.criu_version = QueryCriuVersion(criu);

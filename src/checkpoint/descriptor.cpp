@@ -73,6 +73,10 @@ std::string FormatDescriptor(const Descriptor& d) {
     for (const std::string& target : d.stdio)
         stdio.push_back(target);
     root.insert("stdio", std::move(stdio));
+    toml::array stdio_paths;
+    for (const std::string& path : d.stdio_paths)
+        stdio_paths.push_back(path);
+    root.insert("stdio_paths", std::move(stdio_paths));
 
     // The merged config verbatim: restore hands it back to the config loader unchanged.
     root.insert("config", d.config_toml);
@@ -135,6 +139,14 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
             if (!target)
                 Malformed(origin, "stdio[" + std::to_string(i) + "]", "not a string");
             d.stdio.push_back(*target);
+        }
+    }
+    if (const toml::array* paths = root["stdio_paths"].as_array()) {
+        for (size_t i = 0; i < paths->size(); ++i) {
+            auto path = (*paths)[i].value<std::string>();
+            if (!path)
+                Malformed(origin, "stdio_paths[" + std::to_string(i) + "]", "not a string");
+            d.stdio_paths.push_back(*path);
         }
     }
     d.config_toml = RequireString(root, "config", origin);

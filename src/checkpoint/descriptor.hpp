@@ -42,6 +42,8 @@ struct Descriptor {
     // CRIU's names for the init's fds 0, 1, 2 ("pipe:[1234]", "file[2a:5]" for a host file, a path inside):
     // restore hands new fds in for the pipes, sockets and host files among them (inherit_fd keys).
     std::vector<std::string> stdio;
+    // The paths those fds had (readlink of /proc/PID/fd/N): host files are reopened from them.
+    std::vector<std::string> stdio_paths;
     friend bool operator==(const Descriptor&, const Descriptor&) = default;
 };
 

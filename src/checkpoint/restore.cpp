@@ -78,6 +78,21 @@ bool IsInheritable(const std::string& key) {
     return key.rfind("pipe:", 0) == 0 || key.rfind("socket:", 0) == 0 || key.rfind("file[", 0) == 0;
 }
 
+// A host file the init had on its stdio ("/dev/null", a log), opened again; /dev/null when gone.
+UniqueFd ReopenHostFile(const std::string& path) {
+    std::string usable = path;
+    if (auto deleted = usable.find(" (deleted)"); deleted != std::string::npos)
+        usable.clear();
+    for (int flags : {O_RDWR | O_APPEND, O_WRONLY | O_APPEND, O_RDONLY}) {
+        if (usable.empty())
+            break;
+        int fd = ::open(usable.c_str(), flags | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0)
+            return UniqueFd(fd);
+    }
+    return OpenOrThrow("/dev/null", O_RDWR);
+}
+
 }  // namespace
 
 Descriptor CheckRestorable(const std::string& image_dir) {
@@ -145,15 +160,22 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         inherit.push_back(netns_fd.Get());
     }
     const int stdio_fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
+    std::vector<UniqueFd> reopened;  // host files the init had open, reopened by path
     for (size_t i = 0; i < d.stdio.size() && i < 3; ++i) {
         bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
                      d.stdio.begin() + static_cast<long>(i);
         if (!IsInheritable(d.stdio[i]) || !first)
             continue;
+        int given = stdio_fds[i];
+        if (d.stdio[i].rfind("file[", 0) == 0) {
+            // CRIU restores the file position: it must be that file again, not our pipe.
+            reopened.push_back(ReopenHostFile(i < d.stdio_paths.size() ? d.stdio_paths[i] : ""));
+            given = reopened.back().Get();
+        }
         rpc::criu_inherit_fd* fd = o.add_inherit_fd();
         fd->set_key(d.stdio[i]);
-        fd->set_fd(stdio_fds[i]);
-        inherit.push_back(stdio_fds[i]);
+        fd->set_fd(given);
+        inherit.push_back(given);
     }
 
     CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs});

@@ -40,7 +40,8 @@ Descriptor SampleDescriptor() {
     d.flags.tcp_established = true;
     d.flags.file_locks = true;
     d.external_mounts = {{"/data", "/srv/data"}, {"/proc/kcore", "/dev/null"}};
-    d.stdio = {"/dev/null", "pipe:[1234]", "pipe:[1234]"};
+    d.stdio = {"file[2a:5]", "pipe:[1234]", "pipe:[1234]"};
+    d.stdio_paths = {"/dev/null", "pipe:[1234]", "pipe:[1234]"};
     return d;
 }
 

@@ -1,0 +1,304 @@
+// Checkpoint/restore through berthctl with the real CRIU: external netns (issue 6, runc's
+// external-netns behaviour), the fallback to a fresh netns, cgroups, --leave-running, --name.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "fixture.hpp"
+
+namespace berth::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Counts in memory and writes each value: a restart from scratch would start again at 1.
+const char* kCounterScript =
+    "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; usleep 100000; done";
+
+// RunCommand execs a path without searching PATH: let the shell find the tools.
+CommandResult Tool(const std::vector<std::string>& argv) {
+    std::string line = "exec";
+    for (const std::string& arg : argv)
+        line += " '" + arg + "'";
+    return RunCommand({"/bin/sh", "-c", line});
+}
+
+std::string ReadText(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Why CRIU cannot be used here, or "" when it can (>= 4.2 and `criu check` passes).
+std::string CriuUnusableReason() {
+    static const std::string reason = [] {
+        CommandResult version = Tool({"criu", "--version"});
+        if (version.exit_code != 0)
+            return std::string("criu is not installed (run scripts/provision-criu)");
+        std::smatch m;
+        if (!std::regex_search(version.out, m, std::regex(R"re(Version:\s*(\d+)\.(\d+))re")))
+            return "cannot tell the criu version from: " + version.out;
+        int major = std::stoi(m[1]), minor = std::stoi(m[2]);
+        if (major < 4 || (major == 4 && minor < 2))
+            return "criu " + m[1].str() + "." + m[2].str() + " is older than 4.2";
+        CommandResult check = Tool({"criu", "check"});
+        if (check.exit_code != 0)
+            return "`criu check` fails: " + check.err;
+        return std::string();
+    }();
+    return reason;
+}
+
+uint64_t Inode(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0)
+        return 0;
+    return st.st_ino;
+}
+
+// A named network namespace with a stand-in interface d0 (10.250.0.1/24); deleted on destruction.
+class NamedNetns {
+public:
+    explicit NamedNetns(std::string name) : name_(std::move(name)) { Create(); }
+    ~NamedNetns() { Delete(); }
+    void Create() {
+        CommandResult add = Tool({"ip", "netns", "add", name_});
+        EXPECT_EQ(add.exit_code, 0) << Describe(add);
+        // This kernel may lack the dummy link type: a bridge is an interface with no traffic too.
+        if (Tool({"ip", "-n", name_, "link", "add", "d0", "type", "dummy"}).exit_code != 0) {
+            CommandResult bridge = Tool({"ip", "-n", name_, "link", "add", "d0", "type", "bridge"});
+            EXPECT_EQ(bridge.exit_code, 0) << Describe(bridge);
+        }
+        CommandResult addr = Tool({"ip", "-n", name_, "addr", "add", "10.250.0.1/24", "dev", "d0"});
+        EXPECT_EQ(addr.exit_code, 0) << Describe(addr);
+    }
+    void Delete() { Tool({"ip", "netns", "del", name_}); }
+    std::string Path() const { return "/run/netns/" + name_; }
+
+private:
+    std::string name_;
+};
+
+class CheckpointTest : public BerthFixture {
+protected:
+    void SetUp() override {
+        BerthFixture::SetUp();
+        if (IsSkipped())
+            return;
+        if (std::string reason = CriuUnusableReason(); !reason.empty())
+            GTEST_SKIP() << "CRIU unusable: " << reason;
+        MakePrivateRootfs();
+    }
+
+    std::string CountFile() const { return Rootfs() + "/tmp/count"; }
+    long Count() const {
+        std::string text = ReadText(CountFile());
+        return text.empty() ? -1 : std::atol(text.c_str());
+    }
+    // Waits until the counter passes `above` (30 s safety limit, not a timing assertion).
+    long WaitForCountAbove(long above) {
+        for (int i = 0; i < 300; ++i) {
+            long c = Count();
+            if (c > above)
+                return c;
+            std::this_thread::sleep_for(100ms);
+        }
+        return Count();
+    }
+
+    void RunCounter(const std::string& name, const std::string& netns_path) {
+        std::vector<std::string> args = {"run", "--detach", "--rootfs", Rootfs(), "--name", name, "--memory", "64M"};
+        if (!netns_path.empty()) {
+            args.push_back("--netns");
+            args.push_back(netns_path);
+        }
+        args.insert(args.end(), {"--", "/bin/sh", "-c", kCounterScript});
+        CommandResult r = Berthctl(args);
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        ASSERT_GT(WaitForCountAbove(3), 3) << "the counter never ran";
+    }
+
+    std::string StateJson(const std::string& name) { return Berthctl({"state", name}).out; }
+    std::string Status(const std::string& name) {
+        std::smatch m;
+        std::string json = StateJson(name);
+        return std::regex_search(json, m, std::regex(R"re("status"\s*:\s*"([a-z]+)")re")) ? m[1].str() : "";
+    }
+    pid_t Pid(const std::string& name) {
+        std::smatch m;
+        std::string json = StateJson(name);
+        return std::regex_search(json, m, std::regex(R"re("pid"\s*:\s*(\d+))re")) ? std::stoi(m[1]) : 0;
+    }
+    // The memory cgroup directory of a process, from /proc/PID/cgroup.
+    static std::string MemoryCgroupOf(pid_t pid) {
+        std::smatch m;
+        std::string text = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
+        if (!std::regex_search(text, m, std::regex(R"re(:memory:(\S+))re")))
+            return "";
+        return "/sys/fs/cgroup/memory" + m[1].str();
+    }
+
+    // Name and content of every file in the image directory: what "untouched" means.
+    static std::map<std::string, size_t> ImageFingerprint(const std::string& dir) {
+        std::map<std::string, size_t> files;
+        for (const auto& entry : fs::directory_iterator(dir))
+            files[entry.path().filename()] = std::hash<std::string>{}(ReadText(entry.path()));
+        return files;
+    }
+
+    std::string ImageDir(const std::string& tag) const { return TempDir() + "/images-" + tag; }
+};
+
+TEST_F(CheckpointTest, ExternalNetnsRestoreContinuesCounterInSameNetnsAndCgroup) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("cp");
+    RunCounter(name, netns.Path());
+    pid_t original = Pid(name);
+    ASSERT_GT(original, 0);
+    ASSERT_EQ(Inode("/proc/" + std::to_string(original) + "/ns/net"), Inode(netns.Path()));
+
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_TRUE(fs::exists(ImageDir("1") + "/berth-checkpoint.toml"));
+    EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty()) << "container processes survived the checkpoint";
+    EXPECT_TRUE(CgroupDirsContaining(name).empty()) << "the cgroup survived the checkpoint";
+    EXPECT_EQ(Status(name), "checkpointed") << StateJson(name);
+    long stopped_at = Count();
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(Count(), stopped_at) << "the counter still runs after the checkpoint";
+
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    EXPECT_EQ(Status(name), "running") << StateJson(name);
+    pid_t restored = Pid(name);
+    ASSERT_GT(restored, 0);
+    long after = WaitForCountAbove(stopped_at);
+    EXPECT_GT(after, stopped_at) << "the counter did not continue from " << stopped_at;
+
+    EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(netns.Path()));
+    CommandResult addr = Tool({"nsenter", "-t", std::to_string(restored), "-n", "ip", "-o", "addr", "show", "d0"});
+    EXPECT_NE(addr.out.find("10.250.0.1/24"), std::string::npos) << Describe(addr);
+
+    std::string memory = MemoryCgroupOf(restored);
+    ASSERT_FALSE(memory.empty());
+    EXPECT_NE(memory.find(name), std::string::npos) << memory;
+    EXPECT_EQ(ReadText(memory + "/memory.limit_in_bytes"), "67108864\n");
+
+    CommandResult rm = Berthctl({"rm", "--force", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, MissingNetnsFailsNamingPathAndLeavesImagesUntouched) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("gone");
+    RunCounter(name, netns.Path());
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    long stopped_at = Count();
+
+    netns.Delete();
+    auto before = ImageFingerprint(ImageDir("1"));
+    CommandResult fail = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    EXPECT_NE(fail.exit_code, 0) << Describe(fail);
+    EXPECT_NE(fail.err.find(netns.Path()), std::string::npos) << Describe(fail);
+    EXPECT_EQ(ImageFingerprint(ImageDir("1")), before) << "the failed restore changed the images";
+    EXPECT_EQ(Status(name), "checkpointed");
+    EXPECT_TRUE(CgroupDirsContaining(name).empty());
+    EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty());
+
+    netns.Create();
+    CommandResult ok = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(ok.exit_code, 0) << Describe(ok);
+    pid_t restored = Pid(name);
+    EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(netns.Path()));
+    EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, WithoutNetnsPathRestoresIntoNewNetns) {
+    std::string name = UniqueName("nonet");
+    RunCounter(name, "");
+    pid_t original = Pid(name);
+    uint64_t original_netns = Inode("/proc/" + std::to_string(original) + "/ns/net");
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    long stopped_at = Count();
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    pid_t restored = Pid(name);
+    uint64_t restored_netns = Inode("/proc/" + std::to_string(restored) + "/ns/net");
+    EXPECT_NE(restored_netns, 0u);
+    EXPECT_NE(restored_netns, Inode("/proc/self/ns/net"));
+    EXPECT_NE(restored_netns, original_netns);
+    EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, LeaveRunningKeepsOriginalAndRestoreUnderNewNameRunsBeside) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("orig");
+    std::string copy = UniqueName("copy");
+    RunCounter(name, netns.Path());
+    pid_t original = Pid(name);
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1"), "--leave-running"});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(Status(name), "running");
+    EXPECT_EQ(Pid(name), original);
+    EXPECT_EQ(::kill(original, 0), 0) << "the original stopped";
+    long now = Count();
+    EXPECT_GT(WaitForCountAbove(now), now) << "the original's counter stopped";
+
+    CommandResult same = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    EXPECT_NE(same.exit_code, 0) << "restored over a running container: " << Describe(same);
+
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--name", copy, "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    pid_t restored = Pid(copy);
+    EXPECT_EQ(Status(copy), "running");
+    EXPECT_EQ(Status(name), "running");
+    EXPECT_NE(restored, original);
+    EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(netns.Path()));
+    EXPECT_NE(MemoryCgroupOf(restored), MemoryCgroupOf(original));
+    EXPECT_NE(MemoryCgroupOf(restored).find(copy), std::string::npos);
+    Berthctl({"rm", "--force", copy});
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, CheckpointRestoreTwiceInARow) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("twice");
+    RunCounter(name, netns.Path());
+    long last = 0;
+    for (const char* round : {"1", "2"}) {
+        CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir(round)});
+        ASSERT_EQ(cp.exit_code, 0) << "round " << round << ": " << Describe(cp);
+        EXPECT_EQ(Status(name), "checkpointed");
+        long stopped_at = Count();
+        EXPECT_GT(stopped_at, last);
+        CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir(round), "--detach"});
+        ASSERT_EQ(rs.exit_code, 0) << "round " << round << ": " << Describe(rs);
+        EXPECT_EQ(Inode("/proc/" + std::to_string(Pid(name)) + "/ns/net"), Inode(netns.Path()));
+        last = WaitForCountAbove(stopped_at);
+        EXPECT_GT(last, stopped_at) << "round " << round;
+    }
+    // The restored container is managed like any other: pause/resume work on it.
+    EXPECT_EQ(Berthctl({"pause", name}).exit_code, 0);
+    EXPECT_EQ(Status(name), "paused");
+    EXPECT_EQ(Berthctl({"resume", name}).exit_code, 0);
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+}  // namespace
+}  // namespace berth::testing
