@@ -33,10 +33,15 @@ ProcessPlan MakeProcessPlan(const config::ContainerConfig& config) {
 }
 
 void FinishProcess(const ProcessPlan& plan, int sync) {
-    if (plan.terminal)
-        SetUpTerminal(sync, plan.uid, plan.gid);
-    else
+    if (plan.terminal) {
+        SetUpTerminal(sync, plan.uid, plan.gid);  // setsid + controlling tty
+    } else {
         InstallStdio(plan.stdio);
+        // A session of its own, as with a terminal: CRIU refuses to dump a pid namespace whose
+        // init's session leader is outside it. A fresh child is never a group leader.
+        if (::setsid() < 0)
+            ThrowErrno("setsid");
+    }
     CloseInheritedFds();
     ApplyRlimits(plan.rlimits);
     if (plan.seccomp && !plan.no_new_privileges)

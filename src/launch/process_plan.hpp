@@ -35,7 +35,7 @@ struct ProcessPlan {
 // names, an unreadable or invalid seccomp profile, or a hard rlimit above this host's.
 ProcessPlan MakeProcessPlan(const config::ContainerConfig& config);
 
-// In the child, in this order: terminal or stdio, close-on-exec for everything else, rlimits,
+// In the child, in this order: terminal or stdio (in a new session), close-on-exec for everything else, rlimits,
 // bounding set, user switch (keeping capabilities), cwd, capability sets, no_new_privs, seccomp,
 // execve. Seccomp comes last so the filter need not allow the setup's own syscalls, except
 // without no_new_privs: loading it then needs CAP_SYS_ADMIN, so it is loaded before the drop.

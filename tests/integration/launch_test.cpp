@@ -126,6 +126,12 @@ TEST_F(LaunchTest, ProcessIsPidOneAndHostnameIsSet) {
     EXPECT_EQ(r.out, "1\nberth-box\n");
 }
 
+TEST_F(LaunchTest, InitIsASessionLeader) {
+    // CRIU needs the pid namespace's init to lead its own session (field 6 of stat: session id).
+    Outcome r = Run(Config("cut -d' ' -f6 /proc/1/stat"));
+    EXPECT_EQ(r.out, "1\n") << r.err;
+}
+
 TEST_F(LaunchTest, ExitCodeIsPropagated) {
     Outcome r = Run(Config("exit 7"));
     EXPECT_EQ(r.exit_code, 7);
