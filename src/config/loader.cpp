@@ -3,6 +3,8 @@
 // Nothing is returned unless every file and the merged result are valid.
 #include "config/loader.hpp"
 
+#include <algorithm>
+
 #include "config/container_schema.hpp"
 #include "config/daemon_schema.hpp"
 #include "config/defaults.hpp"
@@ -78,7 +80,12 @@ std::vector<ConfigError> CheckContainerConfigFile(const std::string& file, bool 
     ApplyContainerTable(table, config, problems, drop_in ? SchemaMode::Layer : SchemaMode::Complete);
     if (!drop_in && problems.Empty())
         CheckContainerComplete(table, config, problems);
-    return problems.All();
+    // In file order, as a person reads the file top to bottom.
+    std::vector<ConfigError> errors = problems.All();
+    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return a.Line() != b.Line() ? a.Line() < b.Line() : a.Column() < b.Column();
+    });
+    return errors;
 }
 
 DaemonConfig LoadDaemonConfigFiles(const std::vector<std::string>& files) {

@@ -161,7 +161,7 @@ Duration ParseDuration(std::string_view text) {
             if (word == unit.suffix)
                 found = &unit;
         if (found == nullptr)
-            throw UnitError("unknown duration unit '" + std::string(word) + "' (expected us, ms, s, min, h or d)");
+            throw UnitError("unknown unit '" + std::string(word) + "'; units are us, ms, s, min, h and d");
         rest.remove_prefix(letters);
         SkipSpaces(rest);
         uint64_t part = Scale(number, found->factor);
