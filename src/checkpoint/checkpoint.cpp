@@ -132,6 +132,10 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     o.set_shell_job(options.flags.shell_job);
     o.set_file_locks(options.flags.file_locks);
     o.set_notify_scripts(true);
+    // Locking matters for live TCP only (without --tcp-established CRIU refuses such connections):
+    // skipping it saves an iptables round at dump and at restore.
+    if (!options.flags.tcp_established)
+        o.set_network_lock(rpc::SKIP);
     o.set_manage_cgroups(cg_mode != rpc::IGNORE);
     o.set_manage_cgroups_mode(cg_mode);
 

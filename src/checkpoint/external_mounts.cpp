@@ -74,11 +74,16 @@ std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& confi
         if (IsBind(m))
             add(m.destination, m.source);
     for (const std::string& path : config.masked_paths) {
-        // A masked directory is a fresh read-only tmpfs CRIU dumps itself; a file is /dev/null bound.
         auto it = std::find_if(mounts.begin(), mounts.end(),
                                [&](const MountInfoEntry& e) { return e.mount_point == path; });
-        if (it != mounts.end() && it->root != "/")
-            add(path, "/dev/null");
+        if (it == mounts.end())
+            continue;
+        // A directory: an empty read-only tmpfs, or our empty directory once restored.
+        bool empty_directory = (it->root == "/" && it->fs_type == "tmpfs") || it->root == kEmptyMaskDirectory;
+        if (empty_directory)
+            add(path, kEmptyMaskDirectory);
+        else if (it->root != "/")
+            add(path, "/dev/null");  // a file: /dev/null bound over it
     }
     for (const config::DeviceConfig& d : config.devices)
         add(d.path, d.path);

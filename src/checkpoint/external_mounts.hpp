@@ -24,8 +24,13 @@ std::vector<MountInfoEntry> ParseMountInfo(const std::string& text);
 // The mounts as the container's init sees them.
 std::vector<MountInfoEntry> ReadMountInfo(pid_t pid);
 
+// An empty directory restore binds over masked directories (made on demand, never written to).
+inline constexpr const char* kEmptyMaskDirectory = "/run/berth.empty";
+
 // The external mounts of a container: configured bind mounts, masked files (bound from
-// /dev/null) and device nodes bound from the host, each only if it is a mount point in `mounts`.
+// /dev/null), masked directories (an empty read-only tmpfs: restored as a bind of
+// kEmptyMaskDirectory, so CRIU need not archive them) and device nodes bound from the host, each
+// only if it is a mount point in `mounts`.
 std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& config,
                                             const std::vector<MountInfoEntry>& mounts);
 

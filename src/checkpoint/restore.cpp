@@ -13,6 +13,7 @@
 #include "checkpoint/criu_client.hpp"
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/criu_version.hpp"
+#include "checkpoint/external_mounts.hpp"
 #include "config/loader.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -140,11 +141,15 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     o.set_ext_unix_sk(d.flags.ext_unix_sk);
     o.set_shell_job(d.flags.shell_job);
     o.set_file_locks(d.flags.file_locks);
+    if (!d.flags.tcp_established)
+        o.set_network_lock(rpc::SKIP);
     // Our placement already has the limits, and CRIU's tasks are in it: CRIU must not move them.
     o.set_manage_cgroups(false);
     o.set_manage_cgroups_mode(rpc::IGNORE);
     o.set_orphan_pts_master(r.config.process.terminal);
     for (const ExternalMount& m : d.external_mounts) {
+        if (m.source == kEmptyMaskDirectory)
+            MakeDirs(kEmptyMaskDirectory, 0555);
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);
         ext->set_val(m.source);

@@ -115,7 +115,7 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
                   {"tmpfs", "/tmp", "tmpfs", {}},
                   {"/srv/other", "/other", "none", {"bind"}},
                   {"/srv/absent", "/absent", "bind", {}}};
-    cfg.masked_paths = {"/proc/kcore", "/proc/acpi", "/proc/not-mounted"};
+    cfg.masked_paths = {"/proc/kcore", "/proc/acpi", "/sys/firmware", "/proc/not-mounted"};
     config::DeviceConfig null_device;
     null_device.path = "/dev/null";
     config::DeviceConfig zero_device;
@@ -125,9 +125,15 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
         {1, "/srv/data", "/data", "ext4"},   {2, "/", "/tmp", "tmpfs"},
         {3, "/srv/other", "/other", "ext4"}, {4, "/null", "/proc/kcore", "devtmpfs"},
         {5, "/", "/proc/acpi", "tmpfs"},     {6, "/null", "/dev/null", "devtmpfs"},
+        {7, kEmptyMaskDirectory, "/sys/firmware", "ext4"},  // masked again after a restore
     };
     std::vector<ExternalMount> expected = {
-        {"/data", "/srv/data"}, {"/other", "/srv/other"}, {"/proc/kcore", "/dev/null"}, {"/dev/null", "/dev/null"}};
+        {"/data", "/srv/data"},
+        {"/other", "/srv/other"},
+        {"/proc/kcore", "/dev/null"},
+        {"/proc/acpi", kEmptyMaskDirectory},
+        {"/sys/firmware", kEmptyMaskDirectory},
+        {"/dev/null", "/dev/null"}};
     EXPECT_EQ(ExternalMountsOf(cfg, mounts), expected);
 }
 
