@@ -232,5 +232,97 @@ TEST_F(SystemdDriverInHarness, DriverTestsPassInsideRealSystemd) {
     EXPECT_EQ(units.out.find(".scope"), std::string::npos) << "scopes left behind: " << units.out;
 }
 
+// berthctl --cgroup-driver systemd inside the harness: the same behaviours through the CLI.
+class SystemdBerthctlInHarness : public harness::SystemdHarnessTest {
+protected:
+    void SetUp() override {
+        harness::SystemdHarnessTest::SetUp();
+        if (IsSkipped())
+            return;
+        if (std::getenv(kInsideEnv) != nullptr)
+            GTEST_SKIP() << "already inside";
+        rootfs_ = Harness().Dir() + "/cgroup-rootfs";
+        if (!PathExists(rootfs_ + "/bin/sh")) {
+            CommandResult made =
+                RunOnHost({std::string(BERTH_TEST_SOURCE_ROOT) + "/scripts/make-rootfs", rootfs_});
+            ASSERT_EQ(made.exit_code, 0) << Describe(made);
+        }
+        name_ = "itsb" + std::to_string(::getpid()) + "-" +
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).substr(0, 12);
+        unit_ = "berth-" + name_ + ".scope";
+    }
+    void TearDown() override {
+        if (name_.empty())
+            return;
+        Berthctl({"rm", "--force", name_});
+        CommandResult units = Run({"systemctl", "list-units", "--all", "--plain", "--no-legend", "berth-*"});
+        EXPECT_EQ(units.out.find(unit_), std::string::npos) << "unit left behind: " << units.out;
+        CommandResult dirs = RunOnHost({"sh", "-c", "ls -d /sys/fs/cgroup/*/" + Harness().CgroupName() +
+                                                        "/berth.slice/" + unit_ + " 2>/dev/null"});
+        EXPECT_EQ(TrimRight(dirs.out), "") << "cgroup dirs left behind";
+    }
+    CommandResult Berthctl(const std::vector<std::string>& args) {
+        std::vector<std::string> argv{BERTH_TEST_BERTHCTL, "--state-dir", "/run/berth-cgroup-test", "--cgroup-driver",
+                                      "systemd"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return Run(argv, "", 60s);
+    }
+    std::string ShowInside(const std::string& property) {
+        return TrimRight(Run({"systemctl", "show", "-P", property, unit_}).out);
+    }
+
+    std::string rootfs_, name_, unit_;
+};
+
+TEST_F(SystemdBerthctlInHarness, RunPauseUpdateReloadRm) {
+    CommandResult run = Berthctl({"run", "--rootfs", rootfs_, "--name", name_, "--memory", "32M", "--detach", "--",
+                                  "sleep", "1000"});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    EXPECT_EQ(ShowInside("Slice"), "berth.slice");
+    EXPECT_EQ(ShowInside("Delegate"), "yes");
+    std::string memory_property = DetectLayout().kind == LayoutKind::V2 ? "MemoryMax" : "MemoryLimit";
+    EXPECT_EQ(ShowInside(memory_property), std::to_string(32 * kMiB));
+    std::string cgroup = ShowInside("ControlGroup");
+    std::string memory_dir = "/sys/fs/cgroup/memory" + cgroup;
+    bool v1_memory = PathExists(memory_dir + "/memory.limit_in_bytes");
+    std::string memory_file = v1_memory ? memory_dir + "/memory.limit_in_bytes" : "/sys/fs/cgroup" + cgroup + "/memory.max";
+    EXPECT_EQ(Read(memory_file), std::to_string(32 * kMiB));
+
+    CommandResult pause = Berthctl({"pause", name_});
+    ASSERT_EQ(pause.exit_code, 0) << Describe(pause);
+    EXPECT_NE(Berthctl({"state", name_}).out.find("\"paused\""), std::string::npos);
+    CommandResult resume = Berthctl({"resume", name_});
+    ASSERT_EQ(resume.exit_code, 0) << Describe(resume);
+    EXPECT_NE(Berthctl({"state", name_}).out.find("\"running\""), std::string::npos);
+
+    CommandResult update = Berthctl({"update", name_, "--memory", "48M", "--tasks-max", "8", "--cpu-quota", "50%"});
+    ASSERT_EQ(update.exit_code, 0) << Describe(update);
+    EXPECT_EQ(ShowInside(memory_property), std::to_string(48 * kMiB));
+    EXPECT_EQ(ShowInside("TasksMax"), "8");
+    EXPECT_EQ(ShowInside("CPUQuotaPerSecUSec"), "500ms");
+    EXPECT_EQ(Read(memory_file), std::to_string(48 * kMiB));
+
+    // A fork loop joining the container stops at TasksMax.
+    CommandResult loop = Berthctl({"exec", name_, "--", "sh", "-c", "while true; do sleep 1000 & done"});
+    EXPECT_NE(loop.exit_code, 0) << Describe(loop);
+    EXPECT_NE(loop.err.find("can't fork"), std::string::npos) << Describe(loop);
+
+    ASSERT_EQ(Run({"systemctl", "daemon-reload"}).exit_code, 0);
+    EXPECT_EQ(ShowInside(memory_property), std::to_string(48 * kMiB));
+    EXPECT_EQ(ShowInside("TasksMax"), "8");
+    EXPECT_EQ(Read(memory_file), std::to_string(48 * kMiB));
+
+    CommandResult rm = Berthctl({"rm", "--force", name_});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    EXPECT_EQ(ShowInside("LoadState"), "not-found");
+    EXPECT_FALSE(PathExists(memory_dir));
+}
+
+TEST_F(SystemdBerthctlInHarness, MemoryHogIsOomKilled) {
+    CommandResult r = Berthctl({"run", "--rootfs", rootfs_, "--name", name_, "--memory", "16M", "--", "dd",
+                                "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
+    EXPECT_EQ(r.exit_code, 128 + 9) << "expected death by SIGKILL\n" << Describe(r);
+}
+
 }  // namespace
 }  // namespace berth::cgroup
