@@ -83,8 +83,12 @@ int StayInForeground(const ForegroundProcess& process, ForwardedSignals& signals
                 }
             }
         }
-        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
             stdin_open = CopyChunk(STDIN_FILENO, process.terminal_master);
+            // Piped input ended: tell the terminal, as a person would, with the EOF character (^D).
+            if (!stdin_open && !raw->Active())
+                WriteFully(process.terminal_master, "\x04", 1);
+        }
         if (fds[3].revents & (POLLIN | POLLHUP | POLLERR))
             master_open = CopyChunk(process.terminal_master, STDOUT_FILENO);
         if (fds[1].revents & POLLIN)

@@ -146,6 +146,15 @@ TEST_F(LifecycleTest, TerminalIsRelayed) {
     ExpectNothingLeftBehind();
 }
 
+TEST_F(LifecycleTest, PipedInputReachesATerminalAndEndsWithEof) {
+    CommandResult r = Berthctl({"run", "--tty", "--rootfs", Rootfs(), "--name", UniqueName("ttycat"), "--", "/bin/cat"},
+                               "typed line\n");
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    // The terminal echoes the line, then cat prints it: twice, with the terminal's \r\n.
+    EXPECT_EQ(r.out, "typed line\r\ntyped line\r\n") << Describe(r);
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(LifecycleTest, DetachedContainerThroughListStatePsKillAndRm) {
     std::string name = UniqueName("detached");
     RunDetached(name, kSleeper);
