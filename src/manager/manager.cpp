@@ -136,7 +136,7 @@ int Manager::StayInForeground(Container& container) {
     ContainerId id(container.state_.name);
     try {
         ContainerLock lock(store_.Dir(id));
-        ContainerState recorded = store_.Read(id);
+        ContainerState recorded = store_.ReadStateOnly(id);
         // `rm --force` may have removed it and a new container taken the name meanwhile.
         if (recorded.pid == container.state_.pid && recorded.pid_start_time == container.state_.pid_start_time) {
             Destroy(recorded);
@@ -226,7 +226,7 @@ void Manager::Stop(const ContainerId& id, std::chrono::milliseconds timeout, int
 
 void Manager::RecordExit(const ContainerId& id, pid_t pid, unsigned long long start_time, int exit_code) {
     ContainerLock lock(store_.Dir(id));
-    ContainerState state = store_.Read(id);
+    ContainerState state = store_.ReadStateOnly(id);
     if (state.pid != pid || state.pid_start_time != start_time)
         return;
     state.status = Status::Stopped;

@@ -59,7 +59,7 @@ void StateStore::WriteStateOnly(const ContainerState& state) const {
     WriteFileAtomic(StateFile(ContainerId(state.name)), FormatStateToml(state), 0600, Durability::RuntimeOnly);
 }
 
-ContainerState StateStore::Read(const ContainerId& id) const {
+ContainerState StateStore::ReadStateOnly(const ContainerId& id) const {
     const std::string state_file = StateFile(id);
     std::optional<std::string> text = ReadFileIfExists(state_file);
     if (!text)
@@ -67,6 +67,11 @@ ContainerState StateStore::Read(const ContainerId& id) const {
     ContainerState state = ParseStateToml(*text, state_file);
     if (state.name != id.str())
         throw CorruptState("Corrupt container state " + state_file + ": records name '" + state.name + "'");
+    return state;
+}
+
+ContainerState StateStore::Read(const ContainerId& id) const {
+    ContainerState state = ReadStateOnly(id);
     const std::string config_file = ConfigFile(id);
     std::optional<std::string> config_text = ReadFileIfExists(config_file);
     if (!config_text)

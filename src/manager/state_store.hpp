@@ -28,6 +28,8 @@ public:
     // Reads both files. Throws NoSuchContainer without state.toml, CorruptState naming the file
     // when either does not parse.
     ContainerState Read(const ContainerId& id) const;
+    // state.toml alone (`config` left default): for callers that need no configuration.
+    ContainerState ReadStateOnly(const ContainerId& id) const;
     // Removes the container's directory; the rename first makes it vanish for other processes at once.
     void Remove(const ContainerId& id) const;
     // Names of directories holding a state.toml, sorted (entries that are no valid name are ignored).
