@@ -21,6 +21,7 @@ namespace {
 struct DaemonOptions {
     EngineSettings engine;
     std::string monitor;  // --monitor NAME: run as that container's monitor
+    std::string restore;  // with --monitor: restore this checkpoint image instead of starting
 };
 
 void PrintUsage(std::ostream& out) {
@@ -72,6 +73,8 @@ DaemonOptions ParseOptions(const std::vector<std::string>& args) {
             options.engine.log_dir = *v;
         } else if (auto v = value("--monitor")) {
             options.monitor = *v;
+        } else if (auto v = value("--restore")) {
+            options.restore = *v;
         } else {
             throw Error("unknown option " + arg);
         }
@@ -127,7 +130,7 @@ int Serve(const DaemonOptions& options) {
 int Main(const std::vector<std::string>& args) {
     DaemonOptions options = ParseOptions(args);
     if (!options.monitor.empty())
-        return RunMonitor(options.engine, options.monitor);
+        return RunMonitor(options.engine, options.monitor, options.restore);
     return Serve(options);
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bus/monitor.hpp"
+#include "manager/checkpointing.hpp"
 #include "manager/manager.hpp"
 #include "util/time_format.hpp"
 
@@ -112,7 +113,7 @@ public:
             if (state.status != manager::Status::Created)
                 throw ApiError(ApiErrorKind::InvalidState, "Container " + name + " is " +
                                                                manager::StatusName(state.status) + ", not created");
-            StartWithMonitor(settings_, name);
+            StartWithMonitor(settings_, name, "");
             return ToRecord(manager_.Get(id));
         });
     }
@@ -188,14 +189,45 @@ public:
         });
     }
 
-    void Checkpoint(const std::string& name, const std::string&, const Options&) override {
-        throw ApiError(ApiErrorKind::Failed, "Failed to checkpoint container " + name +
-                                                 ": checkpointing through berthd is not available yet");
+    void Checkpoint(const std::string& name, const std::string& image_path, const Options& options) override {
+        Translate([&] {
+            checkpoint::CheckpointOptions checkpoint;
+            checkpoint.image_dir = image_path;
+            for (const auto& [key, value] : options) {
+                const bool* flag = std::get_if<bool>(&value);
+                const std::string* text = std::get_if<std::string>(&value);
+                if (key == "LeaveRunning" && flag)
+                    checkpoint.leave_running = *flag;
+                else if (key == "TcpEstablished" && flag)
+                    checkpoint.flags.tcp_established = *flag;
+                else if (key == "ExtUnixSk" && flag)
+                    checkpoint.flags.ext_unix_sk = *flag;
+                else if (key == "ShellJob" && flag)
+                    checkpoint.flags.shell_job = *flag;
+                else if (key == "FileLocks" && flag)
+                    checkpoint.flags.file_locks = *flag;
+                else if (key == "ManageCgroupsMode" && text)
+                    checkpoint.manage_cgroups_mode = *text;
+                else if (key == "WorkPath" && text)
+                    checkpoint.work_dir = *text;
+                else
+                    throw ApiError(ApiErrorKind::InvalidConfig, "option " + key + ": unknown checkpoint option or "
+                                                                "wrong type (LeaveRunning, TcpEstablished, ExtUnixSk, "
+                                                                "ShellJob, FileLocks: b; ManageCgroupsMode, WorkPath: s)");
+            }
+            manager::CheckpointContainer(settings_.state_dir, IdOf(name), checkpoint);
+        });
     }
 
-    ContainerRecord Restore(const std::string& name, const std::string&, const Options&) override {
-        throw ApiError(ApiErrorKind::Failed,
-                       "Failed to restore container " + name + ": restoring through berthd is not available yet");
+    ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options) override {
+        return Translate([&] {
+            manager::ContainerId id = IdOf(name);
+            if (!options.empty())
+                throw ApiError(ApiErrorKind::InvalidConfig, "RestoreContainer takes no options yet");
+            // The restored init must be the monitor's child, as a started one is.
+            StartWithMonitor(settings_, name, image_path);
+            return ToRecord(manager_.Get(id));
+        });
     }
 
     ContainerRecord Reap(const std::string& name) override {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "manager/checkpointing.hpp"
 #include "manager/manager.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -95,7 +96,7 @@ int ExitCodeOf(const siginfo_t& info) {
 
 }  // namespace
 
-void StartWithMonitor(const EngineSettings& settings, const std::string& name) {
+void StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image) {
     int status_pipe[2];
     if (pipe2(status_pipe, O_CLOEXEC) < 0)
         ThrowErrno("Failed to create the monitor's status pipe");
@@ -105,6 +106,10 @@ void StartWithMonitor(const EngineSettings& settings, const std::string& name) {
     if (!settings.config_path.empty()) {
         args.push_back("--config-path");
         args.push_back(settings.config_path);
+    }
+    if (!restore_image.empty()) {
+        args.push_back("--restore");
+        args.push_back(restore_image);
     }
     std::vector<char*> argv;
     for (auto& a : args)
@@ -144,7 +149,7 @@ void StartWithMonitor(const EngineSettings& settings, const std::string& name) {
     throw ApiError(static_cast<ApiErrorKind>(kind), space == std::string::npos ? line : line.substr(space + 1));
 }
 
-int RunMonitor(const EngineSettings& settings, const std::string& name) {
+int RunMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image) {
     // Detach from berthd: a grandchild is reparented away, in its own session.
     pid_t child = fork();
     if (child < 0) {
@@ -169,11 +174,33 @@ int RunMonitor(const EngineSettings& settings, const std::string& name) {
                              settings.config_path.empty() ? config::SearchPath::DefaultContainers()
                                                           : config::SearchPath::Parse(settings.config_path));
     manager::ContainerId id(name);
+    pid_t pid = -1;
+    unsigned long long start_time = 0;
+    UniqueFd pidfd;
     std::optional<manager::Container> container;
+    std::optional<manager::RestoredContainer> restored;
     try {
-        manager::RunOptions options;
-        options.stdio = {null_in.Get(), out_w.Get(), err_w.Get()};
-        container.emplace(manager.Start(id, options));
+        if (restore_image.empty()) {
+            manager::RunOptions options;
+            options.stdio = {null_in.Get(), out_w.Get(), err_w.Get()};
+            container.emplace(manager.Start(id, options));
+            pid = container->State().pid;
+            start_time = container->State().pid_start_time;
+        } else {
+            checkpoint::RestoreOptions options;
+            options.image_dir = restore_image;
+            options.name = name;
+            options.stdin_fd = null_in.Get();
+            options.stdout_fd = out_w.Get();
+            options.stderr_fd = err_w.Get();
+            restored.emplace(manager::RestoreContainer(settings.state_dir, settings.cgroup_driver, options, false));
+            pid = restored->State().pid;
+            start_time = restored->State().pid_start_time;
+        }
+        // Our own pidfd on our child: the same for a started and a restored init.
+        pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+        if (!pidfd)
+            ThrowErrno("Failed to open a pidfd for the init of " + name);
     } catch (const std::exception& e) {
         WriteStatus(kStatusFd, std::to_string(static_cast<int>(KindOf(std::current_exception()))) + " " + e.what());
         return 1;
@@ -189,7 +216,7 @@ int RunMonitor(const EngineSettings& settings, const std::string& name) {
         struct pollfd fds[3] = {
             {out_open ? out_r.Get() : -1, POLLIN, 0},
             {err_open ? err_r.Get() : -1, POLLIN, 0},
-            {exited ? -1 : container->Pidfd(), POLLIN, 0},
+            {exited ? -1 : pidfd.Get(), POLLIN, 0},
         };
         if (poll(fds, 3, -1) < 0) {
             if (errno == EINTR)
@@ -202,12 +229,11 @@ int RunMonitor(const EngineSettings& settings, const std::string& name) {
             err_open = Relay(err_r.Get(), err_pending, sink, 3);
         if (fds[2].revents && !exited) {
             siginfo_t info{};
-            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(container->Pidfd()), &info, WEXITED) < 0)
+            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.Get()), &info, WEXITED) < 0)
                 continue;
             exited = true;
-            const auto& state = container->State();
             try {
-                manager.RecordExit(id, state.pid, state.pid_start_time, ExitCodeOf(info));
+                manager.RecordExit(id, pid, start_time, ExitCodeOf(info));
             } catch (const std::exception& e) {
                 // Removed meanwhile (rm --force): nobody needs the status any more.
                 LogDebug(std::string("Not recording the exit of ") + name + ": " + e.what());

@@ -11,9 +11,10 @@
 namespace berth::bus {
 
 // Starts the monitor for name and returns once the container runs (or throws why it did not).
-void StartWithMonitor(const EngineSettings& settings, const std::string& name);
+// With restore_image, the monitor restores that CRIU checkpoint as name instead of starting it.
+void StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image);
 
 // The monitor's main (argv after --monitor handled by berthd.cpp); fd 3 receives the start result.
-int RunMonitor(const EngineSettings& settings, const std::string& name);
+int RunMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image);
 
 }  // namespace berth::bus
