@@ -421,7 +421,7 @@ TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {
     auto names = ListNames();
     EXPECT_TRUE(names.empty()) << names.size() << " containers left, first " << names.front();
     r = RunShell("ls " + dir_ + "/state | grep par; systemctl list-units --all --no-legend 'berth-par*'; "
-                 "grep -l par /proc/self/mountinfo | head -1; grep ' " + dir_ + "' /proc/self/mountinfo; "
+                 "grep -l '/par[0-9]\\|-par[0-9]' /proc/self/mountinfo; grep ' " + dir_ + "' /proc/self/mountinfo; "
                  "ls -d /sys/fs/cgroup/*/berth/par* /sys/fs/cgroup/*/berth.slice/berth-par* 2>/dev/null; true");
     EXPECT_EQ(r.out, "") << "left behind: " << r.out;
 }
