@@ -138,6 +138,9 @@ int SystemdManager::OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error
     if (sd_bus_message_read(m, "uoss", &id, &job, &unit, &result) < 0)
         return 0;
     self->finished_jobs_[job] = result;
+    // Jobs of other clients arrive too; keep the record bounded in a long-running daemon.
+    if (self->finished_jobs_.size() > 1024 && self->finished_jobs_.begin()->first != job)
+        self->finished_jobs_.erase(self->finished_jobs_.begin());
     return 0;
 }
 
