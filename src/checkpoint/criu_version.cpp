@@ -1,5 +1,7 @@
 #include "checkpoint/criu_version.hpp"
 
+#include "checkpoint/criu_client.hpp"
+
 #include "util/error.hpp"
 
 namespace berth::checkpoint {

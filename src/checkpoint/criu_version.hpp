@@ -3,9 +3,14 @@
 #include <optional>
 #include <string>
 
-#include "checkpoint/criu_client.hpp"
+// Declared only: the generated protobuf header stays out of the checkpoint layer's public headers.
+namespace berth::criurpc {
+class criu_resp;
+}
 
 namespace berth::checkpoint {
+
+class CriuProcess;
 
 struct CriuVersion {
     int major = 0;
@@ -25,7 +30,7 @@ struct CriuVersion {
 inline constexpr CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
 
 // The version in a VERSION response; throws Error when CRIU did not send one.
-CriuVersion VersionFromResponse(const rpc::criu_resp& resp);
+CriuVersion VersionFromResponse(const criurpc::criu_resp& resp);
 
 // Asks a running swrk for its version (the request that comes first in every session).
 CriuVersion QueryCriuVersion(CriuProcess& criu);
