@@ -484,5 +484,28 @@ TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
              "systemctl daemon-reload");
 }
 
+TEST_F(DaemonTest, BusActivationStartsBerthdService) {
+    // The shipped berthd.service (binary path substituted) and org.berth1.service: the first call
+    // to org.berth1 makes dbus ask systemd for berthd.service, which owns the name once READY=1.
+    StopBerthd();
+    std::string unit = std::regex_replace(ReadFile(kSourceRoot + "/units/berthd.service.in"),
+                                          std::regex("ExecStart=@sbindir@/berthd"),
+                                          "ExecStart=" + kBerthd + " --state-dir " + dir_ + "/state --config-path " +
+                                              dir_ + "/conf --log-dir " + dir_ + "/log");
+    WriteFileAtomic(dir_ + "/berthd.service", unit);
+    auto r = RunShell("cp " + dir_ + "/berthd.service /run/systemd/system/ && systemctl daemon-reload");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    Harness().AddFilesInside("/usr/share/dbus-1/system-services", {kSourceRoot + "/dbus/org.berth1.service"});
+    Run({"systemctl", "reload", "dbus"});
+    r = Call("ListContainers", "", {});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(r.out), "a(ssso) 0");
+    EXPECT_EQ(Trim(Run({"systemctl", "is-active", "berthd.service"}).out), "active");
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "Type", "berthd.service"}).out), "notify");
+    unit_ = "berthd.service";  // TearDown stops it
+    RunShell("rm -f /run/systemd/system/berthd.service /usr/share/dbus-1/system-services/org.berth1.service; "
+             "systemctl reload dbus");
+}
+
 }  // namespace
 }  // namespace berth::harness
