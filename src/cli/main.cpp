@@ -5,6 +5,7 @@
 
 #include "cli/verb.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace berth::cli {
 
@@ -66,6 +67,7 @@ int Main(const std::vector<std::string>& args) {
         }
         if (arg == "--debug") {
             global.debug = true;
+            SetDebugLogging(true);
             continue;
         }
         if (TakeOption(args, i, "--state-dir", global.state_dir) ||
