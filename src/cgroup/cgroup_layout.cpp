@@ -115,6 +115,9 @@ Layout ParseMountinfo(const std::string& mountinfo) {
         const std::string& super_options = *(dash + 3);
         if (fstype != "cgroup" && fstype != "cgroup2")
             continue;
+        // Only the system's hierarchies: other tools' short-lived mounts (CRIU's .criu.cgyard) vanish under us.
+        if (!UnderSysFsCgroup(UnescapeMountField(f[4])))
+            continue;
 
         Hierarchy h;
         h.root = UnescapeMountField(f[3]);
@@ -143,8 +146,6 @@ Layout ParseMountinfo(const std::string& mountinfo) {
                                      [&](const Hierarchy& other) { return other.key == h.key; });
         if (existing == layout.hierarchies.end())
             layout.hierarchies.push_back(std::move(h));
-        else if (!UnderSysFsCgroup(existing->mount_point) && UnderSysFsCgroup(h.mount_point))
-            *existing = std::move(h);
     }
 
     bool has_v1 = std::any_of(layout.hierarchies.begin(), layout.hierarchies.end(),

@@ -88,8 +88,18 @@ TEST(CgroupLayout, EscapedMountPointAndDuplicateMountsPreferSysFsCgroup) {
     ASSERT_EQ(layout.hierarchies.size(), 1u);
     EXPECT_EQ(layout.hierarchies[0].mount_point, "/sys/fs/cgroup/memory");
 
-    Layout escaped = ParseMountinfo("50 1 0:31 / /tmp/my\\040dir rw - cgroup cgroup rw,memory\n");
-    EXPECT_EQ(escaped.hierarchies.at(0).mount_point, "/tmp/my dir");
+    Layout escaped = ParseMountinfo("50 1 0:31 / /sys/fs/cgroup/my\\040dir rw - cgroup cgroup rw,memory\n");
+    EXPECT_EQ(escaped.hierarchies.at(0).mount_point, "/sys/fs/cgroup/my dir");
+}
+
+TEST(CgroupLayout, HierarchyMountedOnlyOutsideSysFsCgroupIsIgnored) {
+    // CRIU mounts every hierarchy in a temporary yard while it works; such a mount must never be used.
+    Layout layout = ParseMountinfo(
+        "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+        "70 1 0:40 / /tmp/img/.criu.cgyard.R5pug7/hugetlb rw - cgroup cgroup rw,hugetlb\n");
+    ASSERT_EQ(layout.hierarchies.size(), 1u);
+    EXPECT_EQ(layout.ForController("hugetlb"), nullptr);
+    EXPECT_EQ(layout.hierarchies[0].key, "memory");
 }
 
 TEST(CgroupLayout, NoCgroupMountsIsNone) {
