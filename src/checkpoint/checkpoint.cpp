@@ -91,7 +91,17 @@ UniqueFd OpenDirectory(const std::string& path) {
 
 std::string DefaultCriuPath() {
     const char* env = std::getenv("BERTH_CRIU");
-    return env != nullptr && *env != '\0' ? env : "criu";
+    if (env != nullptr && *env != '\0')
+        return env;
+    try {
+        config::DaemonConfig daemon = config::LoadDaemonConfig(config::SearchPath::DefaultDaemon());
+        if (!daemon.criu_path.empty())
+            return daemon.criu_path;
+    } catch (const std::exception& e) {
+        // A broken berthd.toml must not make checkpoints impossible: say so, use PATH.
+        LogWarning(std::string("Ignoring criu_path of berthd.toml: ") + e.what());
+    }
+    return "criu";
 }
 
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {

@@ -16,7 +16,7 @@
 
 namespace berth::checkpoint {
 
-// "criu" unless $BERTH_CRIU (tests, benchmarks) names another binary.
+// $BERTH_CRIU (tests, benchmarks), else criu_path of berthd.toml, else "criu" found on PATH.
 std::string DefaultCriuPath();
 
 struct CheckpointOptions {
