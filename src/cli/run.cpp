@@ -81,8 +81,8 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
     manager::ContainerId validated(config.name);
     config.rootfs = AbsolutePath(*args.rootfs);
     config.process.args = args.positionals;
-    if (args.hostname)
-        config.hostname = *args.hostname;
+    // As podman does: a container with its own UTS namespace is named after itself unless told otherwise.
+    config.hostname = args.hostname.value_or(config.name);
     if (args.netns) {
         bool replaced = false;
         for (config::NamespaceConfig& ns : config.namespaces)
