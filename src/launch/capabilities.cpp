@@ -4,6 +4,7 @@
 #include <cctype>
 #include <memory>
 
+#include "config/capability_names.hpp"
 #include "util/error.hpp"
 
 namespace berth::launch {
@@ -39,16 +40,10 @@ void SetFlag(cap_t caps, cap_flag_t flag, const std::vector<cap_value_t>& set) {
 }  // namespace
 
 cap_value_t CapabilityFromName(const std::string& name) {
-    std::string lower;
-    for (char c : name)
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.rfind("cap_", 0) != 0)
-        lower = "cap_" + lower;
-    cap_value_t cap;
-    // cap_from_name also accepts plain numbers; a configuration must use names.
-    if (lower.size() <= 4 || std::isdigit(static_cast<unsigned char>(lower[4])) || cap_from_name(lower.c_str(), &cap) < 0)
+    std::optional<std::string> canonical = config::CanonicalCapabilityName(name);
+    if (!canonical)
         throw Error("unknown capability '" + name + "'");
-    return cap;
+    return static_cast<cap_value_t>(*config::CapabilityNumber(*canonical));
 }
 
 std::string CapabilityName(cap_value_t cap) {
