@@ -2,26 +2,11 @@
 
 #include <sys/capability.h>
 
-#include <cctype>
-
+#include "config/rlimit_names.hpp"
 #include "util/error.hpp"
 
 namespace berth::launch {
 namespace {
-
-struct RlimitName {
-    const char* name;
-    int resource;
-};
-
-constexpr RlimitName kRlimits[] = {
-    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
-    {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
-    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-    {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
-    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
-    {"stack", RLIMIT_STACK},
-};
 
 bool HasSysResource() {
     cap_flag_value_t value = CAP_CLEAR;
@@ -40,15 +25,8 @@ std::string LimitText(rlim_t value) {
 }  // namespace
 
 std::optional<int> RlimitFromName(const std::string& name) {
-    std::string lower;
-    for (char c : name)
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.rfind("rlimit_", 0) == 0)
-        lower = lower.substr(7);
-    for (const RlimitName& r : kRlimits)
-        if (lower == r.name)
-            return r.resource;
-    return std::nullopt;
+    std::optional<std::string> canonical = config::CanonicalRlimitName(name);
+    return canonical ? config::RlimitResource(*canonical) : std::nullopt;
 }
 
 std::vector<ResolvedRlimit> ResolveRlimits(const std::vector<config::Rlimit>& rlimits) {
