@@ -3,6 +3,7 @@
 
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "util/log.hpp"
 #include "util/time_format.hpp"
 
 namespace berth::cli {
@@ -70,8 +71,11 @@ std::unique_ptr<Backend> MakeBackend(const GlobalOptions& global) {
     // berthd serves the default state dir and search path only; others (tests, --state-dir) are standalone.
     if (global.state_dir == GlobalOptions{}.state_dir && global.config_path.empty() &&
         !(no_daemon && std::string(no_daemon) == "1"))
-        if (auto daemon = MakeDaemonBackend())
+        if (auto daemon = MakeDaemonBackend()) {
+            LogDebug("acting through berthd");
             return daemon;
+        }
+    LogDebug("acting in-process");
     return MakeInProcessBackend(global);
 }
 

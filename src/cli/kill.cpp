@@ -1,7 +1,8 @@
 // berthctl kill NAME [SIGNAL]: send a signal (default TERM) to the container's init.
 #include <signal.h>
 
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
+#include "util/error.hpp"
 #include "util/signal_name.hpp"
 
 namespace berth::cli {
@@ -18,7 +19,7 @@ int KillMain(const GlobalOptions& global, const std::vector<std::string>& args) 
             throw UsageError{e.what()};
         }
     }
-    MakeManager(global).Signal(manager::ContainerId(args[0]), sig);
+    MakeBackend(global)->Kill(args[0], sig);
     return 0;
 }
 

@@ -27,6 +27,7 @@ int ListMain(const GlobalOptions& global, const std::vector<std::string>& args) 
         else
             throw UsageError{"unexpected argument " + cursor.Peek()};
     }
+    // In-process: org.berth1 lacks what this prints (nanosecond created, config for --json, corrupt entries).
     std::vector<manager::ListEntry> entries = MakeManager(global).List();
     toml::array json_rows;
     if (!json)

@@ -1,5 +1,5 @@
 // berthctl pause NAME: freeze every process of the container (cgroup freezer).
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 
 namespace berth::cli {
 namespace {
@@ -7,7 +7,7 @@ namespace {
 int PauseMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     if (args.size() != 1 || args[0].rfind("-", 0) == 0)
         throw UsageError{args.empty() ? "missing container name" : "expected exactly one container name"};
-    MakeManager(global).Pause(manager::ContainerId(args[0]));
+    MakeBackend(global)->Pause(args[0]);
     return 0;
 }
 

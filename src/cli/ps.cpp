@@ -24,6 +24,7 @@ int PsMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     }
     if (!name)
         throw UsageError{"missing container name"};
+    // In-process: org.berth1 has no method listing a container's processes.
     std::vector<pid_t> pids = MakeManager(global).Processes(manager::ContainerId(*name));
     if (json) {
         toml::array array;

@@ -1,5 +1,6 @@
 // berthctl rm [--force] NAME...: remove containers (cgroup and state); --force kills running ones.
 #include "cli/arg_cursor.hpp"
+#include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
 
 namespace berth::cli {
@@ -19,11 +20,11 @@ int RmMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     }
     if (names.empty())
         throw UsageError{"missing container name"};
-    manager::Manager manager = MakeManager(global);
+    std::unique_ptr<Backend> backend = MakeBackend(global);
     int exit_code = 0;
     for (const std::string& name : names) {
         try {
-            manager.Remove(manager::ContainerId(name), force);
+            backend->Remove(name, force);
         } catch (const Error& e) {
             PrintVerbError("rm", e.what());
             exit_code = 1;

@@ -10,6 +10,7 @@ namespace {
 int StateMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     if (args.size() != 1 || args[0].rfind("-", 0) == 0)
         throw UsageError{args.empty() ? "missing container name" : "expected exactly one container name"};
+    // In-process: the JSON carries the config and bundle details org.berth1 does not export.
     manager::ContainerState state = MakeManager(global).Get(manager::ContainerId(args[0]));
     PrintJson(std::cout, StateToJson(state));
     return 0;

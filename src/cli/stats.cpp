@@ -54,6 +54,7 @@ int StatsMain(const GlobalOptions& global, const std::vector<std::string>& args)
     }
     if (!name)
         throw UsageError{"missing container name"};
+    // In-process: org.berth1 exports no resource statistics.
     cgroup::Stats stats = MakeManager(global).Stats(manager::ContainerId(*name));
     if (json)
         PrintJson(std::cout, StatsToJson(stats));

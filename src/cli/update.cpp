@@ -1,6 +1,6 @@
 // berthctl update NAME [--memory SIZE] ...: change a running container's limits live.
 #include "cli/arg_cursor.hpp"
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 #include "config/units.hpp"
 
 namespace berth::cli {
@@ -59,7 +59,7 @@ int UpdateMain(const GlobalOptions& global, const std::vector<std::string>& args
     if (changes == config::Resources{})
         throw UsageError{"nothing to update: give at least one of --memory, --memory-high, --cpu-quota, "
                          "--tasks-max, --cpu-weight"};
-    MakeManager(global).Update(manager::ContainerId(*name), changes);
+    MakeBackend(global)->Update(*name, changes);
     return 0;
 }
 

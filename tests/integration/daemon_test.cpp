@@ -447,6 +447,42 @@ TEST_F(DaemonTest, BerthctlGoesThroughBerthd) {
     EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
 }
 
+TEST_F(DaemonTest, BerthctlVerbsGoThroughBerthd) {
+    StopBerthd();
+    StartBerthd("/run/berth");
+    CreateAndStart("viaverbs");
+    auto berthctl = [this](std::vector<std::string> args) {
+        std::vector<std::string> argv = {"env", "-u", "BERTH_CONFIG_PATH", "-u", "BERTH_STATE_DIR", kBerthctl, "--debug"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return Run(argv);
+    };
+    auto r = berthctl({"list"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\nviaverbs +[1-9][0-9]* +running "))) << r.out;
+
+    r = berthctl({"pause", "viaverbs"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("acting through berthd"), std::string::npos) << Describe(r);
+    EXPECT_EQ(Property("viaverbs", "State"), "s \"paused\"");
+    r = berthctl({"resume", "viaverbs"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("viaverbs", "State"), "s \"running\"");
+
+    r = berthctl({"kill", "viaverbs", "KILL"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("acting through berthd"), std::string::npos) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("viaverbs", "State", "s \"stopped\""));
+    EXPECT_TRUE(WaitForProperty("viaverbs", "ExitStatus", "i 137")) << "berthd's monitor saw SIGKILL";
+
+    r = berthctl({"rm", "viaverbs"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("acting through berthd"), std::string::npos) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"viaverbs"}), "org.berth1.Error.NoSuchContainer");
+    r = berthctl({"rm", "viaverbs"});
+    EXPECT_NE(r.exit_code, 0) << "berthd no longer knows it: " << Describe(r);
+    EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
+}
+
 TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
     std::string unit = ReadFile(kSourceRoot + "/units/berth@.service.in");
     unit = std::regex_replace(unit, std::regex("@sbindir@/berthctl"), kBerthctl);
