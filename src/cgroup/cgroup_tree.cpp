@@ -34,13 +34,7 @@ std::vector<std::string> SubCgroups(const std::string& dir) {
 }
 
 void CollectProcs(const std::string& dir, std::vector<pid_t>& pids) {
-    std::optional<std::string> text;
-    try {
-        text = ReadFileIfExists(dir + "/" + files::kProcs);
-    } catch (const Error& e) {
-        if (e.Errno() != ENODEV)  // a cgroup being removed answers ENODEV
-            throw;
-    }
+    std::optional<std::string> text = ReadCgroupFileIfPresent(dir + "/" + files::kProcs);
     if (!text)
         return;
     std::istringstream in(*text);
@@ -52,6 +46,16 @@ void CollectProcs(const std::string& dir, std::vector<pid_t>& pids) {
 }
 
 }  // namespace
+
+std::optional<std::string> ReadCgroupFileIfPresent(const std::string& path) {
+    try {
+        return ReadFileIfExists(path);
+    } catch (const Error& e) {
+        if (e.Errno() == ENODEV)
+            return std::nullopt;
+        throw;
+    }
+}
 
 std::vector<pid_t> ReadProcsRecursive(const std::string& dir) {
     std::vector<pid_t> pids;

@@ -3,10 +3,15 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace berth::cgroup {
+
+// A cgroup file's text, or nullopt when the cgroup is gone: missing (ENOENT) or removed while we
+// read it (ENODEV, e.g. a scope systemd collects under us). Other errors throw.
+std::optional<std::string> ReadCgroupFileIfPresent(const std::string& path);
 
 // Every pid in dir/cgroup.procs and in every sub-cgroup below it; a vanished dir yields nothing.
 std::vector<pid_t> ReadProcsRecursive(const std::string& dir);

@@ -26,7 +26,7 @@ std::optional<FreezerDir> FindFreezer(const Layout& layout, const Placement& pla
 }
 
 bool V2Frozen(const std::string& dir) {
-    std::optional<std::string> events = ReadFileIfExists(dir + "/" + files::kEvents);
+    std::optional<std::string> events = ReadCgroupFileIfPresent(dir + "/" + files::kEvents);
     return events && events->find("frozen 1") != std::string::npos;
 }
 
@@ -63,7 +63,7 @@ bool IsFrozenViaFiles(const Layout& layout, const Placement& placement) {
     if (!freezer)
         return false;
     if (freezer->v1) {
-        std::optional<std::string> state = ReadFileIfExists(freezer->dir + "/" + files::kFreezerState);
+        std::optional<std::string> state = ReadCgroupFileIfPresent(freezer->dir + "/" + files::kFreezerState);
         return state && TrimRight(*state) == "FROZEN";
     }
     return V2Frozen(freezer->dir);

@@ -1,4 +1,5 @@
 // Reading a placement's statistics files into Stats: each controller from its v1 or v2 dir.
+#include "cgroup/cgroup_tree.hpp"
 #include "cgroup/controller_files.hpp"
 #include "cgroup/placement_files.hpp"
 #include "cgroup/stats.hpp"
@@ -13,10 +14,10 @@ void ReadInto(const std::string& dir, const std::vector<std::string>& names, Sta
         if (files.count(name) != 0)
             continue;
         try {
-            if (std::optional<std::string> text = ReadFileIfExists(dir + "/" + name))
+            if (std::optional<std::string> text = ReadCgroupFileIfPresent(dir + "/" + name))
                 files[name] = *text;
         } catch (const Error& e) {
-            if (e.Errno() != ENODEV && e.Errno() != EOPNOTSUPP)
+            if (e.Errno() != EOPNOTSUPP)
                 throw;
         }
     }
@@ -42,7 +43,7 @@ Stats ReadStatsViaFiles(const Layout& layout, const Placement& placement) {
     bool have_cpu_time = files.count(files::kCpuacctUsage) != 0 ||
                          files[files::kCpuStat].find("usage_usec") != std::string::npos;
     if (!have_cpu_time && unified_dir != placement.paths.end())
-        if (std::optional<std::string> text = ReadFileIfExists(unified_dir->second + "/" + files::kCpuStat))
+        if (std::optional<std::string> text = ReadCgroupFileIfPresent(unified_dir->second + "/" + files::kCpuStat))
             files[files::kCpuStat] += "\n" + *text;
     return ParseStats(files);
 }
