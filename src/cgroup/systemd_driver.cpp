@@ -4,6 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <optional>
+#include <sstream>
+
 #include "cgroup/cgroup_tree.hpp"
 #include "cgroup/placement_files.hpp"
 #include "cgroup/systemd_manager.hpp"
@@ -41,6 +44,28 @@ std::vector<ResolvedWrite> VerifiableWrites(std::vector<ResolvedWrite> writes) {
     return writes;
 }
 
+// The scope's cgroup as the kernel reports it for a process inside (saves two bus round trips):
+// the name=systemd (v1, hybrid) or unified "0::" line of /proc/PID/cgroup, if it ends in the unit.
+std::optional<std::string> ScopeCgroupOfProcess(pid_t pid, const std::string& unit) {
+    std::optional<std::string> text = ReadFileIfExists("/proc/" + std::to_string(pid) + "/cgroup");
+    if (!text)
+        return std::nullopt;
+    std::istringstream lines(*text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        size_t first = line.find(':');
+        size_t second = first == std::string::npos ? first : line.find(':', first + 1);
+        if (second == std::string::npos)
+            continue;
+        std::string controllers = line.substr(first + 1, second - first - 1);
+        std::string path = line.substr(second + 1);
+        if ((controllers == "name=systemd" || controllers.empty()) && path.size() > unit.size() &&
+            path.compare(path.size() - unit.size() - 1, std::string::npos, "/" + unit) == 0)
+            return path;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout)
@@ -49,11 +74,13 @@ SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout)
     features_.unified = layout_.kind == LayoutKind::V2;
 }
 
-Placement SystemdDriver::PlacementOf(const std::string& unit) {
+Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
     Placement placement;
     placement.driver = Name();
     placement.unit = unit;
-    std::optional<std::string> cgroup = manager_.UnitStringProperty(unit, kScopeInterface, "ControlGroup");
+    std::optional<std::string> cgroup = ScopeCgroupOfProcess(pid, unit);
+    if (!cgroup)
+        cgroup = manager_.UnitStringProperty(unit, kScopeInterface, "ControlGroup");
     if (!cgroup || cgroup->empty())
         throw Error("Failed to find the cgroup of " + unit + ": systemd reports none");
     for (const Hierarchy& h : layout_.hierarchies) {
@@ -73,7 +100,7 @@ Placement SystemdDriver::Create(const std::string& container, pid_t pid, const c
     manager_.StartTransientUnit(
         unit, ScopeProperties(container, pid, pidfd.Get(), resources, features_, ProcDevices()), job_timeout_);
     try {
-        return PlacementOf(unit);
+        return PlacementOf(unit, pid);
     } catch (...) {
         Destroy(Placement{Name(), unit, {}});
         throw;

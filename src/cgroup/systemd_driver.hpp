@@ -29,8 +29,8 @@ public:
     void Destroy(const Placement& placement) override;
 
 private:
-    // The unit's cgroup directory in every mounted hierarchy where it exists.
-    Placement PlacementOf(const std::string& unit);
+    // The unit's cgroup directory in every mounted hierarchy where it exists; pid is a process inside.
+    Placement PlacementOf(const std::string& unit, pid_t pid);
     void SetFrozen(const Placement& placement, bool frozen);
 
     SystemdManager& manager_;
