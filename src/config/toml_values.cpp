@@ -130,17 +130,22 @@ std::optional<std::string> ReadAbsolutePath(const toml::node& node, const std::s
     return text;
 }
 
-std::optional<std::vector<std::string>> ReadStringArray(const toml::node& node, const std::string& path,
-                                                        Problems& problems) {
+namespace {
+
+// An array whose every element `read_element` accepts; each bad element is reported at its index.
+template <typename ReadElement>
+std::optional<std::vector<std::string>> ReadArrayOf(const toml::node& node, const std::string& path,
+                                                    const std::string& expected, ReadElement read_element,
+                                                    Problems& problems) {
     const toml::array* array = node.as_array();
     if (array == nullptr) {
-        problems.Add(node, path, "expected an array of strings, got " + DescribeNode(node));
+        problems.Add(node, path, "expected " + expected + ", got " + DescribeNode(node));
         return std::nullopt;
     }
     std::vector<std::string> out;
     bool ok = true;
     for (size_t i = 0; i < array->size(); ++i) {
-        std::optional<std::string> text = ReadString((*array)[i], IndexPath(path, i), problems);
+        std::optional<std::string> text = read_element((*array)[i], IndexPath(path, i), problems);
         ok = ok && text.has_value();
         if (text)
             out.push_back(std::move(*text));
@@ -150,24 +155,16 @@ std::optional<std::vector<std::string>> ReadStringArray(const toml::node& node, 
     return out;
 }
 
+}  // namespace
+
+std::optional<std::vector<std::string>> ReadStringArray(const toml::node& node, const std::string& path,
+                                                        Problems& problems) {
+    return ReadArrayOf(node, path, "an array of strings", ReadString, problems);
+}
+
 std::optional<std::vector<std::string>> ReadAbsolutePathArray(const toml::node& node, const std::string& path,
                                                               Problems& problems) {
-    const toml::array* array = node.as_array();
-    if (array == nullptr) {
-        problems.Add(node, path, "expected an array of absolute paths, got " + DescribeNode(node));
-        return std::nullopt;
-    }
-    std::vector<std::string> out;
-    bool ok = true;
-    for (size_t i = 0; i < array->size(); ++i) {
-        std::optional<std::string> text = ReadAbsolutePath((*array)[i], IndexPath(path, i), problems);
-        ok = ok && text.has_value();
-        if (text)
-            out.push_back(std::move(*text));
-    }
-    if (!ok)
-        return std::nullopt;
-    return out;
+    return ReadArrayOf(node, path, "an array of absolute paths", ReadAbsolutePath, problems);
 }
 
 std::optional<std::string> ReadChoice(const toml::node& node, const std::string& path,
