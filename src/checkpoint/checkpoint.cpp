@@ -169,7 +169,11 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
         if (first && d.stdio[i].rfind("file[", 0) == 0)
             o.add_external(d.stdio[i]);
     }
-    d.external_mounts = ExternalMountsOf(container.config, mounts);
+    const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
+    d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {
+        struct stat st{};
+        return ::stat((init_root + path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    });
     for (const ExternalMount& m : d.external_mounts) {
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);

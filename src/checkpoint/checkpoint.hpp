@@ -12,6 +12,7 @@
 #include "cgroup/driver.hpp"
 #include "checkpoint/descriptor.hpp"
 #include "config/model.hpp"
+#include "util/error.hpp"
 #include "util/fd.hpp"
 
 namespace berth::checkpoint {
@@ -65,7 +66,13 @@ struct RestoredContainer {
     std::string log_path;
 };
 
-// Reads the descriptor and fails (touching nothing) when its netns path is gone.
+// The network namespace a checkpoint was taken in (by path) is gone; what() names the path.
+class NetnsUnavailable : public Error {
+public:
+    using Error::Error;
+};
+
+// Reads the descriptor and fails (touching nothing) when its netns path is gone (NetnsUnavailable).
 Descriptor CheckRestorable(const std::string& image_dir);
 
 // Restores into a new cgroup placement made by `cgroups` (created first, CRIU put in it, so the

@@ -11,7 +11,12 @@ namespace berth::checkpoint {
 // do; each indented by two spaces. Empty when the log cannot be read.
 std::string CriuLogExcerpt(const std::string& log_path, size_t max_lines = 6);
 
-// Throws Error: "Failed to <what>: CRIU <REQ> failed: <errmsg> (errno N: text); log PATH:\n  lines".
+// The last error line of a CRIU log that is not a known by-product (the rlimit and tun errors CRIU
+// logs on every run here, its closing "FAILED."), without timestamp and source location; "" if none.
+std::string CriuLogCause(const std::string& log_path);
+
+// Throws Error: "Failed to <what>: CRIU <REQ> failed: <cause> (errno N: text); log PATH:\n  lines", the
+// cause from CriuLogCause, else CRIU's cr_errmsg. The first line alone says what went wrong.
 [[noreturn]] void ThrowCriuFailure(const std::string& what, const rpc::criu_resp& resp, const std::string& log_path);
 
 }  // namespace berth::checkpoint

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -60,7 +61,8 @@ std::vector<MountInfoEntry> ReadMountInfo(pid_t pid) {
 }
 
 std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& config,
-                                            const std::vector<MountInfoEntry>& mounts) {
+                                            const std::vector<MountInfoEntry>& mounts,
+                                            const std::function<bool(const std::string&)>& is_directory) {
     std::set<std::string> mount_points;
     for (const MountInfoEntry& m : mounts)
         mount_points.insert(m.mount_point);
@@ -74,16 +76,10 @@ std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& confi
         if (IsBind(m))
             add(m.destination, m.source);
     for (const std::string& path : config.masked_paths) {
-        auto it = std::find_if(mounts.begin(), mounts.end(),
-                               [&](const MountInfoEntry& e) { return e.mount_point == path; });
-        if (it == mounts.end())
-            continue;
-        // A directory: an empty read-only tmpfs, or our empty directory once restored.
-        bool empty_directory = (it->root == "/" && it->fs_type == "tmpfs") || it->root == kEmptyMaskDirectory;
-        if (empty_directory)
-            add(path, kEmptyMaskDirectory);
-        else if (it->root != "/")
-            add(path, "/dev/null");  // a file: /dev/null bound over it
+        // Masked directories hold an empty tmpfs, or a bind of our empty directory once restored (whose
+        // mountinfo root depends on where /run's filesystem starts); masked files a bind of /dev/null.
+        if (mount_points.count(path))
+            add(path, is_directory(path) ? kEmptyMaskDirectory : "/dev/null");
     }
     for (const config::DeviceConfig& d : config.devices)
         add(d.path, d.path);

@@ -3,6 +3,7 @@
 // the container (bind mounts, /dev/null over masked files, device nodes bound from the host).
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ inline constexpr const char* kEmptyMaskDirectory = "/run/berth.empty";
 // The external mounts of a container: configured bind mounts, masked files (bound from
 // /dev/null), masked directories (an empty read-only tmpfs: restored as a bind of
 // kEmptyMaskDirectory, so CRIU need not archive them) and device nodes bound from the host, each
-// only if it is a mount point in `mounts`.
+// only if it is a mount point in `mounts`. is_directory(path) tells a masked directory from a file.
 std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& config,
-                                            const std::vector<MountInfoEntry>& mounts);
+                                            const std::vector<MountInfoEntry>& mounts,
+                                            const std::function<bool(const std::string&)>& is_directory);
 
 }  // namespace berth::checkpoint

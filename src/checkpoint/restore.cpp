@@ -102,10 +102,11 @@ Descriptor CheckRestorable(const std::string& image_dir) {
         struct stat st{};
         if (::stat(d.netns_path->c_str(), &st) < 0) {
             int err = errno;
-            throw Error("Failed to restore container " + d.container + ": its network namespace " + *d.netns_path +
-                            " (recorded in the checkpoint) is not available; create it (ip netns add) and "
-                            "restore again",
-                        err);
+            throw NetnsUnavailable("Failed to restore container " + d.container + ": its network namespace " +
+                                       *d.netns_path +
+                                       " (recorded in the checkpoint) is not available; create it (ip netns add) "
+                                       "and restore again",
+                                   err);
         }
     }
     return d;

@@ -70,7 +70,13 @@ checkpoint::CheckpointResult CheckpointContainer(const std::string& state_dir, c
 RestoredContainer RestoreContainer(const std::string& state_dir, const std::string& cgroup_driver,
                                    const checkpoint::RestoreOptions& options, bool foreground) {
     // Before any state, cgroup or CRIU process: a vanished netns must leave everything as it was.
-    checkpoint::Descriptor descriptor = checkpoint::CheckRestorable(options.image_dir);
+    checkpoint::Descriptor descriptor;
+    try {
+        descriptor = checkpoint::CheckRestorable(options.image_dir);
+    } catch (const checkpoint::NetnsUnavailable& e) {
+        // Not a failure of the restore itself: the host lacks what the checkpoint needs (yet).
+        throw InvalidState(e.Context(), e.Errno());
+    }
     checkpoint::RestoreOptions restore_options = options;
     if (restore_options.name.empty())
         restore_options.name = descriptor.container;

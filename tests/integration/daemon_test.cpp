@@ -10,6 +10,7 @@
 #include <cstring>
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -405,6 +406,154 @@ TEST_F(DaemonTest, CorruptStateIsSkipped) {
     EXPECT_NE(std::find(names.begin(), names.end(), "healthy"), names.end());
     EXPECT_EQ(std::find(names.begin(), names.end(), "broken"), names.end());
     Run({"rm", "-rf", dir_ + "/state/broken"});
+}
+
+// A named netns inside the harness (its /run is private) with a stand-in interface; deleted on destruction.
+class HarnessNetns {
+public:
+    HarnessNetns(const SystemdHarness& harness, std::string name) : harness_(harness), name_(std::move(name)) {
+        Create();
+    }
+    ~HarnessNetns() { Delete(); }
+    void Create() {
+        auto r = harness_.RunShell("ip netns add " + name_ + " && ip -n " + name_ + " link add d0 type bridge && ip -n " +
+                                name_ + " addr add 10.250.0.1/24 dev d0");
+        EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    }
+    void Delete() { harness_.RunShell("ip netns del " + name_ + " 2>/dev/null; true"); }
+    std::string Path() const { return "/run/netns/" + name_; }
+
+private:
+    const SystemdHarness& harness_;
+    std::string name_;
+};
+
+// Name and content hash of every file in an image directory: what "untouched" means.
+std::map<std::string, size_t> ImageFingerprint(const std::string& dir) {
+    std::map<std::string, size_t> files;
+    if (auto d = opendir(dir.c_str())) {
+        while (auto* entry = readdir(d))
+            if (entry->d_name[0] != '.')
+                files[entry->d_name] = std::hash<std::string>{}(ReadFile(dir + "/" + entry->d_name));
+        closedir(d);
+    }
+    return files;
+}
+
+class DaemonRestoreTest : public DaemonTest {
+protected:
+    void SetUp() override {
+        DaemonTest::SetUp();
+        if (IsSkipped())
+            return;
+        auto version = RunOnHost({"/bin/sh", "-c", "criu --version && criu check"});
+        if (version.exit_code != 0)
+            GTEST_SKIP() << "CRIU unusable here: " << Describe(version);
+    }
+    // Counts in memory and renames each value into place: a restart from scratch would begin at 1.
+    void CreateCounter(const std::string& name, const std::string& netns_path) {
+        std::string count = "/tmp/count-" + name;
+        WriteConfig(name, "[\"/bin/sh\", \"-c\", \"i=0; while :; do i=$((i+1)); echo $i > " + count + ".new; mv " +
+                              count + ".new " + count + "; usleep 100000; done\"]");
+        auto r = Call("CreateContainer", "ssa{sv}", {name, "", "1", "NetworkNamespace", "s", netns_path});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        r = Call("StartContainer", "s", {name});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    }
+    long Count(const std::string& name) {
+        std::string text = ReadFileIfExists(rootfs_ + "/tmp/count-" + name).value_or("");
+        return text.empty() ? -1 : std::atol(text.c_str());
+    }
+    // Waits until the counter passes `above` (30 s safety limit, not a timing assertion).
+    long WaitForCountAbove(const std::string& name, long above) {
+        for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(100ms))
+            if (Count(name) > above)
+                break;
+        return Count(name);
+    }
+    // stat -L inside the harness (its /proc and /run are its own).
+    std::string InodeInside(const std::string& path) { return Trim(Run({"stat", "-L", "-c", "%i", path}).out); }
+    std::string ScopeState(const std::string& name) {
+        return Trim(Run({"systemctl", "show", "-P", "ActiveState", "berth-" + name + ".scope"}).out);
+    }
+};
+
+TEST_F(DaemonRestoreTest, CheckpointAndRestoreThroughTheBus) {
+    HarnessNetns netns(Harness(), "berth-dt-" + std::to_string(getpid()));
+    const std::string name = "counter";
+    CreateCounter(name, netns.Path());
+    ASSERT_GT(WaitForCountAbove(name, 3), 3) << "the counter never ran";
+    std::string original = Property(name, "Leader").substr(2);
+    ASSERT_EQ(InodeInside("/proc/" + original + "/ns/net"), InodeInside(netns.Path()));
+    const std::string unit = Property(name, "Unit");
+
+    // Twice in a row: the second checkpoint is of a restored container (its masks are binds now).
+    for (const std::string round : {"1", "2"}) {
+        SCOPED_TRACE("round " + round);
+        const std::string images = dir_ + "/images-" + round;
+        auto r = Call("CheckpointContainer", "ssa{sv}", {name, images, "0"});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        EXPECT_EQ(Property(name, "State"), "s \"checkpointed\"");
+        EXPECT_EQ(Property(name, "Leader"), "u 0");
+        if (unit != "s \"\"") {
+            EXPECT_NE(ScopeState(name), "active") << "the scope survived the checkpoint";
+        }
+        long stopped_at = Count(name);
+        ASSERT_GT(stopped_at, 0);
+
+        r = Call("RestoreContainer", "ssa{sv}", {name, images, "0"});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r) << ReadFileIfExists(images + "/restore.log").value_or("");
+        EXPECT_EQ(Trim(r.out), "o \"/org/berth1/container/" + name + "\"");
+        EXPECT_EQ(Property(name, "State"), "s \"running\"");
+        std::string leader = Property(name, "Leader").substr(2);
+        ASSERT_NE(leader, "0");
+        // The Leader is the restored init: pid 1 of the container's pid namespace, running our loop.
+        std::string status = Run({"cat", "/proc/" + leader + "/status"}).out;
+        std::smatch nspid;
+        ASSERT_TRUE(std::regex_search(status, nspid, std::regex("NSpid:\\s+" + leader + "\\s+1\\n"))) << status;
+        EXPECT_EQ(InodeInside("/proc/" + leader + "/ns/net"), InodeInside(netns.Path()));
+        EXPECT_NE(Run({"ip", "-n", netns.Path().substr(11), "-o", "addr", "show", "d0"}).out.find("10.250.0.1/24"),
+                  std::string::npos);
+        EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at) << "the counter did not continue";
+        EXPECT_EQ(Property(name, "Unit"), unit);
+        if (unit != "s \"\"") {
+            EXPECT_EQ(ScopeState(name), "active");
+            std::string cgroup = Trim(Run({"systemctl", "show", "-P", "ControlGroup", "berth-" + name + ".scope"}).out);
+            std::string procs = "\n" + Run({"cat", "/sys/fs/cgroup/systemd" + cgroup + "/cgroup.procs"}).out;
+            EXPECT_NE(procs.find("\n" + leader + "\n"), std::string::npos) << "leader " << leader << " not in" << procs;
+        }
+    }
+}
+
+TEST_F(DaemonRestoreTest, RestoreWithoutItsNetnsFailsNamingThePathAndKeepsTheImages) {
+    HarnessNetns netns(Harness(), "berth-dt-gone-" + std::to_string(getpid()));
+    const std::string name = "homeless";
+    const std::string images = dir_ + "/images";
+    CreateCounter(name, netns.Path());
+    ASSERT_GT(WaitForCountAbove(name, 3), 3) << "the counter never ran";
+    auto r = Call("CheckpointContainer", "ssa{sv}", {name, images, "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    long stopped_at = Count(name);
+
+    netns.Delete();
+    auto before = ImageFingerprint(images);
+    ASSERT_FALSE(before.empty());
+    r = Call("RestoreContainer", "ssa{sv}", {name, images, "0"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find(netns.Path()), std::string::npos) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("RestoreContainer", {"'" + name + "'", "'" + images + "'", "{}"}),
+              "org.berth1.Error.InvalidState");
+    EXPECT_EQ(ImageFingerprint(images), before) << "the failed restore changed the images";
+    EXPECT_EQ(Property(name, "State"), "s \"checkpointed\"");
+    EXPECT_NE(ScopeState(name), "active");
+    EXPECT_EQ(Count(name), stopped_at);
+
+    // The images are still good: with the netns back, the same restore works.
+    netns.Create();
+    r = Call("RestoreContainer", "ssa{sv}", {name, images, "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property(name, "State"), "s \"running\"");
+    EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at);
 }
 
 TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "checkpoint/criu_log.hpp"
@@ -126,15 +127,20 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
         {3, "/srv/other", "/other", "ext4"}, {4, "/null", "/proc/kcore", "devtmpfs"},
         {5, "/", "/proc/acpi", "tmpfs"},     {6, "/null", "/dev/null", "devtmpfs"},
         {7, kEmptyMaskDirectory, "/sys/firmware", "ext4"},  // masked again after a restore
+        {8, "/berth.empty", "/proc/scsi", "tmpfs"},       // the same where /run is a tmpfs of its own
     };
+    cfg.masked_paths.push_back("/proc/scsi");
+    std::set<std::string> directories = {"/proc/acpi", "/sys/firmware", "/proc/scsi"};
     std::vector<ExternalMount> expected = {
         {"/data", "/srv/data"},
         {"/other", "/srv/other"},
         {"/proc/kcore", "/dev/null"},
         {"/proc/acpi", kEmptyMaskDirectory},
         {"/sys/firmware", kEmptyMaskDirectory},
+        {"/proc/scsi", kEmptyMaskDirectory},
         {"/dev/null", "/dev/null"}};
-    EXPECT_EQ(ExternalMountsOf(cfg, mounts), expected);
+    EXPECT_EQ(ExternalMountsOf(cfg, mounts, [&](const std::string& path) { return directories.count(path) > 0; }),
+              expected);
 }
 
 TEST(CheckpointCriuLog, ExcerptPrefersErrorLines) {
@@ -168,6 +174,32 @@ TEST(CheckpointCriuLog, FailureNamesRequestErrnoAndLog) {
         EXPECT_NE(what.find("errno 2"), std::string::npos) << what;
         EXPECT_NE(what.find(log), std::string::npos) << what;
         EXPECT_NE(what.find("net: Can't find ext netns"), std::string::npos) << what;
+    }
+}
+
+TEST(CheckpointCriuLog, FailureLeadsWithTheRealCauseNotTheRlimitByproduct) {
+    TempDir dir;
+    std::string log = dir.Path() + "/restore.log";
+    WriteFileAtomic(log,
+                    "(00.021606) Error (criu/util.c:1534): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not "
+                    "permitted\nError: ipv4: Address already assigned.\n"
+                    "(00.644993)      1: Error (criu/mount-v2.c:319): mnt-v2: Failed to open_tree /run/berth.empty: "
+                    "No such file or directory\n(00.649007) Error (criu/cr-restore.c:2331): Restoring FAILED.\n");
+    EXPECT_EQ(CriuLogCause(log), "mnt-v2: Failed to open_tree /run/berth.empty: No such file or directory");
+    rpc::criu_resp resp;
+    resp.set_type(rpc::RESTORE);
+    resp.set_success(false);
+    resp.set_cr_errmsg("rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted");
+    try {
+        ThrowCriuFailure("restore container web", resp, log);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        std::string first_line = what.substr(0, what.find('\n'));
+        EXPECT_NE(first_line.find("CRIU RESTORE failed: mnt-v2: Failed to open_tree /run/berth.empty"),
+                  std::string::npos)
+            << what;
+        EXPECT_EQ(first_line.find("RLIMIT_NOFILE"), std::string::npos) << what;
     }
 }
 
