@@ -146,6 +146,8 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     // skipping it saves an iptables round at dump and at restore.
     if (!options.flags.tcp_established)
         o.set_network_lock(rpc::SKIP);
+    // The pty master is ours, outside the dumped tree: CRIU accepts the slave alone only with this.
+    o.set_orphan_pts_master(container.config.process.terminal);
     o.set_manage_cgroups(cg_mode != rpc::IGNORE);
     o.set_manage_cgroups_mode(cg_mode);
 

@@ -57,6 +57,11 @@ std::string CriuUnusableReason() {
     return reason;
 }
 
+std::string ReadLink(const std::string& path) {
+    std::error_code error;
+    return fs::read_symlink(path, error).string();
+}
+
 uint64_t Inode(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) < 0)
@@ -300,6 +305,89 @@ TEST_F(CheckpointTest, CheckpointRestoreTwiceInARow) {
     EXPECT_EQ(Status(name), "paused");
     EXPECT_EQ(Berthctl({"resume", name}).exit_code, 0);
     Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// The host pid of the container process whose command line is exactly argv (a unique marker argument).
+pid_t FindProcess(const std::vector<pid_t>& candidates, const std::vector<std::string>& argv) {
+    std::string wanted;
+    for (const std::string& arg : argv)
+        wanted += arg + std::string(1, '\0');
+    for (pid_t pid : candidates)
+        if (ReadText("/proc/" + std::to_string(pid) + "/cmdline") == wanted)
+            return pid;
+    return 0;
+}
+
+TEST_F(CheckpointTest, TerminalContainerKeepsAWorkingPtyAcrossCheckpointAndRestore) {
+    std::string name = UniqueName("tty");
+    // Reads lines from its terminal and answers each; a ^D (our stdin's EOF) does not end it.
+    const char* echo_loop = "echo ready; while :; do if read l; then echo got:$l; else sleep 0.1; fi; done";
+    auto run = StartBerthctl({"run", "-t", "--rootfs", Rootfs(), "--name", name, "--", "/bin/sh", "-c", echo_loop},
+                             "before\n");
+    ASSERT_TRUE(run->WaitForOutput("got:before")) << run->OutSoFar();
+    pid_t original = Pid(name);
+    ASSERT_GT(original, 0);
+    std::string original_tty = ReadLink("/proc/" + std::to_string(original) + "/fd/0");
+    ASSERT_EQ(original_tty.rfind("/dev/pts/", 0), 0u) << original_tty;
+
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(Status(name), "checkpointed");
+    run->Wait();
+
+    // In the foreground, berthctl gets CRIU's new pty master (orphan-pts-master) and relays it.
+    auto restore = StartBerthctl({"restore", name, "--image-path", ImageDir("1")}, "after\n");
+    ASSERT_TRUE(restore->WaitForOutput("got:after")) << restore->OutSoFar();
+    pid_t restored = Pid(name);
+    ASSERT_GT(restored, 0);
+    EXPECT_EQ(Status(name), "running");
+    std::string restored_tty = ReadLink("/proc/" + std::to_string(restored) + "/fd/0");
+    EXPECT_EQ(restored_tty.rfind("/dev/pts/", 0), 0u) << restored_tty;
+    // The restored shell still has the terminal as its controlling tty (a session leader's tty).
+    std::string stat = ReadText("/proc/" + std::to_string(restored) + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string state, ppid, pgrp, session, tty_nr;
+    fields >> state >> ppid >> pgrp >> session >> tty_nr;
+    EXPECT_NE(tty_nr, "0") << stat;
+
+    CommandResult rm = Berthctl({"rm", "--force", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    restore->Wait();
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, ExecJoinsTheRestoredContainersNamespacesAndCgroup) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("exec");
+    RunCounter(name, netns.Path());
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    pid_t init = Pid(name);
+    ASSERT_GT(init, 0);
+
+    const std::vector<std::string> marker = {"/bin/sleep", "3007"};
+    std::vector<std::string> exec_args = {"exec", name, "--"};
+    exec_args.insert(exec_args.end(), marker.begin(), marker.end());
+    auto exec = StartBerthctl(exec_args);
+    pid_t joined = 0;
+    for (int i = 0; i < 300 && joined == 0; ++i, std::this_thread::sleep_for(100ms))
+        joined = FindProcess(ProcessesRootedIn(Rootfs()), marker);
+    ASSERT_GT(joined, 0) << "the exec'd process never showed up in the container";
+    for (const char* ns : {"mnt", "uts", "ipc", "pid", "net", "cgroup", "user"}) {
+        std::string suffix = std::string("/ns/") + ns;
+        EXPECT_EQ(Inode("/proc/" + std::to_string(joined) + suffix), Inode("/proc/" + std::to_string(init) + suffix))
+            << ns;
+    }
+    EXPECT_EQ(Inode("/proc/" + std::to_string(joined) + "/ns/net"), Inode(netns.Path()));
+    EXPECT_EQ(ReadText("/proc/" + std::to_string(joined) + "/cgroup"), ReadText("/proc/" + std::to_string(init) + "/cgroup"));
+    EXPECT_NE(MemoryCgroupOf(joined).find(name), std::string::npos) << MemoryCgroupOf(joined);
+
+    CommandResult rm = Berthctl({"rm", "--force", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    exec->Wait();
     ExpectNothingLeftBehind();
 }
 
