@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +49,14 @@ public:
     // Creates the container's cgroup with every configured limit and moves pid into it.
     // Called by the launcher's parent before the container's program is exec'd.
     virtual Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) = 0;
+    // Create, calling while_waiting (at most once, on this thread) while an outside manager works on
+    // the request, so the caller can overlap its own work; it must not use this driver. Drivers that
+    // never wait do not call it.
+    virtual Placement CreateWhileWaiting(const std::string& container, pid_t pid, const config::Resources& resources,
+                                         const std::function<void()>& while_waiting) {
+        (void)while_waiting;
+        return Create(container, pid, resources);
+    }
     // Moves another process (exec, CRIU restore) into an existing placement.
     virtual void Attach(const Placement& placement, pid_t pid) = 0;
     // Changes limits live; verifies the cgroup files took the new values. Only the fields set in

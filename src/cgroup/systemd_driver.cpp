@@ -70,8 +70,14 @@ std::optional<std::string> ScopeCgroupOfProcess(pid_t pid, const std::string& un
 
 SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout)
     : manager_(SystemdManager::Shared()), job_timeout_(job_timeout), layout_(DetectLayout()) {
-    features_.version = manager_.Version();
+    features_.version = -1;  // known once Features() is first asked
     features_.unified = layout_.kind == LayoutKind::V2;
+}
+
+const SystemdFeatures& SystemdDriver::Features() {
+    if (features_.version < 0)
+        features_.version = manager_.Version();
+    return features_;
 }
 
 Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
@@ -92,13 +98,20 @@ Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
 }
 
 Placement SystemdDriver::Create(const std::string& container, pid_t pid, const config::Resources& resources) {
+    return CreateWhileWaiting(container, pid, resources, {});
+}
+
+Placement SystemdDriver::CreateWhileWaiting(const std::string& container, pid_t pid,
+                                            const config::Resources& resources,
+                                            const std::function<void()>& while_waiting) {
     ValidateName(container);
     const std::string unit = ScopeUnitName(container);
     UniqueFd pidfd;
-    if (features_.version >= PropertyMinVersion("PIDFDs"))
+    if (Features().version >= PropertyMinVersion("PIDFDs"))
         pidfd.Reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     manager_.StartTransientUnit(
-        unit, ScopeProperties(container, pid, pidfd.Get(), resources, features_, ProcDevices()), job_timeout_);
+        unit, ScopeProperties(container, pid, pidfd.Get(), resources, Features(), ProcDevices()), job_timeout_,
+        while_waiting);
     try {
         return PlacementOf(unit, pid);
     } catch (...) {
@@ -108,7 +121,7 @@ Placement SystemdDriver::Create(const std::string& container, pid_t pid, const c
 }
 
 void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
-    if (features_.version >= 238) {
+    if (Features().version >= 238) {
         manager_.AttachProcessesToUnit(UnitOf(placement), pid);
         return;
     }
@@ -119,7 +132,7 @@ void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
 void SystemdDriver::Update(const Placement& placement, const config::Resources& resources) {
     config::Resources changes = resources;
     changes.devices.clear();  // device rules are fixed at Create
-    std::vector<UnitProperty> props = ResourceProperties(changes, features_, "");
+    std::vector<UnitProperty> props = ResourceProperties(changes, Features(), "");
     if (props.empty())
         return;
     manager_.SetUnitProperties(UnitOf(placement), props);
@@ -140,7 +153,7 @@ void SystemdDriver::Update(const Placement& placement, const config::Resources& 
 
 void SystemdDriver::SetFrozen(const Placement& placement, bool frozen) {
     const std::string& unit = UnitOf(placement);
-    if (features_.version >= 246) {
+    if (Features().version >= 246) {
         try {
             manager_.FreezeUnit(unit, frozen);
             const char* wanted = frozen ? "frozen" : "running";
@@ -169,21 +182,29 @@ std::vector<pid_t> SystemdDriver::Pids(const Placement& placement) { return Plac
 
 Stats SystemdDriver::ReadStats(const Placement& placement) { return ReadStatsViaFiles(layout_, placement); }
 
+bool SystemdDriver::Removed(const Placement& placement) {
+    for (const auto& [key, dir] : placement.paths)
+        if (PathExists(dir))
+            return false;
+    return !manager_.UnitStringProperty(UnitOf(placement), kUnitInterface, "ActiveState").has_value();
+}
+
 void SystemdDriver::Destroy(const Placement& placement) {
     const std::string& unit = UnitOf(placement);
     if (IsFrozenViaFiles(layout_, placement))
         SetFrozen(placement, false);  // frozen tasks would not act on SIGKILL
-    if (manager_.KillUnit(unit, SIGKILL))
-        manager_.StopUnit(unit, job_timeout_);
+    // After a foreground run the init (and with it the pid namespace) is gone: nothing to kill,
+    // and stopping an empty scope sends no signal, so KillUnit would only cost a round trip.
+    if (!PlacementPids(placement).empty())
+        manager_.KillUnit(unit, SIGKILL);
+    // The stop job ends once the scope is dead and its cgroups pruned; systemd collects the unit
+    // (CollectMode=inactive-or-failed) before it handles our next call, so one look usually suffices.
+    manager_.StopUnit(unit, job_timeout_);
+    if (Removed(placement))
+        return;
     manager_.ResetFailedUnit(unit);
-    bool gone = WaitUntil(
-        [&] {
-            for (const auto& [key, dir] : placement.paths)
-                if (PathExists(dir))
-                    return false;
-            return !manager_.UnitStringProperty(unit, kUnitInterface, "ActiveState").has_value();
-        },
-        std::chrono::duration_cast<std::chrono::milliseconds>(job_timeout_));
+    bool gone = WaitUntil([&] { return Removed(placement); },
+                          std::chrono::duration_cast<std::chrono::milliseconds>(job_timeout_));
     if (!gone)
         throw Error("Failed to remove " + unit + ": the unit or its cgroup is still there", EBUSY);
 }

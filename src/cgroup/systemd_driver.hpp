@@ -13,12 +13,15 @@ class SystemdManager;
 
 class SystemdDriver final : public Driver {
 public:
-    // Connects (or reuses the process' connection) and reads systemd's version; throws when
-    // systemd cannot be reached. job_timeout bounds each wait for a systemd job.
+    // Connects (or reuses the process' connection) and asks for systemd's version; throws when
+    // the system bus cannot be reached. job_timeout bounds each wait for a systemd job.
     explicit SystemdDriver(std::chrono::microseconds job_timeout = std::chrono::seconds(30));
 
     std::string Name() const override { return "systemd"; }
     Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) override;
+    // while_waiting runs once StartTransientUnit is sent, while systemd creates the scope.
+    Placement CreateWhileWaiting(const std::string& container, pid_t pid, const config::Resources& resources,
+                                 const std::function<void()>& while_waiting) override;
     void Attach(const Placement& placement, pid_t pid) override;
     void Update(const Placement& placement, const config::Resources& resources) override;
     void Freeze(const Placement& placement) override;
@@ -32,6 +35,10 @@ private:
     // The unit's cgroup directory in every mounted hierarchy where it exists; pid is a process inside.
     Placement PlacementOf(const std::string& unit, pid_t pid);
     void SetFrozen(const Placement& placement, bool frozen);
+    // features_ with systemd's version, waiting for its answer on first use.
+    const SystemdFeatures& Features();
+    // True when no cgroup directory of the placement and no unit of its name is left.
+    bool Removed(const Placement& placement);
 
     SystemdManager& manager_;
     std::chrono::microseconds job_timeout_;

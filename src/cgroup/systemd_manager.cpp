@@ -114,21 +114,48 @@ sd_bus* SystemdManager::Bus() {
     if (bus_) {
         // A forked child must not touch its parent's connection, not even to unref it.
         (void)job_removed_slot_.release();
+        (void)version_slot_.release();
         (void)bus_.release();
         finished_jobs_.clear();
+        version_error_.clear();
     }
     sd_bus* bus = nullptr;
     Check(sd_bus_open_system(&bus), "Failed to connect to the system bus");
     BusPtr owned(bus);
+    // Hello, AddMatch and the Version query go out together without waiting for each other's
+    // reply; the answers arrive while the caller prepares the container.
     sd_bus_slot* slot = nullptr;
-    // Subscribed before any job is queued, so no JobRemoved can be missed.
-    Check(sd_bus_match_signal(bus, &slot, kService, kManagerPath, kManagerInterface, "JobRemoved", OnJobRemoved,
-                              this),
+    // Sent before any job is queued (the bus keeps one sender's order), so no JobRemoved is missed.
+    // Without an install callback a refused match closes the connection: later calls then fail.
+    Check(sd_bus_match_signal_async(bus, &slot, kService, kManagerPath, kManagerInterface, "JobRemoved",
+                                    OnJobRemoved, nullptr, this),
           "Failed to subscribe to systemd's JobRemoved signal");
     job_removed_slot_.reset(slot);
+    if (version_ < 0) {
+        sd_bus_slot* version_slot = nullptr;
+        Check(sd_bus_call_method_async(bus, &version_slot, kService, kManagerPath, "org.freedesktop.DBus.Properties",
+                                       "Get", OnVersion, this, "ss", kManagerInterface, "Version"),
+              "Failed to ask for systemd's Version");
+        version_slot_.reset(version_slot);
+    }
     bus_ = std::move(owned);
     owner_pid_ = ::getpid();
     return bus_.get();
+}
+
+int SystemdManager::OnVersion(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    auto* self = static_cast<SystemdManager*>(userdata);
+    self->version_slot_.reset();
+    const char* text = nullptr;
+    if (const sd_bus_error* error = sd_bus_message_get_error(m)) {
+        self->version_error_ = error->message != nullptr ? error->message : error->name;
+    } else if (sd_bus_message_read(m, "v", "s", &text) < 0 || text == nullptr) {
+        self->version_error_ = "malformed reply";
+    } else {
+        self->version_ = ParseSystemdVersion(text);
+        LogDebug(std::string("systemd version ") + text);
+    }
+    return 0;
 }
 
 int SystemdManager::OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -146,15 +173,21 @@ int SystemdManager::OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error
 
 int SystemdManager::Version() {
     std::lock_guard lock(mutex_);
-    if (version_ >= 0)
-        return version_;
-    BusError error;
-    char* text = nullptr;
-    int r = sd_bus_get_property_string(Bus(), kService, kManagerPath, kManagerInterface, "Version", error.Get(), &text);
-    CheckBusCall(r, error, "Failed to read systemd's Version");
-    version_ = ParseSystemdVersion(text);
-    LogDebug(std::string("systemd version ") + text);
-    free(text);
+    sd_bus* bus = Bus();
+    while (version_ < 0 && version_error_.empty()) {
+        if (!version_slot_)
+            throw Error("Failed to read systemd's Version: no query pending");
+        int r = sd_bus_process(bus, nullptr);
+        Check(r, "Failed to process the system bus while reading systemd's Version");
+        if (r > 0)
+            continue;
+        // The pending call's own timeout bounds this wait (sd-bus then answers it with an error).
+        r = sd_bus_wait(bus, UINT64_MAX);
+        if (r < 0 && r != -EINTR)
+            Check(r, "Failed to wait on the system bus for systemd's Version");
+    }
+    if (version_ < 0)
+        throw Error("Failed to read systemd's Version: " + version_error_);
     return version_;
 }
 
@@ -184,8 +217,9 @@ std::string SystemdManager::WaitForJob(const std::string& job, const std::string
 
 std::optional<std::string> SystemdManager::CallStartTransientUnit(const std::string& unit,
                                                                   const std::vector<UnitProperty>& properties,
-                                                                  std::chrono::microseconds timeout, BusError& error,
-                                                                  int& r) {
+                                                                  std::chrono::microseconds timeout,
+                                                                  const std::function<void()>& while_waiting,
+                                                                  BusError& error, int& r) {
     sd_bus* bus = Bus();
     MessagePtr call = NewMethodCall(bus, "StartTransientUnit");
     const std::string context = "Failed to build StartTransientUnit for " + unit;
@@ -195,23 +229,48 @@ std::optional<std::string> SystemdManager::CallStartTransientUnit(const std::str
         AppendUnitProperty(call.get(), p);
     Check(sd_bus_message_close_container(call.get()), context);
     Check(sd_bus_message_append(call.get(), "a(sa(sv))", 0), context);
-    sd_bus_message* reply_raw = nullptr;
-    r = sd_bus_call(bus, call.get(), static_cast<uint64_t>(timeout.count()), error.Get(), &reply_raw);
-    MessagePtr reply(reply_raw);
-    if (r < 0)
+    MessagePtr reply;
+    auto on_reply = [](sd_bus_message* m, void* userdata, sd_bus_error*) -> int {
+        static_cast<MessagePtr*>(userdata)->reset(sd_bus_message_ref(m));
+        return 0;
+    };
+    sd_bus_slot* slot_raw = nullptr;
+    Check(sd_bus_call_async(bus, &slot_raw, call.get(), on_reply, &reply, static_cast<uint64_t>(timeout.count())),
+          "Failed to send StartTransientUnit for " + unit);
+    SlotPtr slot(slot_raw);
+    if (while_waiting) {
+        Check(sd_bus_flush(bus), "Failed to send StartTransientUnit for " + unit);
+        while_waiting();
+    }
+    while (!reply) {
+        r = sd_bus_process(bus, nullptr);
+        Check(r, "Failed to process the system bus while starting " + unit);
+        if (r > 0)
+            continue;
+        // The call's own timeout bounds this wait (sd-bus then answers it with an error).
+        r = sd_bus_wait(bus, UINT64_MAX);
+        if (r < 0 && r != -EINTR)
+            Check(r, "Failed to wait on the system bus for " + unit);
+    }
+    if (const sd_bus_error* reply_error = sd_bus_message_get_error(reply.get())) {
+        int err = sd_bus_message_get_errno(reply.get());
+        r = -(err > 0 ? err : EIO);
+        sd_bus_error_copy(error.Get(), reply_error);
         return std::nullopt;
+    }
     const char* job = nullptr;
     Check(sd_bus_message_read(reply.get(), "o", &job), "Failed to read the job of " + unit);
     return std::string(job);
 }
 
 void SystemdManager::StartTransientUnit(const std::string& unit, const std::vector<UnitProperty>& properties,
-                                        std::chrono::microseconds timeout) {
+                                        std::chrono::microseconds timeout, const std::function<void()>& while_waiting) {
     std::lock_guard lock(mutex_);
     for (int attempt = 0;; ++attempt) {
         BusError error;
         int r = 0;
-        std::optional<std::string> job = CallStartTransientUnit(unit, properties, timeout, error, r);
+        std::optional<std::string> job =
+            CallStartTransientUnit(unit, properties, timeout, attempt == 0 ? while_waiting : nullptr, error, r);
         if (!job) {
             if (attempt == 0 && error.HasName(kUnitExists) &&
                 UnitStringProperty(unit, "org.freedesktop.systemd1.Unit", "ActiveState") == "failed") {

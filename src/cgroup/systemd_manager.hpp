@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,13 +27,14 @@ public:
     SystemdManager(const SystemdManager&) = delete;
     SystemdManager& operator=(const SystemdManager&) = delete;
 
-    // systemd's version number (read once).
+    // systemd's version number (asked for when connecting, so usually answered already).
     int Version();
 
     // StartTransientUnit(unit, "fail", properties) and waits for its job (bounded by timeout). A unit
-    // of that name left in the failed state is reset and the start retried once.
+    // of that name left in the failed state is reset and the start retried once. while_waiting, if
+    // set, runs once right after the first request is sent, before waiting for systemd's answer.
     void StartTransientUnit(const std::string& unit, const std::vector<UnitProperty>& properties,
-                            std::chrono::microseconds timeout);
+                            std::chrono::microseconds timeout, const std::function<void()>& while_waiting = {});
     // SetUnitProperties(unit, runtime=true, properties).
     void SetUnitProperties(const std::string& unit, const std::vector<UnitProperty>& properties);
     // KillUnit(unit, "all", signal); false when no such unit is loaded.
@@ -59,12 +61,17 @@ private:
     // One StartTransientUnit call; returns the job path, or nullopt if the unit exists (err set).
     std::optional<std::string> CallStartTransientUnit(const std::string& unit,
                                                       const std::vector<UnitProperty>& properties,
-                                                      std::chrono::microseconds timeout, BusError& error, int& r);
+                                                      std::chrono::microseconds timeout,
+                                                      const std::function<void()>& while_waiting, BusError& error,
+                                                      int& r);
     static int OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error* error);
+    static int OnVersion(sd_bus_message* m, void* userdata, sd_bus_error* error);
 
     std::recursive_mutex mutex_;
     BusPtr bus_;
     SlotPtr job_removed_slot_;
+    SlotPtr version_slot_;       // the Version query in flight
+    std::string version_error_;  // why the Version query failed
     pid_t owner_pid_ = -1;  // the process that opened bus_ (sd-bus connections do not survive fork)
     int version_ = -1;
     std::map<std::string, std::string> finished_jobs_;  // job path -> result

@@ -213,6 +213,43 @@ TEST_F(SystemdDriverInside, DestroyKillsAndRemovesUnitAndCgroups) {
     EXPECT_NO_THROW(driver_->Destroy(*placement_)) << "Destroy must be idempotent";
 }
 
+TEST_F(SystemdDriverInside, DestroyAfterTheLastProcessExitedLeavesNothing) {
+    // The foreground-run case: the container is gone before Destroy, which then sends no KillUnit.
+    SpinningChild child;
+    placement_ = driver_->Create(name_, child.Pid(), Limits());
+    ::kill(child.Pid(), SIGKILL);
+    child.Reap();
+    driver_->Destroy(*placement_);
+    for (const auto& [key, dir] : placement_->paths)
+        EXPECT_FALSE(PathExists(dir)) << dir;
+    CommandResult units = RunOnHost({"systemctl", "list-units", "--all", "--plain", "--no-legend", unit_});
+    EXPECT_EQ(units.out.find(unit_), std::string::npos) << units.out;
+}
+
+TEST_F(SystemdDriverInside, CreateResetsAFailedScopeOfTheSameNameAndStartsAgain) {
+    // A scope whose RuntimeMaxSec runs out ends failed (result "timeout") and, with systemd-run's
+    // CollectMode=inactive, stays loaded that way: StartTransientUnit then answers UnitExists.
+    CommandResult run = RunOnHost({"systemd-run", "--scope", "--unit=" + unit_, "--slice=berth", "-p",
+                                   "RuntimeMaxSec=200ms", "sleep", "30"});
+    ASSERT_TRUE(Eventually([&] { return Show(unit_, "ActiveState") == "failed"; })) << Describe(run);
+    ASSERT_EQ(Show(unit_, "Result"), "timeout");
+    ASSERT_EQ(Show(unit_, "CollectMode"), "inactive");
+    SpinningChild child;
+    try {
+        placement_ = driver_->Create(name_, child.Pid(), Limits());
+    } catch (const std::exception& e) {
+        RunOnHost({"systemctl", "reset-failed", unit_});
+        FAIL() << e.what();
+    }
+    // The unit is berth's new scope now, not the failed one.
+    EXPECT_EQ(Show(unit_, "ActiveState"), "active");
+    EXPECT_EQ(Show(unit_, "CollectMode"), "inactive-or-failed");
+    EXPECT_EQ(Show(unit_, "TasksMax"), "16");
+    ASSERT_FALSE(placement_->paths.empty());
+    for (const auto& [key, dir] : placement_->paths)
+        EXPECT_EQ(Read(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
+}
+
 TEST_F(SystemdDriverInside, AutoPicksSystemd) { EXPECT_EQ(MakeDriver("auto")->Name(), "systemd"); }
 
 // Host side: boots the harness and runs the tests above inside it.
