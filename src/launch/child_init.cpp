@@ -11,6 +11,17 @@
 
 namespace berth::launch {
 
+bool SetsUpBeforePlacement(const InitPlan& plan) {
+    // With a user namespace the parent writes the id maps first; a cgroup file system mounted in
+    // the rootfs must show the container's own cgroup namespace, made after the placement.
+    if (plan.rootfs.in_user_namespace)
+        return false;
+    for (const config::MountConfig& m : plan.config->mounts)
+        if (m.type == "cgroup" || m.type == "cgroup2")
+            return false;
+    return true;
+}
+
 void RunContainerInit(const InitPlan& plan) noexcept {
     // CVE-2019-5736 class: until execve this process *is* berthctl (no re-exec), so
     // /proc/<pid>/exe names the host's binary. A non-dumpable process' /proc files are owned by
@@ -18,8 +29,12 @@ void RunContainerInit(const InitPlan& plan) noexcept {
     // otherwise) while we set up. execve of the container's (non-setuid) program makes it dumpable
     // again, which is harmless: /proc/<pid>/exe then names the container's own program.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (!WaitForGo(plan.sync))
+    // Early: namespaces, hostname, rootfs and lo are set up while the parent waits for the cgroup
+    // driver; only the cgroup namespace (rooted where the placement put us) and the rest wait for Go.
+    const bool early = plan.set_up_before_placement;
+    if (!(early ? WaitForSetUp(plan.sync) : WaitForGo(plan.sync)))
         ::_exit(1);  // the parent gave up; it reports why
+    bool placed = !early;
     try {
         const config::ContainerConfig& config = *plan.config;
         ::umask(0);  // device nodes and mount points get exactly the modes asked for
@@ -32,7 +47,9 @@ void RunContainerInit(const InitPlan& plan) noexcept {
             if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
                 ThrowErrno("become root of the user namespace (is 0 mapped?)");
         }
-        if (plan.namespaces.unshare_flags != 0 && ::unshare(plan.namespaces.unshare_flags) < 0)
+        const int later_flags = early ? plan.namespaces.unshare_flags & CLONE_NEWCGROUP : 0;
+        const int now_flags = plan.namespaces.unshare_flags & ~later_flags;
+        if (now_flags != 0 && ::unshare(now_flags) < 0)
             ThrowErrno("create namespaces");
         if (!config.hostname.empty() && ::sethostname(config.hostname.data(), config.hostname.size()) < 0)
             ThrowErrno("set hostname " + config.hostname);
@@ -42,9 +59,17 @@ void RunContainerInit(const InitPlan& plan) noexcept {
             throw Error("a container needs its own mount namespace (or one joined by path)");
         if (plan.namespaces.creates(config::NamespaceKind::Net))
             BringUpLoopback();
+        if (early) {
+            SendReady(plan.sync);
+            if (!WaitForGo(plan.sync))
+                ::_exit(1);
+            placed = true;
+            if (later_flags != 0 && ::unshare(later_flags) < 0)
+                ThrowErrno("create the cgroup namespace");
+        }
         FinishProcess(plan.process, plan.sync);
     } catch (...) {
-        ReportFailureAndExit(plan.sync);
+        ReportFailureAndExit(plan.sync, !placed);
     }
 }
 

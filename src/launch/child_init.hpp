@@ -17,10 +17,16 @@ struct InitPlan {
     RootfsContext rootfs;
     ProcessPlan process;
     int sync = -1;  // the child's end of the sync socket
+    // The child sets up its rootfs on SetUp, before the parent places it (SetsUpBeforePlacement).
+    bool set_up_before_placement = false;
 };
 
-// Runs in the cloned child: waits for the parent's go, joins/creates the remaining namespaces,
-// sets the hostname, builds the rootfs, brings up lo, then FinishProcess. Never returns; every
+// True when nothing the child sets up before exec depends on its cgroup placement or id maps.
+bool SetsUpBeforePlacement(const InitPlan& plan);
+
+// Runs in the cloned child: waits for the parent's go (or SetUp), joins/creates the remaining
+// namespaces, sets the hostname, builds the rootfs, brings up lo (then, after SetUp, reports Ready
+// and waits for Go), then FinishProcess. Never returns; every
 // failure is reported over plan.sync as {step, errno}.
 [[noreturn]] void RunContainerInit(const InitPlan& plan) noexcept;
 

@@ -64,16 +64,23 @@ void FinishProcess(const ProcessPlan& plan, int sync) {
     ExecProgram(plan.args, plan.env);
 }
 
-void ReportFailureAndExit(int sync) noexcept {
+void ReportFailureAndExit(int sync, bool wait_for_go) noexcept {
+    std::string step;
+    int err = 0;
     try {
         throw;
     } catch (const Error& e) {
-        SendFailure(sync, e.Context(), e.Errno());
+        step = e.Context();
+        err = e.Errno();
     } catch (const std::exception& e) {
-        SendFailure(sync, e.what(), 0);
+        step = e.what();
     } catch (...) {
-        SendFailure(sync, "unknown failure in the container's setup", 0);
+        step = "unknown failure in the container's setup";
     }
+    // Nothing is freed once the parent may run again: it shares our memory (CLONE_VM).
+    SendFailure(sync, step, err);
+    if (wait_for_go)
+        (void)WaitForGo(sync);
     ::_exit(127);
 }
 

@@ -41,7 +41,9 @@ ProcessPlan MakeProcessPlan(const config::ContainerConfig& config);
 // without no_new_privs: loading it then needs CAP_SYS_ADMIN, so it is loaded before the drop.
 [[noreturn]] void FinishProcess(const ProcessPlan& plan, int sync);
 
-// The child's error path: reports the exception as one {step, errno} message and exits.
-[[noreturn]] void ReportFailureAndExit(int sync) noexcept;
+// The child's error path: reports the exception as one {step, errno} message and exits. With
+// wait_for_go the process first waits for the parent's Go (or EOF): the parent is still placing it
+// in its cgroup, which needs it alive.
+[[noreturn]] void ReportFailureAndExit(int sync, bool wait_for_go = false) noexcept;
 
 }  // namespace berth::launch

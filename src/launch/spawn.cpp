@@ -83,6 +83,7 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
 
     auto [parent_sync, child_sync] = MakeSocketPair(SOCK_SEQPACKET);
     plan.sync = child_sync.Get();
+    plan.set_up_before_placement = SetsUpBeforePlacement(plan);
 
     // Namespaces joined by path are entered by this thread around clone(), so the child is born in
     // them (a pid namespace included, without a second fork).
@@ -96,7 +97,13 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
 
     if (new_user)
         WriteIdMaps(child.Pid(), config.uid_mappings, config.gid_mappings);
-    placement.Set(cgroups.Create(options.container_id, child.Pid(), config.resources));
+    bool set_up = !plan.set_up_before_placement;
+    // The child (on our memory) builds its rootfs only while this thread just waits: while the
+    // driver waits for systemd, or right after a driver that does not wait.
+    auto child_set_up = [&] { set_up = RunChildSetUp(parent_sync.Get()); };
+    placement.Set(cgroups.CreateWhileWaiting(options.container_id, child.Pid(), config.resources, child_set_up));
+    if (!set_up && !RunChildSetUp(parent_sync.Get()))
+        ThrowErrno("send the container's init its set-up signal");
     SendGo(parent_sync.Get());
     UniqueFd terminal = ReceiveUntilExec(parent_sync.Get());
     if (config.process.terminal && !terminal)

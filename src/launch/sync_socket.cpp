@@ -11,7 +11,7 @@
 namespace berth::launch {
 namespace {
 
-enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3 };
+enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3, SetUp = 4, Ready = 5 };
 
 struct Header {
     Kind kind;
@@ -52,14 +52,43 @@ void SendHeader(int sock, Kind kind, int err, const std::string& text, int passe
 
 void SendGo(int sock) { SendHeader(sock, Kind::Go, 0, {}, -1); }
 
-bool WaitForGo(int sock) {
+bool RunChildSetUp(int sock) noexcept {
+    // Only syscalls and the stack here: the child runs on our memory until it answers.
+    Header request{Kind::SetUp, 0};
+    ssize_t n;
+    do {
+        n = ::send(sock, &request, sizeof request, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(sizeof request))
+        return false;
+    Header answer{};
+    do {
+        n = ::recv(sock, &answer, sizeof answer, MSG_PEEK);
+    } while (n < 0 && errno == EINTR);
+    // Failed (and EOF) stay queued for ReceiveUntilExec, which reports them.
+    if (n == static_cast<ssize_t>(sizeof answer) && answer.kind == Kind::Ready)
+        (void)::recv(sock, &answer, sizeof answer, 0);
+    return true;
+}
+
+namespace {
+
+bool WaitFor(int sock, Kind kind) {
     Header header{};
     ssize_t n;
     do {
         n = ::recv(sock, &header, sizeof header, 0);
     } while (n < 0 && errno == EINTR);
-    return n == static_cast<ssize_t>(sizeof header) && header.kind == Kind::Go;
+    return n == static_cast<ssize_t>(sizeof header) && header.kind == kind;
 }
+
+}  // namespace
+
+bool WaitForGo(int sock) { return WaitFor(sock, Kind::Go); }
+
+bool WaitForSetUp(int sock) { return WaitFor(sock, Kind::SetUp); }
+
+void SendReady(int sock) { SendHeader(sock, Kind::Ready, 0, {}, -1); }
 
 void SendFailure(int sock, const std::string& step, int err) noexcept {
     try {

@@ -2,6 +2,9 @@
 // The parent/child sync protocol over a SOCK_SEQPACKET socket pair (one message per send).
 //   parent -> child: Go (maps written, cgroup placed: go on).
 //   child -> parent: Failed {step, errno} | TerminalMaster (fd in SCM_RIGHTS) ... then EOF.
+// When the child can set up its rootfs before the cgroup placement, Go is preceded by
+//   parent -> child: SetUp (the parent now only waits, so the child may use the shared memory);
+//   child -> parent: Ready (done, waiting for Go) | Failed (and the child waits for Go, then exits).
 // The child's end is close-on-exec, so EOF without Failed means execve succeeded.
 #include <string>
 
@@ -11,9 +14,15 @@ namespace berth::launch {
 
 // Parent side.
 void SendGo(int sock);
+// Sends SetUp and blocks until the child answers Ready (consumed) or Failed/EOF (left for
+// ReceiveUntilExec). False when SetUp could not be sent. Allocates nothing and never throws:
+// it may run inside a cgroup driver's request while the child uses the memory both share.
+bool RunChildSetUp(int sock) noexcept;
 
 // Child side. WaitForGo returns false on EOF (the parent gave up: exit quietly).
 bool WaitForGo(int sock);
+bool WaitForSetUp(int sock);  // false on EOF or any other message
+void SendReady(int sock);
 void SendFailure(int sock, const std::string& step, int err) noexcept;
 void SendTerminalMaster(int sock, int master);
 
