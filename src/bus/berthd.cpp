@@ -10,18 +10,18 @@
 #include "bus/daemon.hpp"
 #include "bus/errors.hpp"
 #include "bus/manager_engine.hpp"
-#include "bus/monitor.hpp"
+#include "bus/monitor_server.hpp"
 #include "config/loader.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/process_title.hpp"
 
 namespace berth::bus {
 namespace {
 
 struct DaemonOptions {
     EngineSettings engine;
-    std::string monitor;  // --monitor NAME: run as that container's monitor
-    std::string restore;  // with --monitor: restore this checkpoint image instead of starting
+    bool monitor_server = false;  // --monitor-server: fork monitors for berthd (fd 3: its requests)
 };
 
 void PrintUsage(std::ostream& out) {
@@ -71,10 +71,8 @@ DaemonOptions ParseOptions(const std::vector<std::string>& args) {
             options.engine.cgroup_driver = *v;
         } else if (auto v = value("--log-dir")) {
             options.engine.log_dir = *v;
-        } else if (auto v = value("--monitor")) {
-            options.monitor = *v;
-        } else if (auto v = value("--restore")) {
-            options.restore = *v;
+        } else if (arg == "--monitor-server") {
+            options.monitor_server = true;
         } else {
             throw Error("unknown option " + arg);
         }
@@ -116,6 +114,12 @@ int Serve(const DaemonOptions& options) {
         if (n > 0)
             settings.self_exe.assign(buf, static_cast<size_t>(n));
     }
+    try {
+        // Before any worker thread exists; the first start must not wait for the server's exec.
+        PrepareMonitorServer(settings);
+    } catch (const std::exception& e) {
+        LogWarning(std::string(e.what()) + " (trying again at the first start)");
+    }
     {
         Daemon daemon(MakeManagerEngine(settings), event.get(), bus.get());
         daemon.Export();
@@ -129,8 +133,8 @@ int Serve(const DaemonOptions& options) {
 
 int Main(const std::vector<std::string>& args) {
     DaemonOptions options = ParseOptions(args);
-    if (!options.monitor.empty())
-        return RunMonitor(options.engine, options.monitor, options.restore);
+    if (options.monitor_server)
+        return RunMonitorServer(options.engine);
     return Serve(options);
 }
 
@@ -138,6 +142,7 @@ int Main(const std::vector<std::string>& args) {
 }  // namespace berth::bus
 
 int main(int argc, char** argv) {
+    berth::RememberArgvArea(argc, argv);  // monitors show their container's name in ps
     try {
         return berth::bus::Main(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const std::exception& e) {

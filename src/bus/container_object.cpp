@@ -43,6 +43,7 @@ BERTH_STRING_PROPERTY(PropertyState, state)
 BERTH_STRING_PROPERTY(PropertyUnit, unit)
 BERTH_STRING_PROPERTY(PropertyRootfs, rootfs)
 BERTH_STRING_PROPERTY(PropertyNetworkNamespace, network_namespace)
+BERTH_STRING_PROPERTY(PropertyCgroupDriver, cgroup_driver)
 #undef BERTH_STRING_PROPERTY
 
 int PropertyLeader(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
@@ -54,6 +55,23 @@ int PropertyLeader(sd_bus*, const char* path, const char*, const char*, sd_bus_m
 int PropertyCreatedTimestamp(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply,
                              void* userdata, sd_bus_error* error) {
     return ReplyProperty(reply, userdata, path, error, "t", [](const ContainerRecord& c) { return c.created_usec; });
+}
+
+int PropertyCreatedTimestampNSec(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply,
+                                 void* userdata, sd_bus_error* error) {
+    return ReplyProperty(reply, userdata, path, error, "t", [](const ContainerRecord& c) { return c.created_nsec; });
+}
+
+int PropertyControlGroups(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
+                          sd_bus_error* error) {
+    const ContainerRecord* record = RecordAt(DaemonOf(userdata), path, error);
+    if (!record)
+        return -ENOENT;
+    int r = sd_bus_message_open_container(reply, 'a', "{ss}");
+    for (const auto& [hierarchy, cgroup] : record->control_groups)
+        if (r >= 0)
+            r = sd_bus_message_append(reply, "{ss}", hierarchy.c_str(), cgroup.c_str());
+    return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
 int PropertyExitStatus(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
@@ -78,7 +96,7 @@ int MethodStart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     int r = ContainerOfCall(m, userdata, error, name);
     if (r < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name)}; });
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name, {})}; });
     return 1;
 }
 
@@ -142,6 +160,9 @@ const sd_bus_vtable kContainerVtable[] = {
     SD_BUS_PROPERTY("Rootfs", "s", PropertyRootfs, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("NetworkNamespace", "s", PropertyNetworkNamespace, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("CreatedTimestamp", "t", PropertyCreatedTimestamp, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("CreatedTimestampNSec", "t", PropertyCreatedTimestampNSec, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("CgroupDriver", "s", PropertyCgroupDriver, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("ControlGroups", "a{ss}", PropertyControlGroups, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("ExitStatus", "i", PropertyExitStatus, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_METHOD_WITH_NAMES("Start", "", "", "", "", MethodStart, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Stop", "t", SD_BUS_PARAM(timeout_usec), "", "", MethodStop,
@@ -186,6 +207,10 @@ void EmitContainerChanges(sd_bus* bus, const ContainerRecord& before, const Cont
         changed.push_back("Unit");
     if (before.exit_status != after.exit_status)
         changed.push_back("ExitStatus");
+    if (before.cgroup_driver != after.cgroup_driver)
+        changed.push_back("CgroupDriver");
+    if (before.control_groups != after.control_groups)
+        changed.push_back("ControlGroups");
     if (changed.empty())
         return;
     changed.push_back(nullptr);

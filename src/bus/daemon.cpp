@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -112,6 +113,16 @@ void Daemon::Submit(sd_bus_message* call, const std::string& name, Operation op)
             case Outcome::Reply::Pid:
                 r = sd_bus_reply_method_return(m, "u", static_cast<uint32_t>(outcome.pid));
                 break;
+            case Outcome::Reply::Custom: {
+                sd_bus_message* raw = nullptr;
+                r = sd_bus_message_new_method_return(m, &raw);
+                MessagePtr reply(raw);
+                if (r >= 0)
+                    r = outcome.append(raw);
+                if (r >= 0)
+                    r = sd_bus_send(nullptr, raw, nullptr);
+                break;
+            }
             }
             if (r < 0)
                 LogWarning("Failed to send reply for container " + name + ": " + strerror(-r));
@@ -182,6 +193,8 @@ void Daemon::SubmitList(sd_bus_message* call) {
 }
 
 void Daemon::Apply(const std::string& name, Outcome& outcome) {
+    if (outcome.exec_pidfd)
+        WatchExec(name, outcome.pid, outcome.exec_pidfd);
     if (outcome.removed) {
         Forget(name);
         return;
@@ -254,6 +267,38 @@ int Daemon::OnLeaderExit(sd_event_source* source, int, uint32_t, void* userdata)
     // One notification is enough; the Reap job decides what the container's state is now.
     sd_event_source_set_enabled(source, SD_EVENT_OFF);
     self->Submit(nullptr, name, [name](Engine& engine) { return Outcome{.record = engine.Reap(name)}; });
+    return 0;
+}
+
+void Daemon::WatchExec(const std::string& name, pid_t pid, std::shared_ptr<UniqueFd> pidfd) {
+    auto watch = std::make_unique<ExecWatch>();
+    watch->daemon = this;
+    watch->name = name;
+    watch->pid = pid;
+    watch->pidfd = std::move(pidfd);
+    sd_event_source* source = nullptr;
+    int r = sd_event_add_io(event_, &source, watch->pidfd->Get(), EPOLLIN, &Daemon::OnExecExit, watch.get());
+    if (r < 0) {
+        LogWarning("Failed to watch process " + std::to_string(pid) + " in container " + name + ": " + strerror(-r));
+        return;
+    }
+    watch->source.reset(source);
+    exec_watches_[pid] = std::move(watch);
+}
+
+int Daemon::OnExecExit(sd_event_source* source, int fd, uint32_t, void* userdata) {
+    auto* watch = static_cast<ExecWatch*>(userdata);
+    siginfo_t info{};
+    int r = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info, WEXITED | WNOHANG);
+    if ((r < 0 && errno == EINTR) || (r == 0 && info.si_pid == 0))
+        return 0;  // not exited yet
+    // -1: collected by someone else, status unknown.
+    int32_t exit_status = r < 0 ? -1 : info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    Daemon* self = watch->daemon;
+    sd_bus_emit_signal(self->bus_, kManagerPath, kManagerInterface, "ExecExited", "sui", watch->name.c_str(),
+                       static_cast<uint32_t>(watch->pid), exit_status);
+    self->exec_watches_.erase(watch->pid);
     return 0;
 }
 

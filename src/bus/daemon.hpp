@@ -32,11 +32,15 @@ std::optional<std::string> ContainerNameFromPath(const char* path);
 
 // What an operation did, carried back to the loop thread.
 struct Outcome {
-    enum class Reply { Empty, ObjectPath, Pid };
+    enum class Reply { Empty, ObjectPath, Pid, Custom };
     Reply reply = Reply::Empty;
     std::optional<ContainerRecord> record;  // the container's new state
     bool removed = false;
     pid_t pid = 0;  // with Reply::Pid
+    // A process ExecContainer started: watched until it exits, then ExecExited is emitted.
+    std::shared_ptr<UniqueFd> exec_pidfd;
+    // With Reply::Custom: appends the reply's arguments (on the loop thread); returns < 0 on failure.
+    std::function<int(sd_bus_message*)> append;
 };
 
 class Daemon {
@@ -69,6 +73,8 @@ private:
     void Forget(const std::string& name);
     void WatchLeader(const ContainerRecord& record);
     static int OnLeaderExit(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+    void WatchExec(const std::string& name, pid_t pid, std::shared_ptr<UniqueFd> pidfd);
+    static int OnExecExit(sd_event_source* source, int fd, uint32_t revents, void* userdata);
     static int OnFollowUps(sd_event_source* source, int fd, uint32_t revents, void* userdata);
 
     struct LeaderWatch {
@@ -85,6 +91,14 @@ private:
     std::vector<SlotPtr> slots_;
     std::map<std::string, ContainerRecord> records_;
     std::map<std::string, LeaderWatch> watches_;
+    struct ExecWatch {
+        Daemon* daemon = nullptr;
+        std::string name;
+        pid_t pid = 0;
+        std::shared_ptr<UniqueFd> pidfd;
+        EventSourcePtr source;
+    };
+    std::map<pid_t, std::unique_ptr<ExecWatch>> exec_watches_;
 };
 
 // Registers org.berth1.Manager at /org/berth1 (manager_object.cpp).

@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "cgroup/driver.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace berth::bus {
 
@@ -25,6 +28,9 @@ struct ContainerRecord {
     std::string rootfs;
     std::string network_namespace;
     uint64_t created_usec = 0;  // CLOCK_REALTIME
+    uint64_t created_nsec = 0;  // the same instant to the nanosecond, as the state records it
+    std::string cgroup_driver;  // "systemd" or "cgroupfs"
+    std::map<std::string, std::string> control_groups;  // hierarchy ("unified", "memory", ...) -> cgroup path
     int32_t exit_status = -1;   // -1: not exited, or unknown
     friend bool operator==(const ContainerRecord&, const ContainerRecord&) = default;
 };
@@ -45,8 +51,23 @@ private:
 using OptionValue = std::variant<bool, int64_t, uint64_t, std::string, std::vector<std::string>>;
 using Options = std::map<std::string, OptionValue>;
 
+// One process of a container's cgroup.
+struct ProcessInfo {
+    pid_t pid = 0;
+    std::string command_line;  // /proc/PID/cmdline, arguments joined by spaces; "" if gone
+};
+
+// stdin/stdout/stderr for an exec'd process or a container's init; -1 everywhere = the default
+// (for an init: /dev/null and the journal).
 struct ExecFds {
     int in = -1, out = -1, err = -1;  // borrowed; valid for the duration of the call
+    bool Given() const { return in >= 0 && out >= 0 && err >= 0; }
+};
+
+// A process ExecContainer started: berthd's child, reaped by the daemon through its pidfd.
+struct ExecStarted {
+    pid_t pid = 0;
+    std::shared_ptr<UniqueFd> pidfd;
 };
 
 // Every call may block (it runs on a worker thread); calls for one container never overlap.
@@ -60,7 +81,8 @@ public:
     virtual ContainerRecord Load(const std::string& name) = 0;
     // toml "" = NAME.toml from the configuration search path.
     virtual ContainerRecord Create(const std::string& name, const std::string& toml, const Options& overrides) = 0;
-    virtual ContainerRecord Start(const std::string& name) = 0;
+    // stdio given: the init gets those fds (a foreground berthctl's own) instead of the journal.
+    virtual ContainerRecord Start(const std::string& name, ExecFds stdio) = 0;
     // SIGTERM, SIGKILL after timeout (zero: the container's configured stop timeout); waits for the exit.
     virtual ContainerRecord Stop(const std::string& name, std::chrono::microseconds timeout) = 0;
     virtual ContainerRecord Kill(const std::string& name, int signal) = 0;
@@ -68,8 +90,12 @@ public:
     virtual ContainerRecord Pause(const std::string& name) = 0;
     virtual ContainerRecord Resume(const std::string& name) = 0;
     virtual ContainerRecord Update(const std::string& name, const Options& resources) = 0;
-    virtual pid_t Exec(const std::string& name, const std::vector<std::string>& argv,
-                       const std::vector<std::string>& env, ExecFds fds) = 0;
+    // cwd "": the container's working directory.
+    virtual ExecStarted Exec(const std::string& name, const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env, const std::string& cwd, ExecFds fds) = 0;
+    // Every process in the container's cgroup, and its resource usage (read-only, any caller).
+    virtual std::vector<ProcessInfo> Processes(const std::string& name) = 0;
+    virtual cgroup::Stats Stats(const std::string& name) = 0;
     virtual void Checkpoint(const std::string& name, const std::string& image_path, const Options& options) = 0;
     virtual ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options) = 0;
     // Called after the leader's pidfd became readable: collects the exit status, records "stopped".

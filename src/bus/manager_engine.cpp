@@ -10,6 +10,7 @@
 #include "bus/monitor.hpp"
 #include "manager/checkpointing.hpp"
 #include "manager/manager.hpp"
+#include "util/file.hpp"
 #include "util/time_format.hpp"
 
 namespace berth::bus {
@@ -42,14 +43,24 @@ auto Translate(F&& f) -> decltype(f()) {
     }
 }
 
-uint64_t ToUsec(const std::string& rfc3339) {
+uint64_t ToNsec(const std::string& rfc3339) {
     try {
         auto when = ParseRfc3339(rfc3339);
         return static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count());
+            std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count());
     } catch (const std::exception&) {
         return 0;
     }
+}
+
+std::string CommandLineOf(pid_t pid) {
+    std::string raw = ReadFileIfExists("/proc/" + std::to_string(pid) + "/cmdline").value_or("");
+    while (!raw.empty() && raw.back() == '\0')
+        raw.pop_back();
+    for (auto& c : raw)
+        if (c == '\0')
+            c = ' ';
+    return raw;
 }
 
 ContainerRecord ToRecord(const manager::ContainerState& state) {
@@ -63,7 +74,10 @@ ContainerRecord ToRecord(const manager::ContainerState& state) {
     record.unit = state.placement.unit;
     record.rootfs = state.rootfs;
     record.network_namespace = state.netns_path.value_or("");
-    record.created_usec = ToUsec(state.created);
+    record.created_nsec = ToNsec(state.created);
+    record.created_usec = record.created_nsec / 1000;
+    record.cgroup_driver = state.placement.driver;
+    record.control_groups = state.placement.paths;
     record.exit_status = state.exit_code.value_or(-1);
     return record;
 }
@@ -106,15 +120,12 @@ public:
         });
     }
 
-    ContainerRecord Start(const std::string& name) override {
+    ContainerRecord Start(const std::string& name, ExecFds stdio) override {
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
-            manager::ContainerState state = manager_.Get(id);
-            if (state.status != manager::Status::Created)
-                throw ApiError(ApiErrorKind::InvalidState, "Container " + name + " is " +
-                                                               manager::StatusName(state.status) + ", not created");
-            StartWithMonitor(settings_, name, "");
-            return ToRecord(manager_.Get(id));
+            // The monitor's Manager::Start checks existence and state under the container's lock.
+            StartWithMonitor(settings_, name, "", stdio);
+            return ToRecord(manager_.GetStatus(id));
         });
     }
 
@@ -169,24 +180,32 @@ public:
         });
     }
 
-    pid_t Exec(const std::string& name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
-               ExecFds fds) override {
+    ExecStarted Exec(const std::string& name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                     const std::string& cwd, ExecFds fds) override {
         return Translate([&] {
             launch::ExecRequest request;
             request.args = argv;
             request.env = env;
+            if (!cwd.empty())
+                request.cwd = cwd;
             request.stdio = {fds.in, fds.out, fds.err};
             launch::Executed executed = manager_.StartExec(IdOf(name), request);
-            pid_t pid = executed.pid;
-            // The process is berthd's child: reap it when it ends so it leaves no zombie.
-            std::thread([pidfd = std::make_shared<UniqueFd>(std::move(executed.pidfd))] {
-                siginfo_t info{};
-                while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd->Get()), &info, WEXITED) < 0 &&
-                       errno == EINTR) {
-                }
-            }).detach();
-            return pid;
+            // The process is berthd's child: the daemon reaps it and announces its exit (ExecExited).
+            return ExecStarted{executed.pid, std::make_shared<UniqueFd>(std::move(executed.pidfd))};
         });
+    }
+
+    std::vector<ProcessInfo> Processes(const std::string& name) override {
+        return Translate([&] {
+            std::vector<ProcessInfo> processes;
+            for (pid_t pid : manager_.Processes(IdOf(name)))
+                processes.push_back({pid, CommandLineOf(pid)});
+            return processes;
+        });
+    }
+
+    cgroup::Stats Stats(const std::string& name) override {
+        return Translate([&] { return manager_.Stats(IdOf(name)); });
     }
 
     void Checkpoint(const std::string& name, const std::string& image_path, const Options& options) override {
@@ -225,7 +244,7 @@ public:
             if (!options.empty())
                 throw ApiError(ApiErrorKind::InvalidConfig, "RestoreContainer takes no options yet");
             // The restored init must be the monitor's child, as a started one is.
-            StartWithMonitor(settings_, name, image_path);
+            StartWithMonitor(settings_, name, image_path, ExecFds{});
             return ToRecord(manager_.Get(id));
         });
     }
@@ -239,7 +258,7 @@ private:
     ContainerRecord WaitForExitRecord(const manager::ContainerId& id) {
         auto deadline = std::chrono::steady_clock::now() + kExitRecordWait;
         for (;;) {
-            manager::ContainerState state = manager_.Get(id);
+            manager::ContainerState state = manager_.GetStatus(id);
             bool settled = state.status != manager::Status::Running && state.status != manager::Status::Paused &&
                            state.exit_code.has_value();
             if (settled || std::chrono::steady_clock::now() >= deadline)

@@ -69,7 +69,21 @@ int MethodStartContainer(sd_bus_message* m, void* userdata, sd_bus_error* error)
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name)}; });
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name, {})}; });
+    return 1;
+}
+
+int MethodStartContainerWithStdio(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    ExecFds fds;
+    // The fds belong to the message, which the Submit keeps referenced until the reply.
+    r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, fds](Engine& engine) { return Outcome{.record = engine.Start(name, fds)}; });
     return 1;
 }
 
@@ -154,7 +168,8 @@ int MethodUpdateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
     return 1;
 }
 
-int MethodExecContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+// ExecContainer and ExecContainerEx (with_options: a trailing a{sv}, Cwd (s) so far).
+int ExecWithOptions(sd_bus_message* m, void* userdata, sd_bus_error* error, bool with_options) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
@@ -169,10 +184,84 @@ int MethodExecContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) 
         r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err);
     if (r < 0)
         return r;
+    Options options;
+    if (with_options && (r = ReadOptions(m, options, error)) < 0)
+        return r;
+    std::string cwd;
+    for (const auto& [key, value] : options) {
+        const std::string* text = std::get_if<std::string>(&value);
+        if (key != "Cwd" || !text || text->empty() || text->front() != '/')
+            return sd_bus_error_setf(error, "org.berth1.Error.InvalidConfig",
+                                     "option %s: unknown exec option or wrong value (Cwd: s, an absolute path)",
+                                     key.c_str());
+        cwd = *text;
+    }
     if (argv.empty())
         return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "ExecContainer needs a command (argv is empty)");
-    DaemonOf(userdata).Submit(m, name, [name, argv, env, fds](Engine& engine) {
-        return Outcome{.reply = Outcome::Reply::Pid, .pid = engine.Exec(name, argv, env, fds)};
+    DaemonOf(userdata).Submit(m, name, [name, argv, env, cwd, fds](Engine& engine) {
+        ExecStarted started = engine.Exec(name, argv, env, cwd, fds);
+        return Outcome{.reply = Outcome::Reply::Pid, .pid = started.pid, .exec_pidfd = started.pidfd};
+    });
+    return 1;
+}
+
+int MethodExecContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return ExecWithOptions(m, userdata, error, false);
+}
+
+int MethodExecContainerEx(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return ExecWithOptions(m, userdata, error, true);
+}
+
+// Read-only: any caller (as properties are), run on the container's strand like every other call.
+int MethodGetContainerProcesses(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    const char* raw = nullptr;
+    int r = sd_bus_message_read(m, "s", &raw);
+    if (r < 0)
+        return r;
+    std::string name = raw;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) {
+        std::vector<ProcessInfo> processes = engine.Processes(name);
+        return Outcome{.reply = Outcome::Reply::Custom, .append = [processes](sd_bus_message* reply) {
+                           int r = sd_bus_message_open_container(reply, 'a', "(us)");
+                           for (const auto& p : processes)
+                               if (r >= 0)
+                                   r = sd_bus_message_append(reply, "(us)", static_cast<uint32_t>(p.pid),
+                                                             p.command_line.c_str());
+                           return r < 0 ? r : sd_bus_message_close_container(reply);
+                       }};
+    });
+    return 1;
+}
+
+// The fixed keys of GetContainerStats, all of type t (documented in org.berth1(5)).
+int AppendStats(sd_bus_message* reply, const cgroup::Stats& s) {
+    const std::pair<const char*, uint64_t> entries[] = {
+        {"MemoryCurrent", s.memory.usage},     {"MemoryMax", s.memory.limit},
+        {"MemoryPeak", s.memory.max_usage},    {"MemoryCache", s.memory.cache},
+        {"MemoryAnon", s.memory.anon},         {"CPUUsageNSec", s.cpu.total_ns},
+        {"CPUUserNSec", s.cpu.user_ns},        {"CPUSystemNSec", s.cpu.system_ns},
+        {"CPUThrottledPeriods", s.cpu.throttled_periods},
+        {"TasksCurrent", s.pids.current},      {"TasksMax", s.pids.limit},
+        {"IOReadBytes", s.io.read_bytes},      {"IOWriteBytes", s.io.write_bytes},
+    };
+    int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+    for (const auto& [key, value] : entries)
+        if (r >= 0)
+            r = sd_bus_message_append(reply, "{sv}", key, "t", value);
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+int MethodGetContainerStats(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    const char* raw = nullptr;
+    int r = sd_bus_message_read(m, "s", &raw);
+    if (r < 0)
+        return r;
+    std::string name = raw;
+    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) {
+        cgroup::Stats stats = engine.Stats(name);
+        return Outcome{.reply = Outcome::Reply::Custom,
+                       .append = [stats](sd_bus_message* reply) { return AppendStats(reply, stats); }};
     });
     return 1;
 }
@@ -227,6 +316,9 @@ const sd_bus_vtable kManagerVtable[] = {
                              "o", SD_BUS_PARAM(path), MethodCreateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("StartContainer", "s", SD_BUS_PARAM(name), "", "", MethodStartContainer,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("StartContainerWithStdio", "shhh",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(stdin) SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr), "", "",
+                             MethodStartContainerWithStdio, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("StopContainer", "st", SD_BUS_PARAM(name) SD_BUS_PARAM(timeout_usec), "", "",
                              MethodStopContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("KillContainer", "si", SD_BUS_PARAM(name) SD_BUS_PARAM(signal), "", "",
@@ -243,6 +335,14 @@ const sd_bus_vtable kManagerVtable[] = {
                              SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(env) SD_BUS_PARAM(stdin)
                                  SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr),
                              "u", SD_BUS_PARAM(pid), MethodExecContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ExecContainerEx", "sasashhha{sv}",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(env) SD_BUS_PARAM(stdin)
+                                 SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr) SD_BUS_PARAM(options),
+                             "u", SD_BUS_PARAM(pid), MethodExecContainerEx, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("GetContainerProcesses", "s", SD_BUS_PARAM(name), "a(us)", SD_BUS_PARAM(processes),
+                             MethodGetContainerProcesses, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("GetContainerStats", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(stats),
+                             MethodGetContainerStats, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("CheckpointContainer", "ssa{sv}",
                              SD_BUS_PARAM(name) SD_BUS_PARAM(image_path) SD_BUS_PARAM(options), "", "",
                              MethodCheckpointContainer, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -251,6 +351,7 @@ const sd_bus_vtable kManagerVtable[] = {
                              SD_BUS_PARAM(path), MethodRestoreContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("ContainerNew", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ContainerRemoved", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
+    SD_BUS_SIGNAL_WITH_NAMES("ExecExited", "sui", SD_BUS_PARAM(name) SD_BUS_PARAM(pid) SD_BUS_PARAM(exit_status), 0),
     SD_BUS_VTABLE_END,
 };
 

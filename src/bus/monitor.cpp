@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bus/monitor_server.hpp"
 #include "manager/checkpointing.hpp"
 #include "manager/manager.hpp"
 #include "util/file.hpp"
@@ -18,8 +19,6 @@
 namespace berth::bus {
 
 namespace {
-
-constexpr int kStatusFd = 3;
 
 // The start result on the status pipe: "OK" or "<kind number> <message>".
 void WriteStatus(int fd, const std::string& line) {
@@ -96,44 +95,17 @@ int ExitCodeOf(const siginfo_t& info) {
 
 }  // namespace
 
-void StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image) {
-    int status_pipe[2];
-    if (pipe2(status_pipe, O_CLOEXEC) < 0)
-        ThrowErrno("Failed to create the monitor's status pipe");
-    UniqueFd read_end(status_pipe[0]), write_end(status_pipe[1]);
-    std::vector<std::string> args = {"berthd",         "--monitor",   name, "--state-dir", settings.state_dir,
-                                     "--cgroup-driver", settings.cgroup_driver, "--log-dir", settings.log_dir};
-    if (!settings.config_path.empty()) {
-        args.push_back("--config-path");
-        args.push_back(settings.config_path);
-    }
-    if (!restore_image.empty()) {
-        args.push_back("--restore");
-        args.push_back(restore_image);
-    }
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t child = fork();
-    if (child < 0)
-        ThrowErrno("Failed to fork the monitor of container " + name);
-    if (child == 0) {
-        // Only async-signal-safe calls between fork and exec: this process has threads.
-        if (dup2(write_end.Get(), kStatusFd) < 0)
-            _exit(127);
-        execv(settings.self_exe.c_str(), argv.data());
-        _exit(127);
-    }
-    write_end.Reset();
-    // The monitor forks once more and its first process exits at once: reap that one now.
-    int wstatus = 0;
-    while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-    }
+void ReportMonitorFailure(int status_fd, const std::string& message) {
+    WriteStatus(status_fd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " " + message);
+}
+
+void StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+                      ExecFds stdio) {
+    UniqueFd result = RequestMonitor(settings, name, restore_image, stdio);
     std::string line;
     char c;
     ssize_t n;
-    while ((n = read(read_end.Get(), &c, 1)) > 0 || (n < 0 && errno == EINTR))
+    while ((n = read(result.Get(), &c, 1)) > 0 || (n < 0 && errno == EINTR))
         if (n > 0) {
             if (c == '\n')
                 break;
@@ -142,29 +114,22 @@ void StartWithMonitor(const EngineSettings& settings, const std::string& name, c
     if (line == "OK")
         return;
     if (line.empty())
-        throw ApiError(ApiErrorKind::Failed, "Failed to start container " + name + ": its monitor died (status " +
-                                                 std::to_string(wstatus) + ")");
+        throw ApiError(ApiErrorKind::Failed,
+                       "Failed to start container " + name + ": its monitor ended before reporting the start");
     auto space = line.find(' ');
     int kind = std::atoi(line.substr(0, space).c_str());
     throw ApiError(static_cast<ApiErrorKind>(kind), space == std::string::npos ? line : line.substr(space + 1));
 }
 
-int RunMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image) {
-    // Detach from berthd: a grandchild is reparented away, in its own session.
-    pid_t child = fork();
-    if (child < 0) {
-        WriteStatus(kStatusFd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " fork: " + strerror(errno));
-        return 1;
-    }
-    if (child > 0)
-        _exit(0);
-    setsid();
-    fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+int RunMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+               std::vector<UniqueFd> stdio, UniqueFd status, cgroup::Driver* driver) {
+    // Given stdio: the init gets them as 0, 1, 2; the monitor keeps no copy (EOF reaches the caller with the init).
+    const bool stdio_given = stdio.size() == 3;
 
     OutputSink sink(settings, name);
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
-        WriteStatus(kStatusFd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " pipe: " + strerror(errno));
+        ReportMonitorFailure(status.Get(), std::string("pipe: ") + strerror(errno));
         return 1;
     }
     UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]), err_r(err_pipe[0]), err_w(err_pipe[1]);
@@ -182,7 +147,9 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
     try {
         if (restore_image.empty()) {
             manager::RunOptions options;
-            options.stdio = {null_in.Get(), out_w.Get(), err_w.Get()};
+            options.driver = driver;
+            options.stdio = stdio_given ? launch::Stdio{stdio[0].Get(), stdio[1].Get(), stdio[2].Get()}
+                                        : launch::Stdio{null_in.Get(), out_w.Get(), err_w.Get()};
             container.emplace(manager.Start(id, options));
             pid = container->State().pid;
             start_time = container->State().pid_start_time;
@@ -190,9 +157,9 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
             checkpoint::RestoreOptions options;
             options.image_dir = restore_image;
             options.name = name;
-            options.stdin_fd = null_in.Get();
-            options.stdout_fd = out_w.Get();
-            options.stderr_fd = err_w.Get();
+            options.stdin_fd = stdio_given ? stdio[0].Get() : null_in.Get();
+            options.stdout_fd = stdio_given ? stdio[1].Get() : out_w.Get();
+            options.stderr_fd = stdio_given ? stdio[2].Get() : err_w.Get();
             restored.emplace(manager::RestoreContainer(settings.state_dir, settings.cgroup_driver, options, false));
             pid = restored->State().pid;
             start_time = restored->State().pid_start_time;
@@ -202,13 +169,15 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
         if (!pidfd)
             ThrowErrno("Failed to open a pidfd for the init of " + name);
     } catch (const std::exception& e) {
-        WriteStatus(kStatusFd, std::to_string(static_cast<int>(KindOf(std::current_exception()))) + " " + e.what());
+        WriteStatus(status.Get(), std::to_string(static_cast<int>(KindOf(std::current_exception()))) + " " + e.what());
         return 1;
     }
     out_w.Reset();
     err_w.Reset();
-    WriteStatus(kStatusFd, "OK");
-    close(kStatusFd);
+    for (auto& fd : stdio)
+        fd.Reset();
+    WriteStatus(status.Get(), "OK");
+    status.Reset();
 
     std::string out_pending, err_pending;
     bool out_open = true, err_open = true, exited = false;

@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "cli/verb.hpp"
+#include "cgroup/driver.hpp"
+#include "checkpoint/checkpoint.hpp"
 #include "config/model.hpp"
+#include "manager/manager.hpp"
 
 namespace berth::cli {
 
@@ -43,6 +46,28 @@ public:
     virtual void Pause(const std::string& name) = 0;
     virtual void Resume(const std::string& name) = 0;
     virtual void Update(const std::string& name, const config::Resources& changes) = 0;
+
+    // What `state` and `list` print: the state without config and pid start time.
+    virtual manager::ContainerState Inspect(const std::string& name) = 0;
+    // Every container by name. Unreadable ones carry an error in-process; berthd logs and skips them.
+    virtual std::vector<manager::ListEntry> InspectAll() = 0;
+    virtual std::vector<pid_t> Processes(const std::string& name) = 0;
+    virtual cgroup::Stats Stats(const std::string& name) = 0;
+
+    // Records a container from a full configuration (run --rootfs); Create(name) loads NAME.toml.
+    virtual void CreateFrom(const config::ContainerConfig& config) = 0;
+    // Foreground run of a created container: starts it with this process' stdin, stdout and
+    // stderr, passes on TERM, INT, HUP, QUIT, USR1, USR2, waits for its exit, removes it and returns
+    // its exit code (128+N for signal N). If it does not start, it is removed and the error thrown.
+    virtual int StartAttached(const std::string& name) = 0;
+    // Foreground exec with this process' stdio; signals passed on as above; returns its exit code.
+    virtual int Exec(const std::string& name, const launch::ExecRequest& request) = 0;
+
+    // CRIU. Image and work paths must be absolute (berthd does not share our working directory).
+    virtual void Checkpoint(const std::string& name, const checkpoint::CheckpointOptions& options) = 0;
+    // Restores the checkpoint as options.name, detached. Through berthd its stdio is /dev/null and
+    // the journal; in-process it keeps options' fds.
+    virtual void Restore(const checkpoint::RestoreOptions& options) = 0;
 };
 
 // berthd when global.state_dir and config_path are the defaults and org.berth1 answers or is activatable on the

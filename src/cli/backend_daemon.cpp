@@ -1,12 +1,20 @@
 // The Backend through berthd: org.berth1 on the system bus (see org.berth1(5)).
+#include <poll.h>
+#include <sys/syscall.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include "cgroup/bus_util.hpp"
 #include "cli/backend.hpp"
+#include "config/loader.hpp"
 #include "manager/errors.hpp"
+#include "manager/forwarded_signals.hpp"
+#include "util/time_format.hpp"
 
 namespace berth::cli {
 namespace {
@@ -20,6 +28,7 @@ constexpr uint64_t kCallTimeoutUsec = 120ull * 1000 * 1000;
 using cgroup::BusError;
 using cgroup::BusPtr;
 using cgroup::MessagePtr;
+using cgroup::SlotPtr;
 
 // Rethrows berthd's named error as the Manager's error kind, so verbs handle both modes alike.
 [[noreturn]] void ThrowCallError(const std::string& what, const sd_bus_error& error, int r) {
@@ -56,30 +65,103 @@ void AppendResources(sd_bus_message* m, const config::Resources& r) {
     sd_bus_message_close_container(m);
 }
 
+void CheckRead(int r, const char* method) {
+    if (r < 0)
+        ThrowErrno(-r, std::string("Failed to read berthd's reply to ") + method);
+}
+
+std::string ReadString(sd_bus_message* m) {
+    const char* s = nullptr;
+    CheckRead(sd_bus_message_read(m, "s", &s), "GetAll");
+    return s ? s : "";
+}
+
+// org.berth1.Container's properties (a GetAll reply) as the Manager's state; config and the
+// leader's start time are not exported and stay empty.
+manager::ContainerState StateFromProperties(sd_bus_message* m) {
+    manager::ContainerState state;
+    CheckRead(sd_bus_message_enter_container(m, 'a', "{sv}"), "GetAll");
+    while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+        std::string key = ReadString(m);
+        const char* type = nullptr;
+        CheckRead(sd_bus_message_peek_type(m, nullptr, &type), "GetAll");
+        std::string contents = type ? type : "";
+        CheckRead(sd_bus_message_enter_container(m, 'v', contents.c_str()), "GetAll");
+        if (contents == "s") {
+            std::string v = ReadString(m);
+            if (key == "Name")
+                state.name = v;
+            else if (key == "State")
+                state.status = manager::StatusFromName(v).value_or(manager::Status::Stopped);
+            else if (key == "Unit")
+                state.placement.unit = v;
+            else if (key == "Rootfs")
+                state.rootfs = v;
+            else if (key == "NetworkNamespace" && !v.empty())
+                state.netns_path = v;
+            else if (key == "CgroupDriver")
+                state.placement.driver = v;
+        } else if (contents == "u" && key == "Leader") {
+            uint32_t u = 0;
+            CheckRead(sd_bus_message_read(m, "u", &u), "GetAll");
+            state.pid = static_cast<pid_t>(u);
+        } else if (contents == "t" && key == "CreatedTimestampNSec") {
+            uint64_t t = 0;
+            CheckRead(sd_bus_message_read(m, "t", &t), "GetAll");
+            state.created = FormatRfc3339(std::chrono::system_clock::time_point(
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(t))));
+        } else if (contents == "i" && key == "ExitStatus") {
+            int32_t i = 0;
+            CheckRead(sd_bus_message_read(m, "i", &i), "GetAll");
+            if (i >= 0)
+                state.exit_code = i;
+        } else if (contents == "a{ss}" && key == "ControlGroups") {
+            CheckRead(sd_bus_message_enter_container(m, 'a', "{ss}"), "GetAll");
+            const char *hierarchy = nullptr, *path = nullptr;
+            while (sd_bus_message_read(m, "{ss}", &hierarchy, &path) > 0)
+                state.placement.paths[hierarchy] = path;
+            CheckRead(sd_bus_message_exit_container(m), "GetAll");
+        } else {
+            CheckRead(sd_bus_message_skip(m, contents.c_str()), "GetAll");
+        }
+        CheckRead(sd_bus_message_exit_container(m), "GetAll");
+        CheckRead(sd_bus_message_exit_container(m), "GetAll");
+    }
+    return state;
+}
+
+ContainerSummary Summarize(const manager::ContainerState& state) {
+    ContainerSummary summary;
+    summary.name = state.name;
+    summary.state = manager::StatusName(state.status);
+    summary.leader = state.pid;
+    summary.unit = state.placement.unit;
+    summary.rootfs = state.rootfs;
+    try {
+        summary.created_usec = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                         ParseRfc3339(state.created).time_since_epoch())
+                                                         .count());
+    } catch (const Error&) {
+    }
+    summary.exit_status = state.exit_code.value_or(-1);
+    return summary;
+}
+
 class DaemonBackend : public Backend {
 public:
     explicit DaemonBackend(BusPtr bus) : bus_(std::move(bus)) {}
     std::string Kind() const override { return "berthd"; }
 
     std::vector<ContainerSummary> List() override {
-        MessagePtr reply = Call("ListContainers", [](sd_bus_message*) {});
-        std::vector<std::string> names;
-        sd_bus_message_enter_container(reply.get(), 'a', "(ssso)");
-        const char *name, *id, *state, *path;
-        while (sd_bus_message_read(reply.get(), "(ssso)", &name, &id, &state, &path) > 0)
-            names.emplace_back(name);
         std::vector<ContainerSummary> all;
-        for (const auto& n : names) {
-            try {
-                all.push_back(Get(n));
-            } catch (const manager::NoSuchContainer&) {
-                // Removed between the list and the look-up.
-            }
-        }
+        for (const auto& entry : InspectAll())
+            all.push_back(Summarize(*entry.state));
         return all;
     }
 
-    ContainerSummary Get(const std::string& name) override {
+    ContainerSummary Get(const std::string& name) override { return Summarize(Inspect(name)); }
+
+    manager::ContainerState Inspect(const std::string& name) override {
         MessagePtr reply = Call("GetContainer", [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
         const char* path = nullptr;
         sd_bus_message_read(reply.get(), "o", &path);
@@ -91,49 +173,184 @@ public:
         MessagePtr all(raw);
         if (r < 0)
             ThrowCallError("Failed to read container " + name, *error.Get(), r);
-        ContainerSummary summary;
-        sd_bus_message_enter_container(all.get(), 'a', "{sv}");
-        while (sd_bus_message_enter_container(all.get(), 'e', "sv") > 0) {
-            const char* key = nullptr;
-            sd_bus_message_read(all.get(), "s", &key);
-            const char* type = nullptr;
-            sd_bus_message_peek_type(all.get(), nullptr, &type);
-            sd_bus_message_enter_container(all.get(), 'v', type);
-            std::string k = key ? key : "";
-            if (strcmp(type, "s") == 0) {
-                const char* s = nullptr;
-                sd_bus_message_read(all.get(), "s", &s);
-                std::string v = s ? s : "";
-                if (k == "Name")
-                    summary.name = v;
-                else if (k == "State")
-                    summary.state = v;
-                else if (k == "Unit")
-                    summary.unit = v;
-                else if (k == "Rootfs")
-                    summary.rootfs = v;
-            } else if (strcmp(type, "u") == 0) {
-                uint32_t u = 0;
-                sd_bus_message_read(all.get(), "u", &u);
-                if (k == "Leader")
-                    summary.leader = static_cast<pid_t>(u);
-            } else if (strcmp(type, "t") == 0) {
-                uint64_t t = 0;
-                sd_bus_message_read(all.get(), "t", &t);
-                if (k == "CreatedTimestamp")
-                    summary.created_usec = t;
-            } else if (strcmp(type, "i") == 0) {
-                int32_t i = 0;
-                sd_bus_message_read(all.get(), "i", &i);
-                if (k == "ExitStatus")
-                    summary.exit_status = i;
-            } else {
-                sd_bus_message_skip(all.get(), type);
+        return StateFromProperties(all.get());
+    }
+
+    std::vector<manager::ListEntry> InspectAll() override {
+        MessagePtr reply = Call("ListContainers", [](sd_bus_message*) {});
+        std::vector<std::string> names;
+        sd_bus_message_enter_container(reply.get(), 'a', "(ssso)");
+        const char *name, *id, *state, *path;
+        while (sd_bus_message_read(reply.get(), "(ssso)", &name, &id, &state, &path) > 0)
+            names.emplace_back(name);
+        std::vector<manager::ListEntry> all;
+        for (const auto& n : names) {
+            try {
+                all.push_back({n, Inspect(n), ""});
+            } catch (const manager::NoSuchContainer&) {
+                // Removed between the list and the look-up.
             }
-            sd_bus_message_exit_container(all.get());
-            sd_bus_message_exit_container(all.get());
         }
-        return summary;
+        return all;
+    }
+
+    std::vector<pid_t> Processes(const std::string& name) override {
+        MessagePtr reply = CallWithName("GetContainerProcesses", name);
+        std::vector<pid_t> pids;
+        CheckRead(sd_bus_message_enter_container(reply.get(), 'a', "(us)"), "GetContainerProcesses");
+        uint32_t pid = 0;
+        const char* command_line = nullptr;
+        int r;
+        while ((r = sd_bus_message_read(reply.get(), "(us)", &pid, &command_line)) > 0)
+            pids.push_back(static_cast<pid_t>(pid));
+        CheckRead(r, "GetContainerProcesses");
+        return pids;
+    }
+
+    cgroup::Stats Stats(const std::string& name) override {
+        MessagePtr reply = CallWithName("GetContainerStats", name);
+        cgroup::Stats s;
+        std::map<std::string, uint64_t*> fields = {
+            {"MemoryCurrent", &s.memory.usage},   {"MemoryMax", &s.memory.limit},
+            {"MemoryPeak", &s.memory.max_usage},  {"MemoryCache", &s.memory.cache},
+            {"MemoryAnon", &s.memory.anon},       {"CPUUsageNSec", &s.cpu.total_ns},
+            {"CPUUserNSec", &s.cpu.user_ns},      {"CPUSystemNSec", &s.cpu.system_ns},
+            {"CPUThrottledPeriods", &s.cpu.throttled_periods},
+            {"TasksCurrent", &s.pids.current},    {"TasksMax", &s.pids.limit},
+            {"IOReadBytes", &s.io.read_bytes},    {"IOWriteBytes", &s.io.write_bytes},
+        };
+        sd_bus_message* m = reply.get();
+        CheckRead(sd_bus_message_enter_container(m, 'a', "{sv}"), "GetContainerStats");
+        int r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+            const char* key = nullptr;
+            CheckRead(sd_bus_message_read(m, "s", &key), "GetContainerStats");
+            auto field = fields.find(key);
+            // Keys this berthctl does not know (a newer berthd) are skipped.
+            if (field != fields.end() && sd_bus_message_read(m, "v", "t", field->second) >= 0) {
+            } else {
+                CheckRead(sd_bus_message_skip(m, "v"), "GetContainerStats");
+            }
+            CheckRead(sd_bus_message_exit_container(m), "GetContainerStats");
+        }
+        CheckRead(r, "GetContainerStats");
+        return s;
+    }
+
+    void Checkpoint(const std::string& name, const checkpoint::CheckpointOptions& options) override {
+        Call("CheckpointContainer", [&](sd_bus_message* m) {
+            sd_bus_message_append(m, "ss", name.c_str(), options.image_dir.c_str());
+            sd_bus_message_open_container(m, 'a', "{sv}");
+            auto flag = [m](const char* key, bool value) {
+                if (value)
+                    sd_bus_message_append(m, "{sv}", key, "b", 1);
+            };
+            flag("LeaveRunning", options.leave_running);
+            flag("TcpEstablished", options.flags.tcp_established);
+            flag("ExtUnixSk", options.flags.ext_unix_sk);
+            flag("ShellJob", options.flags.shell_job);
+            flag("FileLocks", options.flags.file_locks);
+            if (!options.manage_cgroups_mode.empty())
+                sd_bus_message_append(m, "{sv}", "ManageCgroupsMode", "s", options.manage_cgroups_mode.c_str());
+            if (!options.work_dir.empty())
+                sd_bus_message_append(m, "{sv}", "WorkPath", "s", options.work_dir.c_str());
+            sd_bus_message_close_container(m);
+        });
+    }
+
+    void Restore(const checkpoint::RestoreOptions& options) override {
+        Call("RestoreContainer", [&](sd_bus_message* m) {
+            sd_bus_message_append(m, "ss", options.name.c_str(), options.image_dir.c_str());
+            sd_bus_message_open_container(m, 'a', "{sv}");
+            if (!options.work_dir.empty())
+                sd_bus_message_append(m, "{sv}", "WorkPath", "s", options.work_dir.c_str());
+            sd_bus_message_close_container(m);
+        });
+    }
+
+    void CreateFrom(const config::ContainerConfig& config) override {
+        std::string toml = config::FormatContainerConfig(config);
+        Call("CreateContainer", [&](sd_bus_message* m) {
+            sd_bus_message_append(m, "ssa{sv}", config.name.c_str(), toml.c_str(), 0);
+        });
+    }
+
+    int StartAttached(const std::string& name) override {
+        // Blocked before the start, so no signal meant for the container is lost.
+        manager::ForwardedSignals signals;
+        bool changed = false;
+        sd_bus_slot* raw_slot = nullptr;
+        int r = sd_bus_match_signal(bus_.get(), &raw_slot, kDestination, ContainerPath(name).c_str(),
+                                    "org.freedesktop.DBus.Properties", "PropertiesChanged", &OnChanged, &changed);
+        SlotPtr slot(raw_slot);
+        if (r < 0)
+            ThrowErrno(-r, "Failed to watch container " + name + " on the bus");
+        try {
+            Call("StartContainerWithStdio",
+                 [&](sd_bus_message* m) { sd_bus_message_append(m, "shhh", name.c_str(), 0, 1, 2); });
+        } catch (const Error&) {
+            // As in-process: a container that did not start leaves nothing behind.
+            try {
+                Remove(name, true);
+            } catch (const Error&) {
+            }
+            throw;
+        }
+        manager::ContainerState state = Inspect(name);
+        int unknown_exit_ticks = 0;
+        // Re-read on every change, and once a second in case a change went unseen.
+        while (IsLive(state) || (state.status == manager::Status::Stopped && !state.exit_code)) {
+            bool tick = WaitForBusOrSignal(signals, [&](int sig) {
+                try {
+                    Kill(name, sig);
+                } catch (const manager::InvalidState&) {
+                    // Exited meanwhile: the loop sees it next.
+                }
+            });
+            if (!changed && !tick)
+                continue;
+            changed = false;
+            state = Inspect(name);
+            if (state.status == manager::Status::Stopped && !state.exit_code && ++unknown_exit_ticks > 10)
+                throw Error("Container " + name + " stopped, but berthd recorded no exit status");
+        }
+        if (state.status == manager::Status::Stopped)
+            Remove(name, false);
+        return state.exit_code.value_or(0);
+    }
+
+    int Exec(const std::string& name, const launch::ExecRequest& request) override {
+        if (request.terminal)
+            throw Error("exec --tty is not available through berthd");
+        manager::ForwardedSignals signals;
+        std::map<uint32_t, int> exits;
+        sd_bus_slot* raw_slot = nullptr;
+        int r = sd_bus_match_signal(bus_.get(), &raw_slot, kDestination, kManagerPath, kManagerInterface, "ExecExited",
+                                    &OnExecExited, &exits);
+        SlotPtr slot(raw_slot);
+        if (r < 0)
+            ThrowErrno(-r, "Failed to watch berthd's ExecExited signal");
+        MessagePtr reply = Call("ExecContainerEx", [&](sd_bus_message* m) {
+            sd_bus_message_append(m, "s", name.c_str());
+            AppendStrings(m, request.args);
+            AppendStrings(m, request.env);
+            sd_bus_message_append(m, "hhh", 0, 1, 2);
+            sd_bus_message_open_container(m, 'a', "{sv}");
+            if (request.cwd)
+                sd_bus_message_append(m, "{sv}", "Cwd", "s", request.cwd->c_str());
+            sd_bus_message_close_container(m);
+        });
+        uint32_t pid = 0;
+        CheckRead(sd_bus_message_read(reply.get(), "u", &pid), "ExecContainer");
+        // Signals go straight to the process (we are root, as the call required); the pidfd makes
+        // sure they reach that process and no later one with its pid.
+        UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
+        while (!exits.count(pid))
+            WaitForBusOrSignal(signals, [&](int sig) {
+                if (pidfd)
+                    syscall(SYS_pidfd_send_signal, pidfd.Get(), sig, nullptr, 0);
+            });
+        return exits[pid];
     }
 
     void Create(const std::string& name) override {
@@ -161,6 +378,62 @@ public:
     }
 
 private:
+    static bool IsLive(const manager::ContainerState& state) {
+        return state.status == manager::Status::Running || state.status == manager::Status::Paused ||
+               state.status == manager::Status::Created;
+    }
+
+    static int OnChanged(sd_bus_message*, void* userdata, sd_bus_error*) {
+        *static_cast<bool*>(userdata) = true;
+        return 0;
+    }
+
+    static int OnExecExited(sd_bus_message* m, void* userdata, sd_bus_error*) {
+        const char* name = nullptr;
+        uint32_t pid = 0;
+        int32_t status = -1;
+        if (sd_bus_message_read(m, "sui", &name, &pid, &status) >= 0)
+            (*static_cast<std::map<uint32_t, int>*>(userdata))[pid] = status;
+        return 0;
+    }
+
+    static void AppendStrings(sd_bus_message* m, const std::vector<std::string>& strings) {
+        sd_bus_message_open_container(m, 'a', "s");
+        for (const auto& s : strings)
+            sd_bus_message_append(m, "s", s.c_str());
+        sd_bus_message_close_container(m);
+    }
+
+    static std::string ContainerPath(const std::string& name) {
+        char* raw = nullptr;
+        if (sd_bus_path_encode("/org/berth1/container", name.c_str(), &raw) < 0)
+            throw Error("Failed to build the object path of container " + name);
+        std::string path = raw;
+        free(raw);
+        return path;
+    }
+
+    // Dispatches what the bus has (match callbacks run), hands each forwarded signal to forward
+    // (WINCH has no terminal to go to here), and waits for more; true after a quiet second.
+    template <typename Forward>
+    bool WaitForBusOrSignal(manager::ForwardedSignals& signals, Forward forward) {
+        int r = sd_bus_process(bus_.get(), nullptr);
+        if (r < 0)
+            ThrowErrno(-r, "Failed to read from the bus");
+        if (r > 0)
+            return false;
+        struct pollfd fds[2] = {{sd_bus_get_fd(bus_.get()), static_cast<short>(sd_bus_get_events(bus_.get())), 0},
+                                {signals.Fd(), POLLIN, 0}};
+        int n = poll(fds, 2, 1000);
+        if (n < 0 && errno != EINTR)
+            ThrowErrno("Failed to wait for berthd");
+        if (n > 0 && fds[1].revents)
+            while (auto sig = signals.Next())
+                if (*sig != SIGWINCH)
+                    forward(*sig);
+        return n == 0;
+    }
+
     template <typename Append>
     MessagePtr Call(const char* method, Append append) {
         sd_bus_message* raw = nullptr;
@@ -176,8 +449,8 @@ private:
             ThrowCallError(std::string("Failed to call berthd ") + method, *error.Get(), r);
         return MessagePtr(reply);
     }
-    void CallWithName(const char* method, const std::string& name) {
-        Call(method, [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
+    MessagePtr CallWithName(const char* method, const std::string& name) {
+        return Call(method, [&](sd_bus_message* m) { sd_bus_message_append(m, "s", name.c_str()); });
     }
 
     BusPtr bus_;

@@ -1,8 +1,10 @@
 // The standalone Backend: the Manager in this process.
 #include <chrono>
+#include <optional>
 
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "manager/checkpointing.hpp"
 #include "util/log.hpp"
 #include "util/time_format.hpp"
 
@@ -29,7 +31,7 @@ ContainerSummary Summarize(const manager::ContainerState& state) {
 
 class InProcessBackend : public Backend {
 public:
-    explicit InProcessBackend(const GlobalOptions& global) : manager_(MakeManager(global)) {}
+    explicit InProcessBackend(const GlobalOptions& global) : global_(global), manager_(MakeManager(global)) {}
     std::string Kind() const override { return "in-process"; }
 
     std::vector<ContainerSummary> List() override {
@@ -54,9 +56,36 @@ public:
     void Update(const std::string& name, const config::Resources& changes) override {
         manager_.Update(Id(name), changes);
     }
+    manager::ContainerState Inspect(const std::string& name) override { return manager_.Get(Id(name)); }
+    std::vector<manager::ListEntry> InspectAll() override { return manager_.List(); }
+    std::vector<pid_t> Processes(const std::string& name) override { return manager_.Processes(Id(name)); }
+    cgroup::Stats Stats(const std::string& name) override { return manager_.Stats(Id(name)); }
+    void CreateFrom(const config::ContainerConfig& config) override { manager_.Create(config); }
+    int StartAttached(const std::string& name) override {
+        manager::RunOptions options;
+        options.foreground = true;
+        std::optional<manager::Container> container;
+        try {
+            container.emplace(manager_.Start(Id(name), options));
+        } catch (const Error&) {
+            manager_.Remove(Id(name), true);
+            throw;
+        }
+        return manager_.StayInForeground(*container);
+    }
+    int Exec(const std::string& name, const launch::ExecRequest& request) override {
+        return manager_.Exec(Id(name), request);
+    }
+    void Checkpoint(const std::string& name, const checkpoint::CheckpointOptions& options) override {
+        manager::CheckpointContainer(global_.state_dir, Id(name), options);
+    }
+    void Restore(const checkpoint::RestoreOptions& options) override {
+        manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, false);
+    }
 
 private:
     static manager::ContainerId Id(const std::string& name) { return manager::ContainerId(name); }
+    GlobalOptions global_;
     manager::Manager manager_;
 };
 

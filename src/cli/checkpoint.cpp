@@ -3,8 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/verb.hpp"
-#include "manager/checkpointing.hpp"
+#include "cli/absolute_path.hpp"
+#include "cli/backend.hpp"
+#include "manager/container_id.hpp"
 
 namespace berth::cli {
 namespace {
@@ -49,7 +50,10 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
         throw UsageError{"missing container name"};
     if (options.image_dir.empty())
         throw UsageError{"--image-path is required"};
-    manager::CheckpointContainer(global.state_dir, manager::ContainerId(name), options);
+    options.image_dir = AbsolutePathOf(options.image_dir);
+    if (!options.work_dir.empty())
+        options.work_dir = AbsolutePathOf(options.work_dir);
+    MakeBackend(global)->Checkpoint(manager::ContainerId(name).str(), options);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 // berthctl exec NAME -- CMD [ARGS...]: run a process in a running container, in the foreground.
 #include "cli/arg_cursor.hpp"
+#include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
 #include "util/error.hpp"
 
@@ -39,9 +40,10 @@ int ExecMain(const GlobalOptions& global, const std::vector<std::string>& args) 
     if (request.args.empty())
         throw UsageError{"missing command"};
     manager::ContainerId id(*name);
-    manager::Manager manager = MakeManager(global);
+    // A terminal stays in-process: berthd does not hand the pty back (berthctl(1)).
+    std::unique_ptr<Backend> backend = request.terminal ? MakeInProcessBackend(global) : MakeBackend(global);
     try {
-        return manager.Exec(id, request);
+        return backend->Exec(id.str(), request);
     } catch (const Error& e) {
         PrintVerbError("exec", e.what());
         return kStartFailedExitCode;

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/arg_cursor.hpp"
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 #include "cli/state_json.hpp"
 
 namespace berth::cli {
@@ -27,8 +27,7 @@ int ListMain(const GlobalOptions& global, const std::vector<std::string>& args) 
         else
             throw UsageError{"unexpected argument " + cursor.Peek()};
     }
-    // In-process: org.berth1 lacks what this prints (nanosecond created, config for --json, corrupt entries).
-    std::vector<manager::ListEntry> entries = MakeManager(global).List();
+    std::vector<manager::ListEntry> entries = MakeBackend(global)->InspectAll();
     toml::array json_rows;
     if (!json)
         PrintRow("NAME", "PID", "STATUS", "CREATED", "ROOTFS");

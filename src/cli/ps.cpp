@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/arg_cursor.hpp"
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 #include "cli/state_json.hpp"
 
 namespace berth::cli {
@@ -24,8 +24,7 @@ int PsMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     }
     if (!name)
         throw UsageError{"missing container name"};
-    // In-process: org.berth1 has no method listing a container's processes.
-    std::vector<pid_t> pids = MakeManager(global).Processes(manager::ContainerId(*name));
+    std::vector<pid_t> pids = MakeBackend(global)->Processes(manager::ContainerId(*name).str());
     if (json) {
         toml::array array;
         for (pid_t pid : pids)

@@ -3,7 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/verb.hpp"
+#include "cli/absolute_path.hpp"
+#include "cli/backend.hpp"
 #include "manager/checkpointing.hpp"
 
 namespace berth::cli {
@@ -44,11 +45,19 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
     if (options.image_dir.empty())
         throw UsageError{"--image-path is required"};
     options.name = new_name.empty() ? name : new_name;
+    options.image_dir = AbsolutePathOf(options.image_dir);
+    if (!options.work_dir.empty())
+        options.work_dir = AbsolutePathOf(options.work_dir);
 
-    manager::RestoredContainer restored =
-        manager::RestoreContainer(global.state_dir, global.cgroup_driver, options, !detach);
-    if (detach)
+    // RestoreContainer takes no work path yet: with one, the restore stays in-process.
+    if (detach) {
+        auto backend = options.work_dir.empty() ? MakeBackend(global) : MakeInProcessBackend(global);
+        backend->Restore(options);
         return 0;
+    }
+    // In the foreground berthctl stays the restored init's parent and terminal: in-process.
+    manager::RestoredContainer restored =
+        manager::RestoreContainer(global.state_dir, global.cgroup_driver, options, true);
     return restored.StayInForeground();
 }
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "cli/arg_cursor.hpp"
+#include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
 #include "config/defaults.hpp"
 #include "config/units.hpp"
@@ -103,6 +104,30 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
     return config;
 }
 
+// Create (+ Start) through berthd: the init is the child of berthd's monitor, which records its exit.
+int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, const RunArgs& args) {
+    try {
+        if (args.rootfs)
+            berthd.CreateFrom(config);
+        else
+            berthd.Create(config.name);
+        if (!args.detach)
+            return berthd.StartAttached(config.name);
+        try {
+            berthd.Start(config.name);
+        } catch (const Error&) {
+            berthd.Remove(config.name, true);
+            throw;
+        }
+        if (!args.name && args.rootfs)
+            std::cout << config.name << std::endl;
+        return 0;
+    } catch (const Error& e) {
+        PrintVerbError("run", e.what());
+        return kStartFailedExitCode;
+    }
+}
+
 int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
     RunArgs args = ParseRunArgs(argv);
     if (args.detach && args.tty)
@@ -131,6 +156,13 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
         config.process.terminal = true;
     if (args.detach && config.process.terminal)
         throw UsageError{"container " + config.name + " wants a terminal: it cannot run detached"};
+
+    // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
+    if (!config.process.terminal) {
+        std::unique_ptr<Backend> backend = MakeBackend(global);
+        if (backend->Kind() == "berthd")
+            return RunThroughBerthd(*backend, config, args);
+    }
 
     manager::RunOptions options;
     options.foreground = !args.detach;

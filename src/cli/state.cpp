@@ -1,7 +1,7 @@
 // berthctl state NAME: the container's state as JSON (as `runc state`).
 #include <iostream>
 
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 #include "cli/state_json.hpp"
 
 namespace berth::cli {
@@ -10,8 +10,7 @@ namespace {
 int StateMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     if (args.size() != 1 || args[0].rfind("-", 0) == 0)
         throw UsageError{args.empty() ? "missing container name" : "expected exactly one container name"};
-    // In-process: the JSON carries the config and bundle details org.berth1 does not export.
-    manager::ContainerState state = MakeManager(global).Get(manager::ContainerId(args[0]));
+    manager::ContainerState state = MakeBackend(global)->Inspect(manager::ContainerId(args[0]).str());
     PrintJson(std::cout, StateToJson(state));
     return 0;
 }

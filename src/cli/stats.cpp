@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/arg_cursor.hpp"
-#include "cli/manager_access.hpp"
+#include "cli/backend.hpp"
 #include "cli/state_json.hpp"
 
 namespace berth::cli {
@@ -54,8 +54,7 @@ int StatsMain(const GlobalOptions& global, const std::vector<std::string>& args)
     }
     if (!name)
         throw UsageError{"missing container name"};
-    // In-process: org.berth1 exports no resource statistics.
-    cgroup::Stats stats = MakeManager(global).Stats(manager::ContainerId(*name));
+    cgroup::Stats stats = MakeBackend(global)->Stats(manager::ContainerId(*name).str());
     if (json)
         PrintJson(std::cout, StatsToJson(stats));
     else

@@ -73,7 +73,7 @@ Container Manager::Start(const ContainerId& id, const RunOptions& options) {
     ContainerState state = ReadLive(id);
     if (state.status != Status::Created)
         throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
-    return Launch(std::move(state), options);
+    return Launch(std::move(state), options, true);
 }
 
 Container Manager::Run(const config::ContainerConfig& config, const RunOptions& options) {
@@ -86,7 +86,7 @@ Container Manager::Run(const config::ContainerConfig& config, const RunOptions& 
             if (store_.HasState(id))
                 throw ContainerExists("Container " + id.str() + " already exists");
             try {
-                return Launch(state, options);
+                return Launch(state, options, false);
             } catch (...) {
                 store_.Remove(id);
                 throw;
@@ -98,11 +98,12 @@ Container Manager::Run(const config::ContainerConfig& config, const RunOptions& 
     }
 }
 
-Container Manager::Launch(ContainerState state, const RunOptions& options) {
+Container Manager::Launch(ContainerState state, const RunOptions& options, bool config_recorded) {
     Container container;
     if (options.foreground)
         container.signals_ = std::make_unique<ForwardedSignals>();
-    std::unique_ptr<cgroup::Driver> driver = cgroup::MakeDriver(cgroup_driver_);
+    std::unique_ptr<cgroup::Driver> made = options.driver ? nullptr : cgroup::MakeDriver(cgroup_driver_);
+    cgroup::Driver* driver = options.driver ? options.driver : made.get();
     launch::LaunchOptions launch_options;
     launch_options.container_id = state.name;
     launch_options.stdio = options.stdio;
@@ -114,7 +115,10 @@ Container Manager::Launch(ContainerState state, const RunOptions& options) {
     state.placement = launched.placement;
     state.status = Status::Running;
     try {
-        store_.Write(state);
+        if (config_recorded)
+            store_.WriteStateOnly(state);
+        else
+            store_.Write(state);
     } catch (...) {
         // Unrecorded, nobody could ever find it again: take it down.
         SendSignal(launched.pidfd.Get(), launched.pid, SIGKILL);
@@ -152,8 +156,8 @@ int Manager::StayInForeground(Container& container) {
     return exit_code;
 }
 
-ContainerState Manager::ReadLive(const ContainerId& id) const {
-    ContainerState state = store_.Read(id);
+ContainerState Manager::ReadLive(const ContainerId& id, bool with_config) const {
+    ContainerState state = with_config ? store_.Read(id) : store_.ReadStateOnly(id);
     if (!IsLive(state.status))
         return state;
     if (!InitAlive(state.pid, state.pid_start_time)) {
@@ -171,6 +175,8 @@ ContainerState Manager::ReadLive(const ContainerId& id) const {
 }
 
 ContainerState Manager::Get(const ContainerId& id) const { return ReadLive(id); }
+
+ContainerState Manager::GetStatus(const ContainerId& id) const { return ReadLive(id, false); }
 
 std::vector<ListEntry> Manager::List() const {
     std::vector<ListEntry> entries;

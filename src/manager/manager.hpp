@@ -28,6 +28,8 @@ struct RunOptions {
     // Foreground: block the forwarded signals before the container starts (see ForwardedSignals),
     // for a later Manager::StayInForeground.
     bool foreground = false;
+    // A cgroup driver made in advance (a warm monitor's, of this Manager's kind); null: make one.
+    cgroup::Driver* driver = nullptr;
 };
 
 // A container this process started: owns its init's pidfd (the init is our child) and terminal.
@@ -78,6 +80,8 @@ public:
     // The recorded state with the live status: a recorded pid whose start time differs (or that is
     // gone) is stopped, a frozen cgroup is paused. Throws NoSuchContainer, CorruptState.
     ContainerState Get(const ContainerId& id) const;
+    // Get without reading the configuration (config left default): for callers that show status.
+    ContainerState GetStatus(const ContainerId& id) const;
     // Every container in the state dir; unreadable ones carry an error instead of a state.
     std::vector<ListEntry> List() const;
 
@@ -107,9 +111,10 @@ public:
     void Remove(const ContainerId& id, bool force);
 
 private:
-    ContainerState ReadLive(const ContainerId& id) const;
+    ContainerState ReadLive(const ContainerId& id, bool with_config = true) const;
     ContainerState RequireRunning(const ContainerId& id) const;
-    Container Launch(ContainerState state, const RunOptions& options);
+    // config_recorded: config.toml is written already (Start), only state.toml changes.
+    Container Launch(ContainerState state, const RunOptions& options, bool config_recorded);
     void KillAndWait(const ContainerState& state);
     void Destroy(const ContainerState& state);
 

@@ -228,8 +228,8 @@ TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
     auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
     auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
     auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
-    EXPECT_EQ(live_manager.size(), 15u);
-    EXPECT_EQ(live_container.size(), 14u);
+    EXPECT_EQ(live_manager.size(), 20u);
+    EXPECT_EQ(live_container.size(), 17u);
     EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
     EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
 }
@@ -630,6 +630,174 @@ TEST_F(DaemonTest, BerthctlVerbsGoThroughBerthd) {
     r = berthctl({"rm", "viaverbs"});
     EXPECT_NE(r.exit_code, 0) << "berthd no longer knows it: " << Describe(r);
     EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
+}
+
+// berthctl with berthd on /run/berth ("via berthd") and standalone on the same state ("in-process").
+class BerthctlClientTest : public DaemonTest {
+protected:
+    void SetUp() override {
+        DaemonTest::SetUp();
+        if (IsSkipped() || HasFatalFailure())
+            return;
+        StopBerthd();
+        StartBerthd("/run/berth");
+    }
+    // The verb through berthd, with /run/berth hidden under an empty tmpfs in a private mount
+    // namespace: in-process, berthctl would find no container at all. args are shell words.
+    static std::string ViaBerthdCommand(const std::string& args) {
+        return "unshare -m /bin/sh -c 'mount -t tmpfs berth-hidden /run/berth && exec \"$@\"' sh env -u "
+               "BERTH_CONFIG_PATH -u BERTH_STATE_DIR " + kBerthctl + " " + args;
+    }
+    static std::string InProcessCommand(const std::string& args) {
+        return "env BERTH_NO_DAEMON=1 " + kBerthctl + " --state-dir /run/berth " + args;
+    }
+    CommandResult ViaBerthd(const std::string& args) { return RunShell(ViaBerthdCommand(args)); }
+    CommandResult InProcess(const std::string& args) { return RunShell(InProcessCommand(args)); }
+    // The command line of the parent of the container's init: berthd's monitor when berthd started it.
+    std::string LeadersParent(const std::string& name) {
+        std::string leader = Property(name, "Leader").substr(2);
+        return Trim(RunShell("tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' /proc/" + leader + "/status)/cmdline").out);
+    }
+    // Same exit code, stdout and stderr both ways; a paused container's figures may still move once
+    // (kernel accounting), so a mismatch is retried a few times before it counts.
+    void ExpectSameOutput(const std::string& args, int exit_code) {
+        CommandResult daemon, local;
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            daemon = ViaBerthd(args);
+            local = InProcess(args);
+            if (daemon.exit_code == local.exit_code && daemon.out == local.out && daemon.err == local.err)
+                break;
+        }
+        EXPECT_EQ(daemon.exit_code, exit_code) << args << "\nberthd: " << Describe(daemon);
+        EXPECT_EQ(local.exit_code, exit_code) << args << "\nin-process: " << Describe(local);
+        EXPECT_FALSE(daemon.out.empty() && daemon.err.empty()) << args;
+        EXPECT_EQ(daemon.out, local.out) << args;
+        EXPECT_EQ(daemon.err, local.err) << args;
+    }
+};
+
+TEST_F(BerthctlClientTest, ReadVerbsGoThroughBerthdAndPrintTheSame) {
+    CreateAndStart("reader");
+    auto r = Call("CreateContainer", "ssa{sv}", {"idle", ReadFile(dir_ + "/conf/sleeper.toml"), "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    // Frozen, so its processes and figures hold still between the two runs.
+    ASSERT_EQ(Call("PauseContainer", "s", {"reader"}).exit_code, 0);
+
+    r = ViaBerthd("--debug list");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("acting through berthd"), std::string::npos) << Describe(r);
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\nreader +[1-9][0-9]* +paused "))) << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\\nidle +0 +created "))) << r.out;
+    r = ViaBerthd("ps reader");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find(Property("reader", "Leader").substr(2) + "\n"), std::string::npos) << r.out;
+    r = ViaBerthd("state reader");
+    EXPECT_NE(r.out.find("\"status\" : \"paused\""), std::string::npos) << Describe(r);
+
+    for (const char* args : {"list", "list --json", "state reader", "state idle", "ps reader", "ps --json reader",
+                             "stats reader", "stats --json reader"})
+        ExpectSameOutput(args, 0);
+    for (const char* args : {"state nosuch", "ps nosuch", "stats nosuch"})
+        ExpectSameOutput(args, 1);
+
+    // Processes and statistics are readable by anyone, as properties are.
+    const std::vector<std::string> nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    r = Call("GetContainerProcesses", "s", {"reader"}, nobody);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("/bin/sh -c trap"), std::string::npos) << r.out;
+    r = Call("GetContainerStats", "s", {"reader"}, nobody);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\"TasksCurrent\" t [1-9]"))) << r.out;
+    EXPECT_EQ(Property("reader", "CgroupDriver").substr(0, 3), "s \"");
+    EXPECT_NE(Property("reader", "ControlGroups").substr(0, 7), "a{ss} 0") << "a running container has cgroups";
+}
+
+TEST_F(BerthctlClientTest, ForegroundRunUsesOurStdioAndExitCode) {
+    const std::string run = "run --rootfs " + rootfs_ +
+                            " --name fgquick -- /bin/sh -c 'read line; echo out:$line; echo err >&2; exit 5'";
+    auto daemon = RunShell("echo piped | " + ViaBerthdCommand("--debug " + run));
+    EXPECT_EQ(daemon.exit_code, 5) << Describe(daemon);
+    EXPECT_EQ(daemon.out, "out:piped\n");
+    EXPECT_NE(daemon.err.find("acting through berthd"), std::string::npos) << daemon.err;
+    EXPECT_NE(daemon.err.find("\nerr\n"), std::string::npos) << daemon.err;
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"fgquick"}), "org.berth1.Error.NoSuchContainer") << "removed after exit";
+    auto local = RunShell("echo piped | " + InProcessCommand(run));
+    EXPECT_EQ(local.exit_code, 5) << Describe(local);
+    EXPECT_EQ(local.out, daemon.out);
+    EXPECT_EQ(local.err, "err\n");
+    EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
+}
+
+TEST_F(BerthctlClientTest, ForegroundRunIsTheMonitorsChildAndGetsOurSignals) {
+    std::string out = dir_ + "/fg.out";
+    // One shell: berthctl in the background, the init's parent while it runs, then SIGTERM to
+    // berthctl, which passes it on (KillContainer); the trap's 9 becomes berthctl's exit code.
+    auto r = RunShell(ViaBerthdCommand("run --rootfs " + rootfs_ + " --name fgsleep -- /bin/sh -c "
+                                       "'echo started; trap \"exit 9\" TERM; while :; do sleep 0.1; done'") +
+                      " > " + out + " 2>&1 & P=$!; for i in $(seq 300); do grep -q started " + out +
+                      " && break; sleep 0.1; done; "
+                      "L=$(busctl get-property org.berth1 /org/berth1/container/fgsleep org.berth1.Container Leader"
+                      " | cut -d' ' -f2); echo \"parent=$(tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' "
+                      "/proc/$L/status)/cmdline)\"; kill -TERM $P; wait $P; echo \"exit=$?\"");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("--monitor fgsleep"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("exit=9\n"), std::string::npos) << Describe(r);
+    EXPECT_EQ(ReadFileIfExists(out).value_or(""), "started\n");
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"fgsleep"}), "org.berth1.Error.NoSuchContainer") << "removed after exit";
+}
+
+TEST_F(BerthctlClientTest, DetachedRunAndExecGoThroughBerthd) {
+    auto r = ViaBerthd("run --detach --rootfs " + rootfs_ + " --name det -- /bin/sh -c "
+                       "'echo detached-out; trap \"exit 7\" TERM; while :; do sleep 0.1; done'");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("det", "State"), "s \"running\"");
+    EXPECT_NE(LeadersParent("det").find("--monitor det"), std::string::npos) << LeadersParent("det");
+    bool logged = false;
+    for (int i = 0; i < 300 && !logged; ++i, std::this_thread::sleep_for(100ms))
+        logged = Run({"journalctl", "CONTAINER_NAME=det", "--no-pager"}).out.find("detached-out") != std::string::npos;
+    EXPECT_TRUE(logged) << "a detached container's output goes to the journal";
+
+    const std::string exec =
+        "exec --env FOO=bar --cwd /proc det -- /bin/sh -c 'echo exec-out:$FOO:$PWD; echo exec-err >&2; exit 4'";
+    auto daemon = ViaBerthd(exec);
+    auto local = InProcess(exec);
+    EXPECT_EQ(daemon.exit_code, 4) << Describe(daemon);
+    EXPECT_EQ(daemon.out, "exec-out:bar:/proc\n");
+    EXPECT_EQ(daemon.err, "exec-err\n");
+    EXPECT_EQ(local.exit_code, daemon.exit_code) << Describe(local);
+    EXPECT_EQ(local.out, daemon.out);
+    EXPECT_EQ(local.err, daemon.err);
+
+    // The exec'd process is berthd's child; SIGTERM to berthctl reaches it; 128+15 comes back.
+    r = RunShell(ViaBerthdCommand("exec det -- /bin/sleep 4242") + " & P=$!; "
+                 "for i in $(seq 300); do S=$(pgrep -f '^/bin/sleep 4242') && break; sleep 0.1; done; "
+                 "echo \"parent=$(awk '/^PPid:/{print $2}' /proc/$S/status)\"; "
+                 "echo \"berthd=$(systemctl show -P MainPID " + unit_ + ")\"; kill -TERM $P; wait $P; echo \"exit=$?\"");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex("parent=([0-9]+)\nberthd=([0-9]+)\nexit=([0-9]+)")))
+        << Describe(r);
+    EXPECT_EQ(m[1], m[2]) << "the exec'd process is berthd's child";
+    EXPECT_EQ(m[3], "143");
+
+    r = ViaBerthd("kill det TERM");
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("det", "ExitStatus", "i 7"));
+}
+
+TEST_F(BerthctlClientTest, CheckpointAndRestoreGoThroughBerthd) {
+    if (RunOnHost({"/bin/sh", "-c", "criu check"}).exit_code != 0)
+        GTEST_SKIP() << "CRIU unusable here (criu check fails or criu is missing)";
+    CreateAndStart("moved");
+    std::string images = dir_ + "/images";
+    MakeDirs(images);
+    // With /run/berth hidden from berthctl, only berthd can find "moved".
+    auto r = ViaBerthd("checkpoint moved --image-path " + images);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("moved", "State"), "s \"checkpointed\"");
+    r = ViaBerthd("restore moved --image-path " + images + " --detach");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("moved", "State"), "s \"running\"");
+    EXPECT_NE(LeadersParent("moved").find("--monitor moved"), std::string::npos) << LeadersParent("moved");
 }
 
 TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
