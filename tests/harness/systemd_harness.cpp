@@ -1,9 +1,7 @@
 #include "systemd_harness.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 #include "util/error.hpp"
@@ -28,43 +25,9 @@
 namespace berth::harness {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 std::string EnvOr(const char* name, const std::string& fallback) {
     const char* value = std::getenv(name);
     return value && *value ? value : fallback;
-}
-
-// Appends what is readable now; false once the writer closed it.
-bool ReadAvailable(int fd, std::string& into) {
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            into.append(buf, static_cast<size_t>(n));
-            continue;
-        }
-        if (n == 0)
-            return false;
-        if (errno == EINTR)
-            continue;
-        return errno == EAGAIN;
-    }
-}
-
-int DecodeStatus(int status) {
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
-}
-
-UniqueFd OpenPidfd(pid_t pid) {
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (fd < 0)
-        ThrowErrno("pidfd_open " + std::to_string(pid));
-    return UniqueFd(fd);
 }
 
 std::pair<UniqueFd, UniqueFd> MakePipe() {
@@ -101,98 +64,7 @@ std::string ReadIfExists(const std::string& path) {
     }
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty())
-            lines.push_back(line);
-    return lines;
-}
-
 }  // namespace
-
-std::string Describe(const CommandResult& result) {
-    std::ostringstream s;
-    s << "exit code " << result.exit_code << (result.timed_out ? " (timed out, killed)" : "")
-      << "\n--- stdout ---\n"
-      << result.out << "\n--- stderr ---\n"
-      << result.err;
-    return s.str();
-}
-
-CommandResult RunOnHost(const std::vector<std::string>& argv, const std::string& stdin_data,
-                        std::chrono::milliseconds timeout) {
-    auto [in_read, in_write] = MakePipe();
-    auto [out_read, out_write] = MakePipe();
-    auto [err_read, err_write] = MakePipe();
-    std::vector<char*> cargv = CArgv(argv);
-    pid_t pid = ::fork();
-    if (pid < 0)
-        ThrowErrno("fork");
-    if (pid == 0) {
-        // Own process group, so the timeout kills grandchildren (nsenter's child) too.
-        ::setpgid(0, 0);
-        ::dup2(in_read.Get(), 0);
-        ::dup2(out_write.Get(), 1);
-        ::dup2(err_write.Get(), 2);
-        ExecChild(cargv);
-    }
-    ::setpgid(pid, pid);  // also here: no race with the timeout's killpg
-    UniqueFd pidfd = OpenPidfd(pid);
-    in_read.Reset();
-    out_write.Reset();
-    err_write.Reset();
-    for (int fd : {in_write.Get(), out_read.Get(), err_read.Get()})
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    if (stdin_data.empty())
-        in_write.Reset();
-    else
-        ::signal(SIGPIPE, SIG_IGN);  // a command that ignores its input must not kill the test (EPIPE instead)
-
-    CommandResult result;
-    size_t written = 0;
-    bool exited = false;
-    int status = 0;
-    auto deadline = Clock::now() + timeout;
-    while (!exited) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) {
-            result.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            break;
-        }
-        pollfd fds[4] = {{pidfd.Get(), POLLIN, 0},
-                         {out_read.Get(), POLLIN, 0},
-                         {err_read.Get(), POLLIN, 0},
-                         {in_write.Get(), POLLOUT, 0}};
-        if (::poll(fds, 4, static_cast<int>(std::min<long>(left, 1000))) < 0 && errno != EINTR)
-            ThrowErrno("poll");
-        if (fds[1].revents && !ReadAvailable(out_read.Get(), result.out))
-            out_read.Reset();
-        if (fds[2].revents && !ReadAvailable(err_read.Get(), result.err))
-            err_read.Reset();
-        if (fds[3].revents) {
-            ssize_t n = ::write(in_write.Get(), stdin_data.data() + written, stdin_data.size() - written);
-            if (n > 0)
-                written += static_cast<size_t>(n);
-            if (n < 0 && errno != EAGAIN && errno != EINTR)
-                in_write.Reset();  // reader gone (EPIPE): the command ignores its input
-            if (written == stdin_data.size())
-                in_write.Reset();
-        }
-        if (fds[0].revents & POLLIN)
-            exited = ::waitpid(pid, &status, 0) == pid;
-    }
-    // Output a background grandchild still holds open does not keep us waiting.
-    if (out_read)
-        ReadAvailable(out_read.Get(), result.out);
-    if (err_read)
-        ReadAvailable(err_read.Get(), result.err);
-    result.exit_code = DecodeStatus(status);
-    return result;
-}
 
 std::string HarnessUnavailableReason() {
     if (::geteuid() != 0)
@@ -240,7 +112,7 @@ SystemdHarness::SystemdHarness(std::string dir) : dir_(std::move(dir)) {
     }
     pid_ = static_cast<pid_t>(std::stol(ReadFile(dir_ + "/pid")));
     id_ = TrimRight(ReadFile(dir_ + "/id"));
-    cgroups_ = Lines(ReadIfExists(dir_ + "/cgroups"));
+    cgroups_ = testing::SplitLines(ReadIfExists(dir_ + "/cgroups"));
 }
 
 SystemdHarness::~SystemdHarness() {
@@ -258,8 +130,8 @@ std::string SystemdHarness::Stop() {
     }
     watchdog_ = -1;
     std::string problems;
-    if (DecodeStatus(status) != 0)
-        problems += "`systemd-harness stop` failed (exit " + std::to_string(DecodeStatus(status)) +
+    if (testing::ExitCodeOf(status) != 0)
+        problems += "`systemd-harness stop` failed (exit " + std::to_string(testing::ExitCodeOf(status)) +
                     "): " + ReadIfExists(dir_ + "/stop.log");
     if (pid_ > 0 && ::kill(pid_, 0) == 0 && !id_.empty() &&
         ReadIfExists("/proc/" + std::to_string(pid_) + "/cgroup").find("/" + id_) != std::string::npos)

@@ -19,26 +19,22 @@
 #include <string>
 #include <vector>
 
+#include "command.hpp"
 #include "util/fd.hpp"
 
 namespace berth::harness {
 
 using namespace std::chrono_literals;
 
-struct CommandResult {
-    int exit_code = -1;  // exit status, or 128+N when killed by signal N
-    std::string out;
-    std::string err;
-    bool timed_out = false;  // the safety timeout fired and the command was killed
-};
-
-// Exit code, stdout and stderr, for assertion messages.
-std::string Describe(const CommandResult& result);
+using testing::CommandResult;
+using testing::Describe;
 
 // Runs argv on the host with stdin_data as input, capturing output; SIGKILLs its process group
 // after timeout.
-CommandResult RunOnHost(const std::vector<std::string>& argv, const std::string& stdin_data = "",
-                        std::chrono::milliseconds timeout = 120s);
+inline CommandResult RunOnHost(const std::vector<std::string>& argv, const std::string& stdin_data = "",
+                               std::chrono::milliseconds timeout = 120s) {
+    return testing::RunCommand(argv, stdin_data, timeout);
+}
 
 // Why no harness can boot here ("" if it can be tried): not root, no systemd, no script.
 std::string HarnessUnavailableReason();

@@ -31,40 +31,8 @@
 namespace berth::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 [[noreturn]] void Fail(const std::string& what) {
     throw std::runtime_error(what + ": " + std::strerror(errno));
-}
-
-void SetCloexecNonblock(int fd) {
-    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-// Appends whatever is readable now; returns false on EOF.
-bool ReadAvailable(int fd, std::string& into) {
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            into.append(buf, static_cast<size_t>(n));
-            continue;
-        }
-        if (n == 0)
-            return false;
-        if (errno == EINTR)
-            continue;
-        return errno == EAGAIN;
-    }
-}
-
-int DecodeStatus(int status) {
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
 }
 
 bool IsDirectory(const std::string& path) {
@@ -173,14 +141,6 @@ SharedRootfsEnvironment* const shared_rootfs =
 
 }  // namespace
 
-std::string Describe(const CommandResult& result) {
-    std::ostringstream s;
-    s << "exit code " << result.exit_code << (result.timed_out ? " (timed out, killed)" : "") << "\n--- stdout ---\n"
-      << result.out << "\n--- stderr ---\n"
-      << result.err;
-    return s.str();
-}
-
 std::string BerthctlPath() {
     if (const char* env = std::getenv("BERTHCTL"); env && *env)
         return env;
@@ -207,132 +167,6 @@ void MakeBusyboxRootfs(const std::string& dir) {
              ": > \"$d\"/etc/hostname; : > \"$d\"/etc/resolv.conf"});
     if (r.exit_code != 0)
         throw std::runtime_error("building a busybox rootfs in " + dir + " failed: " + Describe(r));
-}
-
-RunningCommand::RunningCommand(const std::vector<std::string>& argv, const std::string& stdin_data) {
-    int in[2], out[2], err[2];
-    if (::pipe(in) < 0 || ::pipe(out) < 0 || ::pipe(err) < 0)
-        Fail("pipe");
-    std::vector<char*> cargv;
-    for (const std::string& a : argv)
-        cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0)
-        Fail("fork");
-    if (pid_ == 0) {
-        ::dup2(in[0], 0);
-        ::dup2(out[1], 1);
-        ::dup2(err[1], 2);
-        for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
-            ::close(fd);
-        // gtest may run us with signals blocked or ignored; the command starts clean.
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execv(cargv[0], cargv.data());
-        std::fprintf(stderr, "exec %s: %s\n", cargv[0], std::strerror(errno));
-        ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
-    out_fd_ = out[0];
-    err_fd_ = err[0];
-    SetCloexecNonblock(out_fd_);
-    SetCloexecNonblock(err_fd_);
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd_ < 0)
-        Fail("pidfd_open");
-    ::fcntl(pidfd_, F_SETFD, FD_CLOEXEC);
-    // Small inputs fit the pipe buffer; a writer thread would be needed beyond 64 KiB.
-    ::signal(SIGPIPE, SIG_IGN);
-    size_t off = 0;
-    while (off < stdin_data.size()) {
-        ssize_t n = ::write(in[1], stdin_data.data() + off, stdin_data.size() - off);
-        if (n <= 0)
-            break;
-        off += static_cast<size_t>(n);
-    }
-    ::close(in[1]);
-}
-
-RunningCommand::~RunningCommand() {
-    if (!exited_ && pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    for (int fd : {pidfd_, out_fd_, err_fd_})
-        if (fd >= 0)
-            ::close(fd);
-}
-
-void RunningCommand::Signal(int sig) {
-    if (!exited_)
-        ::kill(pid_, sig);
-}
-
-bool RunningCommand::Pump(int timeout_ms) {
-    if (exited_)
-        return false;
-    pollfd fds[3] = {{pidfd_, POLLIN, 0}, {out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-    int n = ::poll(fds, 3, timeout_ms);
-    if (n < 0 && errno != EINTR)
-        Fail("poll");
-    if (fds[1].revents && !ReadAvailable(out_fd_, out_))
-        fds[1].fd = -1;
-    if (fds[2].revents && !ReadAvailable(err_fd_, err_))
-        fds[2].fd = -1;
-    if (fds[0].revents & POLLIN) {
-        if (::waitpid(pid_, &status_, 0) == pid_) {
-            exited_ = true;
-            Drain();
-            return false;
-        }
-    }
-    return true;
-}
-
-void RunningCommand::Drain() {
-    ReadAvailable(out_fd_, out_);
-    ReadAvailable(err_fd_, err_);
-}
-
-bool RunningCommand::WaitForOutput(const std::string& text, std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (out_.find(text) == std::string::npos) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0 || !Pump(static_cast<int>(std::min<long>(left, 200))))
-            return out_.find(text) != std::string::npos;
-    }
-    return true;
-}
-
-CommandResult RunningCommand::Wait(std::chrono::milliseconds timeout) {
-    CommandResult result;
-    auto deadline = Clock::now() + timeout;
-    while (!exited_) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) {
-            result.timed_out = true;
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status_, 0);
-            exited_ = true;
-            Drain();
-            break;
-        }
-        Pump(static_cast<int>(std::min<long>(left, 200)));
-    }
-    result.exit_code = DecodeStatus(status_);
-    result.out = out_;
-    result.err = err_;
-    return result;
-}
-
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data,
-                         std::chrono::milliseconds timeout) {
-    RunningCommand cmd(argv, stdin_data);
-    return cmd.Wait(timeout);
 }
 
 std::vector<std::string> MountsUnder(const std::string& prefix) {

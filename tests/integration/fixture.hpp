@@ -9,62 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "command.hpp"
+
 namespace berth::testing {
-
-using namespace std::chrono_literals;
-
-struct CommandResult {
-    int exit_code = -1;  // exit status, or 128+N when the command was killed by signal N
-    std::string out;
-    std::string err;
-    bool timed_out = false;  // the safety timeout fired and the command was killed
-};
-
-// Prints a result for assertion messages: exit code, stdout and stderr.
-std::string Describe(const CommandResult& result);
 
 // The berthctl under test: $BERTHCTL, else the one this build made.
 std::string BerthctlPath();
 
 // Builds a busybox rootfs in dir: scripts/make-rootfs when present, else the same layout in C++.
 void MakeBusyboxRootfs(const std::string& dir);
-
-// A command started in the background with stdout/stderr captured through pipes.
-class RunningCommand {
-public:
-    RunningCommand(const std::vector<std::string>& argv, const std::string& stdin_data);
-    RunningCommand(const RunningCommand&) = delete;
-    RunningCommand& operator=(const RunningCommand&) = delete;
-    // Kills (SIGKILL) and reaps the command if it is still running.
-    ~RunningCommand();
-
-    pid_t Pid() const { return pid_; }
-    void Signal(int sig);
-    // Reads output until stdout contains `text`; false if the command ends or the timeout passes first.
-    bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout = 30s);
-    // Waits for the command to exit (SIGKILL after the safety timeout). Output left open by
-    // grandchildren (a detached container) does not keep this waiting.
-    CommandResult Wait(std::chrono::milliseconds timeout = 60s);
-    const std::string& OutSoFar() const { return out_; }
-
-private:
-    // One poll round over the pipes and the pidfd; returns false once the process has exited.
-    bool Pump(int timeout_ms);
-    void Drain();
-
-    pid_t pid_ = -1;
-    int pidfd_ = -1;
-    int out_fd_ = -1;
-    int err_fd_ = -1;
-    bool exited_ = false;
-    int status_ = 0;
-    std::string out_;
-    std::string err_;
-};
-
-// Runs argv to completion, feeding stdin_data (then EOF) and capturing stdout/stderr.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "",
-                         std::chrono::milliseconds timeout = 60s);
 
 // Mount points (from /proc/self/mountinfo) at or below prefix.
 std::vector<std::string> MountsUnder(const std::string& prefix);

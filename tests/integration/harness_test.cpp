@@ -23,14 +23,7 @@ std::string Trim(std::string s) {
     return s;
 }
 
-std::vector<std::string> SplitLines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty())
-            lines.push_back(line);
-    return lines;
-}
+using testing::SplitLines;
 
 // Inode of a process' pid namespace, 0 if it is gone.
 ino_t PidNamespaceOf(pid_t pid) {

@@ -48,15 +48,6 @@ bool ProcessEnded(pid_t pid) {
     return stat.empty() || (close != std::string::npos && stat.compare(close, 4, ") Z ") == 0);
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty())
-            lines.push_back(line);
-    return lines;
-}
-
 // A shell loop that stays up until TERM (init of a pid namespace needs the trap to die of TERM).
 const std::vector<std::string> kSleeper = {"/bin/sh", "-c",
                                            "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done"};
@@ -185,7 +176,7 @@ TEST_F(LifecycleTest, DetachedContainerThroughListStatePsKillAndRm) {
     CommandResult ps = Berthctl({"ps", name});
     ASSERT_EQ(ps.exit_code, 0) << Describe(ps);
     std::set<std::string> pids;
-    for (const std::string& line : Lines(ps.out))
+    for (const std::string& line : SplitLines(ps.out))
         pids.insert(line);
     EXPECT_TRUE(pids.count(std::to_string(pid))) << ps.out;
     std::vector<pid_t> rooted = ProcessesRootedIn(Rootfs());
@@ -250,7 +241,7 @@ TEST_F(LifecycleTest, ExecRunsInTheContainersNamespacesWithItsExitCode) {
     EXPECT_EQ(r.exit_code, 5) << Describe(r);
     std::vector<std::string> expected = {NsLink(pid, "pid"), NsLink(pid, "mnt"), NsLink(pid, "net"),
                                          NsLink(pid, "uts"), NsLink(pid, "ipc")};
-    EXPECT_EQ(Lines(r.out), expected) << Describe(r);
+    EXPECT_EQ(SplitLines(r.out), expected) << Describe(r);
     // And not the host's.
     EXPECT_NE(NsLink(pid, "pid"), NsLink(::getpid(), "pid"));
     EXPECT_NE(NsLink(pid, "mnt"), NsLink(::getpid(), "mnt"));
