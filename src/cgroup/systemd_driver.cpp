@@ -182,11 +182,11 @@ std::vector<pid_t> SystemdDriver::Pids(const Placement& placement) { return Plac
 
 Stats SystemdDriver::ReadStats(const Placement& placement) { return ReadStatsViaFiles(layout_, placement); }
 
-bool SystemdDriver::Removed(const Placement& placement) {
+bool SystemdDriver::Removed(const Placement& placement, bool unit_gone) {
     for (const auto& [key, dir] : placement.paths)
         if (PathExists(dir))
             return false;
-    return !manager_.UnitStringProperty(UnitOf(placement), kUnitInterface, "ActiveState").has_value();
+    return unit_gone || !manager_.UnitStringProperty(UnitOf(placement), kUnitInterface, "ActiveState").has_value();
 }
 
 void SystemdDriver::Destroy(const Placement& placement) {
@@ -199,8 +199,8 @@ void SystemdDriver::Destroy(const Placement& placement) {
         manager_.KillUnit(unit, SIGKILL);
     // The stop job ends once the scope is dead and its cgroups pruned; systemd collects the unit
     // (CollectMode=inactive-or-failed) before it handles our next call, so one look usually suffices.
-    manager_.StopUnit(unit, job_timeout_);
-    if (Removed(placement))
+    const bool unit_gone = !manager_.StopUnit(unit, job_timeout_);  // NoSuchUnit: nothing to ask again
+    if (Removed(placement, unit_gone))
         return;
     manager_.ResetFailedUnit(unit);
     bool gone = WaitUntil([&] { return Removed(placement); },

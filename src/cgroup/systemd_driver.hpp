@@ -37,8 +37,9 @@ private:
     void SetFrozen(const Placement& placement, bool frozen);
     // features_ with systemd's version, waiting for its answer on first use.
     const SystemdFeatures& Features();
-    // True when no cgroup directory of the placement and no unit of its name is left.
-    bool Removed(const Placement& placement);
+    // True when no cgroup directory of the placement and no unit of its name is left (unit_gone:
+    // systemd just said so, no need to ask).
+    bool Removed(const Placement& placement, bool unit_gone = false);
 
     SystemdManager& manager_;
     std::chrono::microseconds job_timeout_;

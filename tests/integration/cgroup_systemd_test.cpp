@@ -355,6 +355,20 @@ TEST_F(SystemdBerthctlInHarness, RunPauseUpdateReloadRm) {
     EXPECT_FALSE(PathExists(memory_dir));
 }
 
+TEST_F(SystemdBerthctlInHarness, RootfsFailureWhileTheScopeIsCreatedIsReportedAndLeavesNothing) {
+    // The child builds the rootfs while systemd creates the scope; its failure must still be the
+    // error reported, with the scope and the cgroups removed (TearDown checks those).
+    std::string bad = Harness().Dir() + "/cgroup-bad-rootfs";
+    CommandResult made = RunOnHost({"sh", "-c", "rm -rf '" + bad + "' && cp -a '" + rootfs_ + "' '" + bad +
+                                                    "' && rm -rf '" + bad + "/dev' && touch '" + bad + "/dev'"});
+    ASSERT_EQ(made.exit_code, 0) << Describe(made);
+    CommandResult r = Berthctl({"run", "--rootfs", bad, "--name", name_, "--", "/bin/true"});
+    RunOnHost({"rm", "-rf", bad});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("mount /dev on rootfs: Not a directory"), std::string::npos) << Describe(r);
+    EXPECT_NE(Berthctl({"state", name_}).exit_code, 0) << "no state may remain";
+}
+
 TEST_F(SystemdBerthctlInHarness, MemoryHogIsOomKilled) {
     CommandResult r = Berthctl({"run", "--rootfs", rootfs_, "--name", name_, "--memory", "16M", "--", "dd",
                                 "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"});
