@@ -32,6 +32,13 @@ struct CriuProcessOptions {
     // When set: swrk runs in a private mount namespace in which this directory is bind-mounted
     // onto itself, so it is a mount point CRIU can use as the restored root.
     std::string private_root_bind;
+    // Fresh tmpfs mounted in that private namespace before CRIU starts (restore's kFreshTmpfsDirectory/N).
+    struct Tmpfs {
+        std::string target;
+        unsigned long flags = 0;
+        std::string data;
+    };
+    std::vector<Tmpfs> private_tmpfs;
 };
 
 // A running `criu swrk` child; killed and reaped when destroyed.

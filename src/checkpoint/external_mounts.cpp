@@ -1,8 +1,11 @@
 #include "checkpoint/external_mounts.hpp"
 
+#include <sys/mount.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -46,12 +49,12 @@ std::vector<MountInfoEntry> ParseMountInfo(const std::string& text) {
         std::string id, parent, devno, root, mount_point, options, field;
         if (!(fields >> id >> parent >> devno >> root >> mount_point >> options))
             continue;
-        // Optional fields end with "-", then the filesystem type.
+        // Optional fields end with "-", then the filesystem type, the source and the super options.
         while (fields >> field && field != "-") {
         }
-        std::string fs_type;
-        fields >> fs_type;
-        entries.push_back({std::atoi(id.c_str()), Unescape(root), Unescape(mount_point), fs_type});
+        std::string fs_type, source, super_options;
+        fields >> fs_type >> source >> super_options;
+        entries.push_back({std::atoi(id.c_str()), Unescape(root), Unescape(mount_point), fs_type, options, super_options});
     }
     return entries;
 }
@@ -84,6 +87,46 @@ std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& confi
     for (const config::DeviceConfig& d : config.devices)
         add(d.path, d.path);
     return external;
+}
+
+std::vector<ExternalMount> EmptyTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
+                                              const std::vector<ExternalMount>& external,
+                                              const std::function<bool(const std::string&)>& is_empty) {
+    std::vector<ExternalMount> fresh;
+    for (const MountInfoEntry& m : mounts) {
+        if (m.fs_type != "tmpfs" || m.root != "/" || m.mount_point == "/")
+            continue;
+        bool known = std::any_of(external.begin(), external.end(),
+                                 [&](const ExternalMount& e) { return e.destination == m.mount_point; });
+        const std::string below = m.mount_point + "/";
+        bool has_submounts = std::any_of(mounts.begin(), mounts.end(), [&](const MountInfoEntry& e) {
+            return e.mount_point.compare(0, below.size(), below) == 0;
+        });
+        if (known || has_submounts || !is_empty(m.mount_point))
+            continue;
+        fresh.push_back({m.mount_point, std::string(kFreshTmpfsPrefix) + m.options + "," + m.super_options});
+    }
+    return fresh;
+}
+
+TmpfsMountArguments ParseFreshTmpfsSource(std::string_view source) {
+    static const std::map<std::string, unsigned long> kFlags = {
+        {"ro", MS_RDONLY}, {"nosuid", MS_NOSUID}, {"nodev", MS_NODEV}, {"noexec", MS_NOEXEC},
+        {"noatime", MS_NOATIME}, {"nodiratime", MS_NODIRATIME}, {"relatime", MS_RELATIME},
+        {"strictatime", MS_STRICTATIME}, {"sync", MS_SYNCHRONOUS},
+    };
+    TmpfsMountArguments arguments;
+    if (source.rfind(kFreshTmpfsPrefix, 0) == 0)
+        source.remove_prefix(kFreshTmpfsPrefix.size());
+    std::istringstream in{std::string(source)};
+    for (std::string option; std::getline(in, option, ',');) {
+        if (auto flag = kFlags.find(option); flag != kFlags.end())
+            arguments.flags |= flag->second;
+        else if (option.find('=') != std::string::npos)
+            arguments.data += (arguments.data.empty() ? "" : ",") + option;
+        // Anything else (rw, private propagation words) needs nothing on a fresh mount.
+    }
+    return arguments;
 }
 
 }  // namespace berth::checkpoint

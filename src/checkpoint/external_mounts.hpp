@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkpoint/descriptor.hpp"
@@ -18,6 +19,8 @@ struct MountInfoEntry {
     std::string root;         // the path inside the source filesystem that is mounted
     std::string mount_point;  // relative to the process' root
     std::string fs_type;
+    std::string options;        // per-mount options: "rw,nosuid,nodev,noexec,relatime"
+    std::string super_options;  // the filesystem's: "rw,size=65536k"
 };
 
 // Parses mountinfo text (tests feed it directly).
@@ -35,5 +38,25 @@ inline constexpr const char* kEmptyMaskDirectory = "/run/berth.empty";
 std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& config,
                                             const std::vector<MountInfoEntry>& mounts,
                                             const std::function<bool(const std::string&)>& is_directory);
+
+// Source of an external mount that restore satisfies with a fresh tmpfs: "tmpfs:" + the configured
+// options ("nosuid,nodev,mode=1777,size=65536k").
+inline constexpr std::string_view kFreshTmpfsPrefix = "tmpfs:";
+// Where restore mounts those fresh tmpfs (numbered 0, 1, ...), inside CRIU's private mount namespace only.
+inline constexpr const char* kFreshTmpfsDirectory = "/run/berth.tmpfs";
+
+// The container's tmpfs mounts that are empty at dump time (is_empty(mount point)), have nothing
+// mounted below them and are not in `external` yet (/dev/shm, usually): CRIU need not tar them at
+// dump and untar them at restore; restore mounts a fresh tmpfs with the same options instead.
+std::vector<ExternalMount> EmptyTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
+                                              const std::vector<ExternalMount>& external,
+                                              const std::function<bool(const std::string&)>& is_empty);
+
+// The mount flags (MS_NOSUID, ...) and tmpfs data ("mode=1777,size=65536k") of a fresh-tmpfs source.
+struct TmpfsMountArguments {
+    unsigned long flags = 0;
+    std::string data;
+};
+TmpfsMountArguments ParseFreshTmpfsSource(std::string_view source);
 
 }  // namespace berth::checkpoint

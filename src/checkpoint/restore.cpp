@@ -148,12 +148,21 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     o.set_manage_cgroups(false);
     o.set_manage_cgroups_mode(rpc::IGNORE);
     o.set_orphan_pts_master(r.config.process.terminal);
+    std::vector<CriuProcessOptions::Tmpfs> fresh_tmpfs;
     for (const ExternalMount& m : d.external_mounts) {
-        if (m.source == kEmptyMaskDirectory)
+        std::string source = m.source;
+        if (source == kEmptyMaskDirectory) {
             MakeDirs(kEmptyMaskDirectory, 0555);
+        } else if (source.rfind(kFreshTmpfsPrefix, 0) == 0) {
+            // An empty tmpfs at dump: a new one, mounted where only CRIU's namespace sees it.
+            TmpfsMountArguments arguments = ParseFreshTmpfsSource(source);
+            source = std::string(kFreshTmpfsDirectory) + "/" + std::to_string(fresh_tmpfs.size());
+            MakeDirs(source, 0755);
+            fresh_tmpfs.push_back({source, arguments.flags, arguments.data});
+        }
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);
-        ext->set_val(m.source);
+        ext->set_val(source);
     }
 
     std::vector<int> inherit;
@@ -184,7 +193,7 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         inherit.push_back(given);
     }
 
-    CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs});
+    CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs, fresh_tmpfs});
     // The placement comes first and holds CRIU, so every restored task is born inside it.
     r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
     PlacementGuard guard(cgroups, r.placement);

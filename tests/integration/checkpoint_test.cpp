@@ -367,6 +367,14 @@ TEST_F(CheckpointTest, ExecJoinsTheRestoredContainersNamespacesAndCgroup) {
     ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
     pid_t init = Pid(name);
     ASSERT_GT(init, 0);
+    // /dev/shm was empty: no archive of it, a fresh tmpfs with the same flags that takes writes.
+    std::smatch shm;
+    std::string mountinfo = ReadText("/proc/" + std::to_string(init) + "/mountinfo");
+    ASSERT_TRUE(std::regex_search(mountinfo, shm, std::regex(R"re( /dev/shm (\S+) .*- (\S+) )re"))) << mountinfo;
+    EXPECT_NE(shm[1].str().find("nosuid,nodev,noexec"), std::string::npos) << shm[0];
+    EXPECT_EQ(shm[2].str(), "tmpfs") << shm[0];
+    CommandResult write = Berthctl({"exec", name, "--", "/bin/sh", "-c", "echo shm-ok > /dev/shm/probe; cat /dev/shm/probe"});
+    EXPECT_EQ(write.out, "shm-ok\n") << Describe(write);
 
     const std::vector<std::string> marker = {"/bin/sleep", "3007"};
     std::vector<std::string> exec_args = {"exec", name, "--"};

@@ -1,6 +1,7 @@
 // Berth's checkpoint descriptor survives a write/read round trip; malformed ones are named errors.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -141,6 +142,34 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
         {"/dev/null", "/dev/null"}};
     EXPECT_EQ(ExternalMountsOf(cfg, mounts, [&](const std::string& path) { return directories.count(path) > 0; }),
               expected);
+}
+
+TEST(CheckpointExternalMounts, EmptyTmpfsWithoutSubmountsBecomesAFreshTmpfs) {
+    std::vector<MountInfoEntry> mounts = ParseMountInfo(
+        "1 0 8:1 /rootfs / rw - ext4 /dev/sda1 rw\n"
+        "2 1 0:50 / /dev rw,nosuid - tmpfs tmpfs rw,size=65536k,mode=755\n"
+        "3 2 0:52 / /dev/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=65536k\n"
+        "4 1 0:53 / /tmp rw - tmpfs tmpfs rw\n"
+        "5 1 0:54 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
+        "6 1 0:55 / /run rw - tmpfs tmpfs rw\n");
+    ASSERT_EQ(mounts.size(), 6u);
+    EXPECT_EQ(mounts[2].options, "rw,nosuid,nodev,noexec,relatime");
+    EXPECT_EQ(mounts[2].super_options, "rw,size=65536k");
+    std::vector<ExternalMount> known = {{"/proc/acpi", kEmptyMaskDirectory}};
+    // /dev has /dev/shm below it, /tmp holds files, /proc/acpi is already external: only /dev/shm and /run.
+    std::set<std::string> empty = {"/dev", "/dev/shm", "/proc/acpi", "/run"};
+    std::vector<ExternalMount> expected = {
+        {"/dev/shm", "tmpfs:rw,nosuid,nodev,noexec,relatime,rw,size=65536k"},
+        {"/run", "tmpfs:rw,rw"},
+    };
+    EXPECT_EQ(EmptyTmpfsMountsOf(mounts, known, [&](const std::string& path) { return empty.count(path) > 0; }),
+              expected);
+
+    TmpfsMountArguments shm = ParseFreshTmpfsSource(expected[0].source);
+    EXPECT_EQ(shm.flags, static_cast<unsigned long>(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME));
+    EXPECT_EQ(shm.data, "size=65536k");
+    EXPECT_EQ(ParseFreshTmpfsSource("tmpfs:ro,mode=1777,size=1m").flags, static_cast<unsigned long>(MS_RDONLY));
+    EXPECT_EQ(ParseFreshTmpfsSource("tmpfs:ro,mode=1777,size=1m").data, "mode=1777,size=1m");
 }
 
 TEST(CheckpointCriuLog, ExcerptPrefersErrorLines) {
