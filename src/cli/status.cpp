@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "cli/backend.hpp"
-#include "cli/manager_access.hpp"
 #include "util/file.hpp"
 
 namespace berth::cli {
@@ -61,11 +60,8 @@ int StatusMain(const GlobalOptions& global, const std::vector<std::string>& args
     if (!live && c.exit_status >= 0)
         std::cout << "      Exit: " << c.exit_status << "\n";
     if (live) {
-        // Cgroup files are readable without berthd: read them here.
-        manager::Manager manager = MakeManager(global);
-        manager::ContainerId id(name);
         try {
-            cgroup::Stats stats = manager.Stats(id);
+            cgroup::Stats stats = backend->Stats(name);
             std::cout << "     Tasks: " << stats.pids.current;
             if (stats.pids.limit)
                 std::cout << " (limit: " << stats.pids.limit << ")";
@@ -78,13 +74,13 @@ int StatusMain(const GlobalOptions& global, const std::vector<std::string>& args
             std::cout << "     Stats: unavailable (" << e.what() << ")\n";
         }
         try {
-            manager::ContainerState state = manager.Get(id);
+            manager::ContainerState state = backend->Inspect(name);
             std::string cgroup = c.unit;
             for (const char* hierarchy : {"unified", "pids", "memory"})
                 if (cgroup.empty() && state.placement.paths.count(hierarchy))
                     cgroup = state.placement.paths.at(hierarchy);
             std::cout << "    CGroup: " << cgroup << "\n";
-            std::vector<pid_t> pids = manager.Processes(id);
+            std::vector<pid_t> pids = backend->Processes(name);
             for (size_t i = 0; i < pids.size(); ++i)
                 std::cout << "            " << (i + 1 == pids.size() ? "\u2514\u2500" : "\u251c\u2500") << pids[i] << " "
                           << CommandLine(pids[i]) << "\n";

@@ -695,7 +695,7 @@ TEST_F(BerthctlClientTest, ReadVerbsGoThroughBerthdAndPrintTheSame) {
     EXPECT_NE(r.out.find("\"status\" : \"paused\""), std::string::npos) << Describe(r);
 
     for (const char* args : {"list", "list --json", "state reader", "state idle", "ps reader", "ps --json reader",
-                             "stats reader", "stats --json reader"})
+                             "stats reader", "stats --json reader", "status reader", "status idle"})
         ExpectSameOutput(args, 0);
     for (const char* args : {"state nosuch", "ps nosuch", "stats nosuch"})
         ExpectSameOutput(args, 1);
