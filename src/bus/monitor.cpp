@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bus/monitor_server.hpp"
+#include "cgroup/systemd_manager.hpp"
 #include "manager/checkpointing.hpp"
 #include "manager/manager.hpp"
 #include "util/file.hpp"
@@ -178,6 +179,8 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
         fd.Reset();
     WriteStatus(status.Get(), "OK");
     status.Reset();
+    // Nothing below needs systemd; an idle subscriber would only queue every JobRemoved of the system.
+    cgroup::SystemdManager::DisconnectShared();
 
     std::string out_pending, err_pending;
     bool out_open = true, err_open = true, exited = false;

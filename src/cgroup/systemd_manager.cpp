@@ -90,11 +90,40 @@ void AppendUnitProperty(sd_bus_message* m, const UnitProperty& p) {
     Check(sd_bus_message_close_container(m), context);
 }
 
+namespace {
+std::mutex shared_mutex;
+SystemdManager* shared_manager = nullptr;  // lives until exit: no teardown-order issues
+}  // namespace
+
 SystemdManager& SystemdManager::Shared() {
-    static SystemdManager* manager = new SystemdManager();  // lives until exit: no teardown-order issues
+    SystemdManager* manager;
+    {
+        std::lock_guard guard(shared_mutex);
+        if (!shared_manager)
+            shared_manager = new SystemdManager();
+        manager = shared_manager;
+    }
     std::lock_guard lock(manager->mutex_);
     manager->Bus();
     return *manager;
+}
+
+void SystemdManager::DisconnectShared() {
+    SystemdManager* manager;
+    {
+        std::lock_guard guard(shared_mutex);
+        manager = shared_manager;
+    }
+    if (!manager)
+        return;
+    std::lock_guard lock(manager->mutex_);
+    if (!manager->bus_ || manager->owner_pid_ != ::getpid())
+        return;
+    manager->job_removed_slot_.reset();
+    manager->version_slot_.reset();
+    manager->bus_.reset();
+    manager->finished_jobs_.clear();
+    manager->version_error_.clear();
 }
 
 bool SystemdManager::Reachable() {

@@ -23,6 +23,10 @@ public:
     static SystemdManager& Shared();
     // True when systemd is PID 1 here and its manager answers on the system bus.
     static bool Reachable();
+    // Closes this process' shared connection, if it opened one (a later Shared() reconnects): for a
+    // long-lived process that needs systemd no more (berthd's monitor while its container runs),
+    // whose JobRemoved subscription would only make the bus queue every job of the system for it.
+    static void DisconnectShared();
 
     SystemdManager(const SystemdManager&) = delete;
     SystemdManager& operator=(const SystemdManager&) = delete;
