@@ -125,7 +125,7 @@ public:
             manager::ContainerId id = IdOf(name);
             // The monitor's Manager::Start checks existence and state under the container's lock.
             StartWithMonitor(settings_, name, "", stdio);
-            return ToRecord(manager_.GetStatus(id));
+            return SettledRecord(id);
         });
     }
 
@@ -254,6 +254,15 @@ public:
     }
 
 private:
+    // The record after a start: an init that exited already is being recorded by its monitor
+    // right now; wait for its exit status rather than announce "stopped" without one.
+    ContainerRecord SettledRecord(const manager::ContainerId& id) {
+        manager::ContainerState state = manager_.GetStatus(id);
+        if (state.status == manager::Status::Stopped && !state.exit_code)
+            return WaitForExitRecord(id);
+        return ToRecord(state);
+    }
+
     // The init is gone (or going): give its monitor a moment to record the exit status.
     ContainerRecord WaitForExitRecord(const manager::ContainerId& id) {
         auto deadline = std::chrono::steady_clock::now() + kExitRecordWait;
