@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -266,13 +267,16 @@ private:
     // The init is gone (or going): give its monitor a moment to record the exit status.
     ContainerRecord WaitForExitRecord(const manager::ContainerId& id) {
         auto deadline = std::chrono::steady_clock::now() + kExitRecordWait;
+        // The monitor records right after reaping: look again soon, then less often.
+        auto pause = 1ms;
         for (;;) {
             manager::ContainerState state = manager_.GetStatus(id);
             bool settled = state.status != manager::Status::Running && state.status != manager::Status::Paused &&
                            state.exit_code.has_value();
             if (settled || std::chrono::steady_clock::now() >= deadline)
                 return ToRecord(state);
-            std::this_thread::sleep_for(20ms);
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(20));
         }
     }
 
