@@ -641,6 +641,8 @@ protected:
             return;
         StopBerthd();
         StartBerthd("/run/berth");
+        // Where ViaBerthd mounts its empty tmpfs; berthd makes it only with its first container.
+        ASSERT_EQ(Run({"mkdir", "-p", "/run/berth"}).exit_code, 0);
     }
     // The verb through berthd, with /run/berth hidden under an empty tmpfs in a private mount
     // namespace: in-process, berthctl would find no container at all. args are shell words.
@@ -725,6 +727,16 @@ TEST_F(BerthctlClientTest, ForegroundRunUsesOurStdioAndExitCode) {
     EXPECT_EQ(local.exit_code, 5) << Describe(local);
     EXPECT_EQ(local.out, daemon.out);
     EXPECT_EQ(local.err, "err\n");
+    EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
+
+    // A container that cannot start: 125 and nothing left, either way.
+    const std::string broken = "run --rootfs " + rootfs_ + " --name fgbroken -- /no/such/program";
+    daemon = ViaBerthd(broken);
+    EXPECT_EQ(daemon.exit_code, 125) << Describe(daemon);
+    EXPECT_NE(daemon.err.find("/no/such/program"), std::string::npos) << daemon.err;
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"fgbroken"}), "org.berth1.Error.NoSuchContainer");
+    local = InProcess(broken);
+    EXPECT_EQ(local.exit_code, 125) << Describe(local);
     EXPECT_EQ(Run({"ls", "/run/berth"}).out, "");
 }
 
