@@ -97,7 +97,9 @@ public:
     virtual std::vector<ProcessInfo> Processes(const std::string& name) = 0;
     virtual cgroup::Stats Stats(const std::string& name) = 0;
     virtual void Checkpoint(const std::string& name, const std::string& image_path, const Options& options) = 0;
-    virtual ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options) = 0;
+    // stdio given: the restored init's stdin/stdout/stderr are those fds (as Start's).
+    virtual ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options,
+                                    ExecFds stdio) = 0;
     // Called after the leader's pidfd became readable: collects the exit status, records "stopped".
     virtual ContainerRecord Reap(const std::string& name) = 0;
 };

@@ -239,14 +239,15 @@ public:
         });
     }
 
-    ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options) override {
+    ContainerRecord Restore(const std::string& name, const std::string& image_path, const Options& options,
+                            ExecFds stdio) override {
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
             if (!options.empty())
                 throw ApiError(ApiErrorKind::InvalidConfig, "RestoreContainer takes no options yet");
             // The restored init must be the monitor's child, as a started one is.
-            StartWithMonitor(settings_, name, image_path, ExecFds{});
-            return ToRecord(manager_.Get(id));
+            StartWithMonitor(settings_, name, image_path, stdio);
+            return SettledRecord(id);
         });
     }
 

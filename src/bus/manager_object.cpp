@@ -287,7 +287,8 @@ int MethodCheckpointContainer(sd_bus_message* m, void* userdata, sd_bus_error* e
     return 1;
 }
 
-int MethodRestoreContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+// RestoreContainer and RestoreContainerWithStdio (with_stdio: three trailing h).
+int SubmitRestore(sd_bus_message* m, void* userdata, sd_bus_error* error, bool with_stdio) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
@@ -300,10 +301,23 @@ int MethodRestoreContainer(sd_bus_message* m, void* userdata, sd_bus_error* erro
     r = ReadOptions(m, options, error);
     if (r < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options](Engine& engine) {
-        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Restore(name, image_path, options)};
+    ExecFds fds;
+    // The fds belong to the message, which the Submit keeps referenced until the reply.
+    if (with_stdio && (r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err)) < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options, fds](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::ObjectPath,
+                       .record = engine.Restore(name, image_path, options, fds)};
     });
     return 1;
+}
+
+int MethodRestoreContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return SubmitRestore(m, userdata, error, false);
+}
+
+int MethodRestoreContainerWithStdio(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return SubmitRestore(m, userdata, error, true);
 }
 
 const sd_bus_vtable kManagerVtable[] = {
@@ -349,6 +363,10 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_METHOD_WITH_NAMES("RestoreContainer", "ssa{sv}",
                              SD_BUS_PARAM(name) SD_BUS_PARAM(image_path) SD_BUS_PARAM(options), "o",
                              SD_BUS_PARAM(path), MethodRestoreContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RestoreContainerWithStdio", "ssa{sv}hhh",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(image_path) SD_BUS_PARAM(options) SD_BUS_PARAM(stdin)
+                                 SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr),
+                             "o", SD_BUS_PARAM(path), MethodRestoreContainerWithStdio, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("ContainerNew", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ContainerRemoved", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ExecExited", "sui", SD_BUS_PARAM(name) SD_BUS_PARAM(pid) SD_BUS_PARAM(exit_status), 0),

@@ -68,6 +68,8 @@ public:
     // Restores the checkpoint as options.name, detached. Through berthd its stdio is /dev/null and
     // the journal; in-process it keeps options' fds.
     virtual void Restore(const checkpoint::RestoreOptions& options) = 0;
+    // Foreground restore with this process' stdio (as StartAttached): returns the exit code.
+    virtual int RestoreAttached(const checkpoint::RestoreOptions& options) = 0;
 };
 
 // berthd when global.state_dir and config_path are the defaults and org.berth1 answers or is activatable on the

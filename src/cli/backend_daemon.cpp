@@ -276,47 +276,18 @@ public:
     }
 
     int StartAttached(const std::string& name) override {
-        // Blocked before the start, so no signal meant for the container is lost.
-        manager::ForwardedSignals signals;
-        bool changed = false;
-        sd_bus_slot* raw_slot = nullptr;
-        int r = sd_bus_match_signal(bus_.get(), &raw_slot, kDestination, ContainerPath(name).c_str(),
-                                    "org.freedesktop.DBus.Properties", "PropertiesChanged", &OnChanged, &changed);
-        SlotPtr slot(raw_slot);
-        if (r < 0)
-            ThrowErrno(-r, "Failed to watch container " + name + " on the bus");
-        try {
+        return Attached(name, [&] {
             Call("StartContainerWithStdio",
                  [&](sd_bus_message* m) { sd_bus_message_append(m, "shhh", name.c_str(), 0, 1, 2); });
-        } catch (const Error&) {
-            // As in-process: a container that did not start leaves nothing behind.
-            try {
-                Remove(name, true);
-            } catch (const Error&) {
-            }
-            throw;
-        }
-        manager::ContainerState state = Inspect(name);
-        int unknown_exit_ticks = 0;
-        // Re-read on every change, and once a second in case a change went unseen.
-        while (IsLive(state) || (state.status == manager::Status::Stopped && !state.exit_code)) {
-            bool tick = WaitForBusOrSignal(signals, [&](int sig) {
-                try {
-                    Kill(name, sig);
-                } catch (const manager::InvalidState&) {
-                    // Exited meanwhile: the loop sees it next.
-                }
+        });
+    }
+
+    int RestoreAttached(const checkpoint::RestoreOptions& options) override {
+        return Attached(options.name, [&] {
+            Call("RestoreContainerWithStdio", [&](sd_bus_message* m) {
+                sd_bus_message_append(m, "ssa{sv}hhh", options.name.c_str(), options.image_dir.c_str(), 0, 0, 1, 2);
             });
-            if (!changed && !tick)
-                continue;
-            changed = false;
-            state = Inspect(name);
-            if (state.status == manager::Status::Stopped && !state.exit_code && ++unknown_exit_ticks > 10)
-                throw Error("Container " + name + " stopped, but berthd recorded no exit status");
-        }
-        if (state.status == manager::Status::Stopped)
-            Remove(name, false);
-        return state.exit_code.value_or(0);
+        });
     }
 
     int Exec(const std::string& name, const launch::ExecRequest& request) override {
@@ -378,6 +349,52 @@ public:
     }
 
 private:
+    // Starts the container with start() (which hands it our stdio), passes forwarded signals on,
+    // waits for its exit, removes it and returns its exit code; a failed start removes it too.
+    template <typename StartFn>
+    int Attached(const std::string& name, StartFn start) {
+        // Blocked before the start, so no signal meant for the container is lost.
+        manager::ForwardedSignals signals;
+        bool changed = false;
+        sd_bus_slot* raw_slot = nullptr;
+        int r = sd_bus_match_signal(bus_.get(), &raw_slot, kDestination, ContainerPath(name).c_str(),
+                                    "org.freedesktop.DBus.Properties", "PropertiesChanged", &OnChanged, &changed);
+        SlotPtr slot(raw_slot);
+        if (r < 0)
+            ThrowErrno(-r, "Failed to watch container " + name + " on the bus");
+        try {
+            start();
+        } catch (const Error&) {
+            // As in-process: a container that did not start leaves nothing behind.
+            try {
+                Remove(name, true);
+            } catch (const Error&) {
+            }
+            throw;
+        }
+        manager::ContainerState state = Inspect(name);
+        int unknown_exit_ticks = 0;
+        // Re-read on every change, and once a second in case a change went unseen.
+        while (IsLive(state) || (state.status == manager::Status::Stopped && !state.exit_code)) {
+            bool tick = WaitForBusOrSignal(signals, [&](int sig) {
+                try {
+                    Kill(name, sig);
+                } catch (const manager::InvalidState&) {
+                    // Exited meanwhile: the loop sees it next.
+                }
+            });
+            if (!changed && !tick)
+                continue;
+            changed = false;
+            state = Inspect(name);
+            if (state.status == manager::Status::Stopped && !state.exit_code && ++unknown_exit_ticks > 10)
+                throw Error("Container " + name + " stopped, but berthd recorded no exit status");
+        }
+        if (state.status == manager::Status::Stopped)
+            Remove(name, false);
+        return state.exit_code.value_or(0);
+    }
+
     static bool IsLive(const manager::ContainerState& state) {
         return state.status == manager::Status::Running || state.status == manager::Status::Paused ||
                state.status == manager::Status::Created;

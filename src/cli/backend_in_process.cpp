@@ -82,6 +82,9 @@ public:
     void Restore(const checkpoint::RestoreOptions& options) override {
         manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, false);
     }
+    int RestoreAttached(const checkpoint::RestoreOptions& options) override {
+        return manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, true).StayInForeground();
+    }
 
 private:
     static manager::ContainerId Id(const std::string& name) { return manager::ContainerId(name); }

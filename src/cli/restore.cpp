@@ -5,10 +5,22 @@
 
 #include "cli/absolute_path.hpp"
 #include "cli/backend.hpp"
+#include "config/loader.hpp"
 #include "manager/checkpointing.hpp"
 
 namespace berth::cli {
 namespace {
+
+// Whether the checkpointed container had a terminal; unreadable images are for the restore to report.
+bool WantsTerminal(const std::string& image_dir) {
+    try {
+        checkpoint::Descriptor descriptor = checkpoint::CheckRestorable(image_dir);
+        return config::ParseContainerConfigString(descriptor.container, descriptor.config_toml, image_dir)
+            .process.terminal;
+    } catch (const std::exception&) {
+        return true;
+    }
+}
 
 int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     std::string name;
@@ -55,10 +67,11 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
         backend->Restore(options);
         return 0;
     }
-    // In the foreground berthctl stays the restored init's parent and terminal: in-process.
-    manager::RestoredContainer restored =
-        manager::RestoreContainer(global.state_dir, global.cgroup_driver, options, true);
-    return restored.StayInForeground();
+    // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
+    std::unique_ptr<Backend> backend = options.work_dir.empty() && !WantsTerminal(options.image_dir)
+                                           ? MakeBackend(global)
+                                           : MakeInProcessBackend(global);
+    return backend->RestoreAttached(options);
 }
 
 }  // namespace

@@ -228,7 +228,7 @@ TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
     auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
     auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
     auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
-    EXPECT_EQ(live_manager.size(), 20u);
+    EXPECT_EQ(live_manager.size(), 21u);
     EXPECT_EQ(live_container.size(), 17u);
     EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
     EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
@@ -810,6 +810,22 @@ TEST_F(BerthctlClientTest, CheckpointAndRestoreGoThroughBerthd) {
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Property("moved", "State"), "s \"running\"");
     EXPECT_NE(LeadersParent("moved").find("--monitor moved"), std::string::npos) << LeadersParent("moved");
+
+    // In the foreground: berthctl waits, passes SIGTERM on, exits with the trap's 7, removes it.
+    std::string again = dir_ + "/images-again";
+    MakeDirs(again);
+    r = ViaBerthd("checkpoint moved --image-path " + again);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    r = RunShell(ViaBerthdCommand("restore moved --image-path " + again) + " > " + dir_ + "/restore.out 2>&1 & P=$!; "
+                 "for i in $(seq 300); do busctl get-property org.berth1 /org/berth1/container/moved "
+                 "org.berth1.Container State | grep -q running && break; sleep 0.1; done; "
+                 "L=$(busctl get-property org.berth1 /org/berth1/container/moved org.berth1.Container Leader"
+                 " | cut -d' ' -f2); echo \"parent=$(tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' "
+                 "/proc/$L/status)/cmdline)\"; kill -TERM $P; wait $P; echo \"exit=$?\"");
+    EXPECT_NE(r.out.find("--monitor moved"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("exit=7\n"), std::string::npos) << Describe(r)
+                                                          << ReadFileIfExists(dir_ + "/restore.out").value_or("");
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"moved"}), "org.berth1.Error.NoSuchContainer") << "removed after exit";
 }
 
 TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
