@@ -27,6 +27,9 @@ struct ContainerSummary {
     int exit_status = -1;
 };
 
+// The summary of a container state, from berthd or the Manager alike (leader 0 unless it runs).
+ContainerSummary Summarize(const manager::ContainerState& state);
+
 // Errors keep the Manager's kinds (manager::NoSuchContainer, ContainerExists, InvalidState;
 // config::ConfigError text for InvalidConfig), whichever way the call went.
 class Backend {

@@ -130,23 +130,6 @@ manager::ContainerState StateFromProperties(sd_bus_message* m) {
     return state;
 }
 
-ContainerSummary Summarize(const manager::ContainerState& state) {
-    ContainerSummary summary;
-    summary.name = state.name;
-    summary.state = manager::StatusName(state.status);
-    summary.leader = state.pid;
-    summary.unit = state.placement.unit;
-    summary.rootfs = state.rootfs;
-    try {
-        summary.created_usec = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                         ParseRfc3339(state.created).time_since_epoch())
-                                                         .count());
-    } catch (const Error&) {
-    }
-    summary.exit_status = state.exit_code.value_or(-1);
-    return summary;
-}
-
 class DaemonBackend : public Backend {
 public:
     explicit DaemonBackend(BusPtr bus) : bus_(std::move(bus)) {}

@@ -11,24 +11,6 @@
 namespace berth::cli {
 namespace {
 
-ContainerSummary Summarize(const manager::ContainerState& state) {
-    ContainerSummary summary;
-    summary.name = state.name;
-    summary.state = manager::StatusName(state.status);
-    bool live = state.status == manager::Status::Running || state.status == manager::Status::Paused;
-    summary.leader = live ? state.pid : 0;
-    summary.unit = state.placement.unit;
-    summary.rootfs = state.rootfs;
-    try {
-        summary.created_usec = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                         ParseRfc3339(state.created).time_since_epoch())
-                                                         .count());
-    } catch (const Error&) {
-    }
-    summary.exit_status = state.exit_code.value_or(-1);
-    return summary;
-}
-
 class InProcessBackend : public Backend {
 public:
     explicit InProcessBackend(const GlobalOptions& global) : global_(global), manager_(MakeManager(global)) {}
@@ -109,6 +91,24 @@ std::unique_ptr<Backend> MakeBackend(const GlobalOptions& global) {
         }
     LogDebug("acting in-process");
     return MakeInProcessBackend(global);
+}
+
+ContainerSummary Summarize(const manager::ContainerState& state) {
+    ContainerSummary summary;
+    summary.name = state.name;
+    summary.state = manager::StatusName(state.status);
+    bool live = state.status == manager::Status::Running || state.status == manager::Status::Paused;
+    summary.leader = live ? state.pid : 0;
+    summary.unit = state.placement.unit;
+    summary.rootfs = state.rootfs;
+    try {
+        summary.created_usec = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                         ParseRfc3339(state.created).time_since_epoch())
+                                                         .count());
+    } catch (const Error&) {
+    }
+    summary.exit_status = state.exit_code.value_or(-1);
+    return summary;
 }
 
 }  // namespace berth::cli
