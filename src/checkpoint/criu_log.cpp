@@ -41,15 +41,19 @@ std::string ErrorText(const std::string& line) {
     return at == std::string::npos ? line : line.substr(at);
 }
 
+// The log's text; nothing when it is missing or unreadable (the caller's error stands without it).
+std::optional<std::string> ReadLogIfReadable(const std::string& log_path) {
+    try {
+        return ReadFileIfExists(log_path);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 std::string CriuLogCause(const std::string& log_path) {
-    std::optional<std::string> text;
-    try {
-        text = ReadFileIfExists(log_path);
-    } catch (const Error&) {
-        return "";
-    }
+    std::optional<std::string> text = ReadLogIfReadable(log_path);
     if (!text)
         return "";
     std::string cause;
@@ -61,12 +65,7 @@ std::string CriuLogCause(const std::string& log_path) {
 }
 
 std::string CriuLogExcerpt(const std::string& log_path, size_t max_lines) {
-    std::optional<std::string> text;
-    try {
-        text = ReadFileIfExists(log_path);
-    } catch (const Error&) {
-        return "";
-    }
+    std::optional<std::string> text = ReadLogIfReadable(log_path);
     if (!text)
         return "";
     std::deque<std::string> errors, tail;
