@@ -27,8 +27,7 @@ constexpr int kControlFd = 3;
 constexpr size_t kMaxRequestBytes = 8192;
 // The result socket, then stdin, stdout, stderr when given.
 constexpr size_t kMaxRequestFds = 4;
-// An idle spare is replaced after this long: its bus connection queues every JobRemoved of the
-// system meanwhile, and a fresh one also notices a restarted dbus/systemd.
+// An idle spare is replaced after this long: a fresh one notices a restarted dbus/systemd.
 constexpr int kSpareRefreshMs = 60 * 1000;
 
 std::vector<std::string> ServerArgs(const EngineSettings& settings) {
@@ -121,8 +120,8 @@ struct Spare {
     setsid();
     std::unique_ptr<cgroup::Driver> driver;
     try {
-        // Detects the cgroup layout and opens the process' connection to systemd (Hello, JobRemoved
-        // match, Version) before the request comes.
+        // Detects the cgroup layout and opens the process' connection to systemd (Hello, Version)
+        // before the request comes.
         driver = cgroup::MakeDriver(settings.cgroup_driver);
     } catch (const std::exception& e) {
         // The start will fail the same way and report it; nothing to do here.

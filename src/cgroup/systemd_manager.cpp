@@ -151,15 +151,8 @@ sd_bus* SystemdManager::Bus() {
     sd_bus* bus = nullptr;
     Check(sd_bus_open_system(&bus), "Failed to connect to the system bus");
     BusPtr owned(bus);
-    // Hello, AddMatch and the Version query go out together without waiting for each other's
-    // reply; the answers arrive while the caller prepares the container.
-    sd_bus_slot* slot = nullptr;
-    // Sent before any job is queued (the bus keeps one sender's order), so no JobRemoved is missed.
-    // Without an install callback a refused match closes the connection: later calls then fail.
-    Check(sd_bus_match_signal_async(bus, &slot, kService, kManagerPath, kManagerInterface, "JobRemoved",
-                                    OnJobRemoved, nullptr, this),
-          "Failed to subscribe to systemd's JobRemoved signal");
-    job_removed_slot_.reset(slot);
+    // Hello and the Version query go out together without waiting for each other's reply; the
+    // answer arrives while the caller prepares the container.
     if (version_ < 0) {
         sd_bus_slot* version_slot = nullptr;
         Check(sd_bus_call_method_async(bus, &version_slot, kService, kManagerPath, "org.freedesktop.DBus.Properties",
@@ -170,6 +163,24 @@ sd_bus* SystemdManager::Bus() {
     bus_ = std::move(owned);
     owner_pid_ = ::getpid();
     return bus_.get();
+}
+
+void SystemdManager::WatchJobs() {
+    if (job_removed_slot_)
+        return;
+    sd_bus_slot* slot = nullptr;
+    // Sent before the job's request (the bus keeps one sender's order), so its JobRemoved is not
+    // missed. Without an install callback a refused match closes the connection: the call then fails.
+    Check(sd_bus_match_signal_async(Bus(), &slot, kService, kManagerPath, kManagerInterface, "JobRemoved",
+                                    OnJobRemoved, nullptr, this),
+          "Failed to subscribe to systemd's JobRemoved signal");
+    job_removed_slot_.reset(slot);
+}
+
+void SystemdManager::UnwatchJobs() {
+    // Subscribed only while we wait: otherwise the bus queues every job of the system for us.
+    job_removed_slot_.reset();
+    finished_jobs_.clear();
 }
 
 int SystemdManager::OnVersion(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -264,6 +275,7 @@ std::optional<std::string> SystemdManager::CallStartTransientUnit(const std::str
         return 0;
     };
     sd_bus_slot* slot_raw = nullptr;
+    WatchJobs();
     Check(sd_bus_call_async(bus, &slot_raw, call.get(), on_reply, &reply, static_cast<uint64_t>(timeout.count())),
           "Failed to send StartTransientUnit for " + unit);
     SlotPtr slot(slot_raw);
@@ -295,6 +307,7 @@ std::optional<std::string> SystemdManager::CallStartTransientUnit(const std::str
 void SystemdManager::StartTransientUnit(const std::string& unit, const std::vector<UnitProperty>& properties,
                                         std::chrono::microseconds timeout, const std::function<void()>& while_waiting) {
     std::lock_guard lock(mutex_);
+    JobWatch watch(*this);
     for (int attempt = 0;; ++attempt) {
         BusError error;
         int r = 0;
@@ -353,6 +366,8 @@ bool SystemdManager::StopUnit(const std::string& unit, std::chrono::microseconds
     std::lock_guard lock(mutex_);
     BusError error;
     MessagePtr reply;
+    JobWatch watch(*this);
+    WatchJobs();
     int r = CallManager(Bus(), "StopUnit", error, &reply, "ss", unit.c_str(), "replace");
     if (r < 0 && error.HasName(kNoSuchUnit))
         return false;

@@ -24,8 +24,7 @@ public:
     // True when systemd is PID 1 here and its manager answers on the system bus.
     static bool Reachable();
     // Closes this process' shared connection, if it opened one (a later Shared() reconnects): for a
-    // long-lived process that needs systemd no more (berthd's monitor while its container runs),
-    // whose JobRemoved subscription would only make the bus queue every job of the system for it.
+    // long-lived process that needs systemd no more (berthd's monitor while its container runs).
     static void DisconnectShared();
 
     SystemdManager(const SystemdManager&) = delete;
@@ -58,8 +57,20 @@ public:
 
 private:
     SystemdManager() = default;
-    // Opens the connection (once per process) and subscribes to JobRemoved. Caller holds mutex_.
+    // Opens the connection (once per process) and asks for systemd's Version. Caller holds mutex_.
     sd_bus* Bus();
+    // Subscribes to JobRemoved (once; call before sending a request that queues a job).
+    void WatchJobs();
+    // Drops the subscription and what it recorded.
+    void UnwatchJobs();
+    // Unsubscribes when a job-waiting method ends, however it ends.
+    struct JobWatch {
+        explicit JobWatch(SystemdManager& m) : manager(m) {}
+        ~JobWatch() { manager.UnwatchJobs(); }
+        JobWatch(const JobWatch&) = delete;
+        JobWatch& operator=(const JobWatch&) = delete;
+        SystemdManager& manager;
+    };
     // Waits (processing the bus) until JobRemoved for job arrives; returns its result.
     std::string WaitForJob(const std::string& job, const std::string& unit, std::chrono::microseconds timeout);
     // One StartTransientUnit call; returns the job path, or nullopt if the unit exists (err set).
