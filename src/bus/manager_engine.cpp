@@ -1,6 +1,7 @@
 // The Engine over the Manager: translates its error kinds to the API's and its state to records.
 #include "bus/manager_engine.hpp"
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -125,8 +126,8 @@ public:
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
             // The monitor's Manager::Start checks existence and state under the container's lock.
-            StartWithMonitor(settings_, name, "", stdio);
-            return SettledRecord(id);
+            UniqueFd monitor = StartWithMonitor(settings_, name, "", stdio);
+            return SettledRecord(id, monitor);
         });
     }
 
@@ -246,8 +247,8 @@ public:
             if (!options.empty())
                 throw ApiError(ApiErrorKind::InvalidConfig, "RestoreContainer takes no options yet");
             // The restored init must be the monitor's child, as a started one is.
-            StartWithMonitor(settings_, name, image_path, stdio);
-            return SettledRecord(id);
+            UniqueFd monitor = StartWithMonitor(settings_, name, image_path, stdio);
+            return SettledRecord(id, monitor);
         });
     }
 
@@ -257,12 +258,17 @@ public:
 
 private:
     // The record after a start: an init that exited already is being recorded by its monitor
-    // right now; wait for its exit status rather than announce "stopped" without one.
-    ContainerRecord SettledRecord(const manager::ContainerId& id) {
+    // right now; wait for its exit status rather than announce "stopped" without one. The monitor
+    // closes its status channel once the status is recorded.
+    ContainerRecord SettledRecord(const manager::ContainerId& id, const UniqueFd& monitor) {
         manager::ContainerState state = manager_.GetStatus(id);
-        if (state.status == manager::Status::Stopped && !state.exit_code)
-            return WaitForExitRecord(id);
-        return ToRecord(state);
+        if (state.status != manager::Status::Stopped || state.exit_code)
+            return ToRecord(state);
+        struct pollfd recorded = {monitor.Get(), POLLIN, 0};
+        int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kExitRecordWait).count());
+        while (poll(&recorded, 1, ms) < 0 && errno == EINTR) {
+        }
+        return WaitForExitRecord(id);
     }
 
     // The init is gone (or going): give its monitor a moment to record the exit status.

@@ -100,8 +100,8 @@ void ReportMonitorFailure(int status_fd, const std::string& message) {
     WriteStatus(status_fd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " " + message);
 }
 
-void StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
-                      ExecFds stdio) {
+UniqueFd StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+                          ExecFds stdio) {
     UniqueFd result = RequestMonitor(settings, name, restore_image, stdio);
     std::string line;
     char c;
@@ -113,7 +113,7 @@ void StartWithMonitor(const EngineSettings& settings, const std::string& name, c
             line.push_back(c);
         }
     if (line == "OK")
-        return;
+        return result;
     if (line.empty())
         throw ApiError(ApiErrorKind::Failed,
                        "Failed to start container " + name + ": its monitor ended before reporting the start");
@@ -178,8 +178,7 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
     for (auto& fd : stdio)
         fd.Reset();
     WriteStatus(status.Get(), "OK");
-    status.Reset();
-    // Nothing below needs systemd; an idle subscriber would only queue every JobRemoved of the system.
+    // Nothing below needs systemd: a connection per running container would only burden the bus.
     cgroup::SystemdManager::DisconnectShared();
 
     std::string out_pending, err_pending;
@@ -210,6 +209,7 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
                 // Removed meanwhile (rm --force): nobody needs the status any more.
                 LogDebug(std::string("Not recording the exit of ") + name + ": " + e.what());
             }
+            status.Reset();  // tells a starter waiting for the exit record that it is there
         }
     }
     return 0;
