@@ -4,6 +4,7 @@
 #include "bus/creds.hpp"
 #include "bus/daemon.hpp"
 #include "bus/message_read.hpp"
+#include "util/log.hpp"
 
 namespace berth::bus {
 
@@ -60,6 +61,37 @@ int MethodCreateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
         return r;
     DaemonOf(userdata).Submit(m, name, [name, text = std::string(toml), overrides](Engine& engine) {
         return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Create(name, text, overrides)};
+    });
+    return 1;
+}
+
+// CreateContainer and StartContainer in one call (one client round trip, like `crun run`). A
+// container that fails to start is removed again: the call leaves a running container or nothing.
+int MethodRunContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    const char* toml = nullptr;
+    r = sd_bus_message_read(m, "s", &toml);
+    if (r < 0)
+        return r;
+    Options overrides;
+    r = ReadOptions(m, overrides, error);
+    if (r < 0)
+        return r;
+    DaemonOf(userdata).Submit(m, name, [name, text = std::string(toml), overrides](Engine& engine) {
+        engine.Create(name, text, overrides);
+        try {
+            return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Start(name, {})};
+        } catch (...) {
+            try {
+                engine.Remove(name, true);
+            } catch (const std::exception& e) {
+                LogWarning("Failed to remove " + name + " after its failed start: " + e.what());
+            }
+            throw;
+        }
     });
     return 1;
 }
@@ -330,6 +362,8 @@ const sd_bus_vtable kManagerVtable[] = {
                              "o", SD_BUS_PARAM(path), MethodCreateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("StartContainer", "s", SD_BUS_PARAM(name), "", "", MethodStartContainer,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("RunContainer", "ssa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(toml) SD_BUS_PARAM(overrides),
+                             "o", SD_BUS_PARAM(path), MethodRunContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("StartContainerWithStdio", "shhh",
                              SD_BUS_PARAM(name) SD_BUS_PARAM(stdin) SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr), "", "",
                              MethodStartContainerWithStdio, SD_BUS_VTABLE_UNPRIVILEGED),

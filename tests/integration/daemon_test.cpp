@@ -228,7 +228,7 @@ TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
     auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
     auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
     auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
-    EXPECT_EQ(live_manager.size(), 21u);
+    EXPECT_EQ(live_manager.size(), 22u);
     EXPECT_EQ(live_container.size(), 17u);
     EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
     EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
@@ -295,6 +295,39 @@ TEST_F(DaemonTest, LifecycleMethodsAndProperties) {
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(ErrorNameOf("GetContainer", {"web"}), "org.berth1.Error.NoSuchContainer");
     EXPECT_FALSE(PathExists(dir_ + "/state/web"));
+}
+
+TEST_F(DaemonTest, RunContainerCreatesAndStartsInOneCallOrLeavesNothing) {
+    WriteConfig("quick", "[\"/bin/sh\", \"-c\", \"exit 3\"]");
+    auto r = Call("RunContainer", "ssa{sv}", {"quick", "", "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(r.out), "o \"/org/berth1/container/quick\"");
+    // The reply comes after the monitor recorded the exit of an init that ended at once.
+    EXPECT_EQ(Property("quick", "State"), "s \"stopped\"");
+    EXPECT_EQ(Property("quick", "ExitStatus"), "i 3");
+
+    WriteConfig("long", "[\"sleep\", \"1000\"]");
+    r = Call("RunContainer", "ssa{sv}", {"long", "", "1", "Hostname", "s", "runhost"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("long", "State"), "s \"running\"");
+    std::string leader = Property("long", "Leader").substr(2);
+    EXPECT_EQ(Trim(Run({"cat", "/proc/" + leader + "/comm"}).out), "sleep");
+    EXPECT_EQ(Trim(Run({"nsenter", "-t", leader, "-u", "hostname"}).out), "runhost");
+    EXPECT_EQ(ErrorNameOf("RunContainer", {"long", "", "{}"}), "org.berth1.Error.ContainerExists");
+
+    // A start that fails removes what the call created: no object, state, unit or cgroup.
+    WriteConfig("broken", "[\"/no/such/program\"]");
+    r = Call("RunContainer", "ssa{sv}", {"broken", "", "0"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("/no/such/program"), std::string::npos) << r.err;
+    EXPECT_EQ(ErrorNameOf("GetContainer", {"broken"}), "org.berth1.Error.NoSuchContainer");
+    EXPECT_FALSE(PathExists(dir_ + "/state/broken"));
+    EXPECT_EQ(Run({"systemctl", "list-units", "--all", "--no-legend", "berth-broken.scope"}).out, "");
+
+    for (const char* name : {"quick", "long"}) {
+        r = Call("RemoveContainer", "sb", {name, "true"});
+        EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    }
 }
 
 TEST_F(DaemonTest, KillReportsTheExitStatus) {
