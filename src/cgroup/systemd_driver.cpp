@@ -191,6 +191,13 @@ bool SystemdDriver::Removed(const Placement& placement, bool unit_gone) {
 
 void SystemdDriver::Destroy(const Placement& placement) {
     const std::string& unit = UnitOf(placement);
+    // No cgroup dir left: the last process left, systemd stopped the scope and pruned its cgroups,
+    // and it collects the unit (CollectMode=inactive-or-failed) before it answers any later call.
+    bool any_dir = false;
+    for (const auto& [key, dir] : placement.paths)
+        any_dir = any_dir || PathExists(dir);
+    if (!any_dir && !placement.paths.empty())
+        return;
     if (IsFrozenViaFiles(layout_, placement))
         SetFrozen(placement, false);  // frozen tasks would not act on SIGKILL
     // After a foreground run the init (and with it the pid namespace) is gone: nothing to kill,
