@@ -13,6 +13,7 @@
 #include "cgroup/driver.hpp"
 #include "checkpoint/checkpoint.hpp"
 #include "config/model.hpp"
+#include "util/error.hpp"
 #include "manager/manager.hpp"
 
 namespace berth::cli {
@@ -59,6 +60,20 @@ public:
 
     // Records a container from a full configuration (run --rootfs); Create(name) loads NAME.toml.
     virtual void CreateFrom(const config::ContainerConfig& config) = 0;
+    // Detached run: creates (from config if given, else NAME.toml) and starts; a container that
+    // does not start is removed again and the error thrown.
+    virtual void CreateAndStart(const std::string& name, const config::ContainerConfig* config) {
+        if (config)
+            CreateFrom(*config);
+        else
+            Create(name);
+        try {
+            Start(name);
+        } catch (const Error&) {
+            Remove(name, true);
+            throw;
+        }
+    }
     // Foreground run of a created container: starts it with this process' stdin, stdout and
     // stderr, passes on TERM, INT, HUP, QUIT, USR1, USR2, waits for its exit, removes it and returns
     // its exit code (128+N for signal N). If it does not start, it is removed and the error thrown.

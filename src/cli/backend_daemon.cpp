@@ -258,6 +258,12 @@ public:
         });
     }
 
+    void CreateAndStart(const std::string& name, const config::ContainerConfig* config) override {
+        // One RunContainer call: berthd removes a container that fails to start.
+        std::string toml = config ? config::FormatContainerConfig(*config) : "";
+        Call("RunContainer", [&](sd_bus_message* m) { sd_bus_message_append(m, "ssa{sv}", name.c_str(), toml.c_str(), 0); });
+    }
+
     int StartAttached(const std::string& name) override {
         return Attached(name, [&] {
             Call("StartContainerWithStdio",

@@ -107,17 +107,14 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
 // Create (+ Start) through berthd: the init is the child of berthd's monitor, which records its exit.
 int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, const RunArgs& args) {
     try {
-        if (args.rootfs)
-            berthd.CreateFrom(config);
-        else
-            berthd.Create(config.name);
-        if (!args.detach)
+        if (args.detach) {
+            berthd.CreateAndStart(config.name, args.rootfs ? &config : nullptr);
+        } else {
+            if (args.rootfs)
+                berthd.CreateFrom(config);
+            else
+                berthd.Create(config.name);
             return berthd.StartAttached(config.name);
-        try {
-            berthd.Start(config.name);
-        } catch (const Error&) {
-            berthd.Remove(config.name, true);
-            throw;
         }
         if (!args.name && args.rootfs)
             std::cout << config.name << std::endl;
