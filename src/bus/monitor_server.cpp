@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <vector>
 
 #include "bus/monitor.hpp"
 #include "cgroup/driver.hpp"
+#include "cgroup/systemd_manager.hpp"
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
 #include "util/log.hpp"
@@ -29,6 +31,7 @@ constexpr size_t kMaxRequestBytes = 8192;
 constexpr size_t kMaxRequestFds = 4;
 // An idle spare is replaced after this long: a fresh one notices a restarted dbus/systemd.
 constexpr int kSpareRefreshMs = 60 * 1000;
+constexpr std::chrono::seconds kScopeStartTimeout{10};
 
 std::vector<std::string> ServerArgs(const EngineSettings& settings) {
     std::vector<std::string> args = {"berthd",          "--monitor-server",     "--state-dir", settings.state_dir,
@@ -154,6 +157,28 @@ struct Spare {
     _exit(RunMonitor(settings, name, image, std::move(stdio), std::move(status), driver.get()));
 }
 
+// Moves the server (and so every monitor it forks later) into a scope of its own in berth.slice:
+// stopping or killing berthd.service's cgroup then leaves the monitors, and the exit statuses they
+// record, alone. Once per server; without systemd the monitors stay where berthd is.
+void MoveIntoOwnScope(const EngineSettings& settings) {
+    if (settings.cgroup_driver == "cgroupfs" || !cgroup::SystemdManager::Reachable())
+        return;
+    std::string unit = "berthd-monitors-" + std::to_string(getpid()) + ".scope";
+    try {
+        cgroup::SystemdManager::Shared().StartTransientUnit(
+            unit,
+            {{"Description", std::string("Monitors of Berth's containers")},
+             {"Slice", std::string("berth.slice")},
+             {"PIDs", std::vector<uint32_t>{static_cast<uint32_t>(getpid())}},
+             {"CollectMode", std::string("inactive-or-failed")}},
+            kScopeStartTimeout);
+    } catch (const std::exception& e) {
+        LogWarning("Failed to start " + unit + ", the monitors stay in berthd's cgroup: " + e.what());
+    }
+    // The server needs systemd no more; each spare opens its own connection.
+    cgroup::SystemdManager::DisconnectShared();
+}
+
 Spare ForkSpare(const EngineSettings& settings, int control) {
     auto [mine, theirs] = MakeSocketPair(SOCK_SEQPACKET);
     pid_t pid = fork();
@@ -194,6 +219,7 @@ int RunMonitorServer(const EngineSettings& settings) {
     fcntl(control.Get(), F_SETFD, FD_CLOEXEC);
     // Monitors are collected by the kernel when they end; each resets this for its own init.
     signal(SIGCHLD, SIG_IGN);
+    MoveIntoOwnScope(settings);
 
     Spare spare;
     for (;;) {

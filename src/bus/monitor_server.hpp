@@ -3,7 +3,8 @@
 // monitor server (`berthd --monitor-server`, spawned once) keeps a spare monitor forked, with its
 // connection to systemd already open. Each start hands that spare the request over a unix socket
 // (SCM_RIGHTS for the result socket and optional stdio) and forks the next spare off the critical
-// path. Monitors stay detached from berthd: a restart or kill -9 of berthd loses none of them.
+// path. Monitors stay detached from berthd: a restart or kill -9 of berthd loses none of them, and
+// with systemd they live in the server's own scope (berthd-monitors-PID.scope in berth.slice).
 #include <string>
 
 #include "bus/engine.hpp"

@@ -427,6 +427,27 @@ TEST_F(DaemonTest, ReadoptsContainersAfterKill9) {
     Run({"systemctl", "reset-failed", old_unit});
 }
 
+TEST_F(DaemonTest, MonitorsSurviveKillingEveryProcessOfBerthdsUnit) {
+    CreateAndStart("survivor");
+    std::string leader = Property("survivor", "Leader");
+    // The monitors live in a scope of their own, not in berthd's service cgroup.
+    auto monitors = RunShell("systemctl list-units --no-legend --plain 'berthd-monitors-*' | cut -d' ' -f1");
+    ASSERT_EQ(monitors.exit_code, 0) << Describe(monitors);
+    EXPECT_NE(Trim(monitors.out).find("berthd-monitors-"), std::string::npos) << monitors.out;
+    auto r = Run({"systemctl", "kill", "--signal=SIGKILL", unit_});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string old_unit = unit_;
+    StartBerthd();
+    EXPECT_EQ(Property("survivor", "State"), "s \"running\"");
+    // Its monitor still records the exit status.
+    r = Run({"kill", "-TERM", leader.substr(2)});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("survivor", "State", "s \"stopped\"")) << Property("survivor", "State");
+    EXPECT_EQ(Property("survivor", "ExitStatus"), "i 7");
+    Run({"systemctl", "stop", old_unit});
+    Run({"systemctl", "reset-failed", old_unit});
+}
+
 TEST_F(DaemonTest, CorruptStateIsSkipped) {
     CreateAndStart("healthy");
     MakeDirs(dir_ + "/state/broken");
