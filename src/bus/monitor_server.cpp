@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bus/monitor.hpp"
+#include "cgroup/cgroup_layout.hpp"
 #include "cgroup/driver.hpp"
 #include "cgroup/systemd_manager.hpp"
 #include "util/error.hpp"
@@ -179,6 +180,15 @@ void MoveIntoOwnScope(const EngineSettings& settings) {
     cgroup::SystemdManager::DisconnectShared();
 }
 
+// The cgroup layout, read once in the server: every spare forked later inherits it.
+void ReadLayoutForSpares() {
+    try {
+        cgroup::DetectLayout();
+    } catch (const std::exception& e) {
+        LogDebug(std::string("Monitor server: ") + e.what() + " (each spare reads the layout itself)");
+    }
+}
+
 Spare ForkSpare(const EngineSettings& settings, int control) {
     auto [mine, theirs] = MakeSocketPair(SOCK_SEQPACKET);
     pid_t pid = fork();
@@ -220,6 +230,7 @@ int RunMonitorServer(const EngineSettings& settings) {
     // Monitors are collected by the kernel when they end; each resets this for its own init.
     signal(SIGCHLD, SIG_IGN);
     MoveIntoOwnScope(settings);
+    ReadLayoutForSpares();
 
     Spare spare;
     for (;;) {
@@ -241,8 +252,11 @@ int RunMonitorServer(const EngineSettings& settings) {
             return 1;
         }
         if (n == 0 || fds[1].revents) {
-            // Idle for long, or the spare died: closing its socket ends it, the loop forks a new one.
+            // Idle for long, or the spare died: closing its socket ends it, the loop forks a new one
+            // (with a fresh look at the cgroup layout).
             spare.socket.Reset();
+            cgroup::ForgetDetectedLayout();
+            ReadLayoutForSpares();
             continue;
         }
         std::optional<ReceivedMessage> request;

@@ -1,6 +1,8 @@
 #include "cgroup/cgroup_layout.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "util/file.hpp"
@@ -167,7 +169,20 @@ std::vector<std::string> ParseControllerList(const std::string& text) {
     return controllers;
 }
 
+namespace {
+std::mutex detected_mutex;
+std::optional<Layout> detected;
+}  // namespace
+
+void ForgetDetectedLayout() {
+    std::lock_guard lock(detected_mutex);
+    detected.reset();
+}
+
 Layout DetectLayout() {
+    std::lock_guard lock(detected_mutex);
+    if (detected)
+        return *detected;
     Layout layout = ParseMountinfo(ReadFile("/proc/self/mountinfo"));
     for (Hierarchy& h : layout.hierarchies) {
         if (!h.unified)
@@ -176,6 +191,7 @@ Layout DetectLayout() {
             h.controllers = ParseControllerList(*text);
     }
     LogDebug(std::string("cgroup layout: ") + LayoutKindName(layout.kind));
+    detected = layout;
     return layout;
 }
 

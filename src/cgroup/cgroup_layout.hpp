@@ -49,6 +49,9 @@ Layout ParseMountinfo(const std::string& mountinfo);
 std::vector<std::string> ParseControllerList(const std::string& text);
 
 // The running system's layout: /proc/self/mountinfo plus each cgroup2 root's cgroup.controllers.
+// Read once per process (and inherited by forks): cgroup hierarchies are mounted at boot.
 Layout DetectLayout();
+// Reads the layout again at the next DetectLayout (a long-lived process refreshing its view).
+void ForgetDetectedLayout();
 
 }  // namespace berth::cgroup
