@@ -25,6 +25,25 @@ int ReadNameAsRoot(sd_bus_message* m, sd_bus_error* error, std::string& name) {
     return 0;
 }
 
+// The leading (s name, s text, a{sv} options) of Create/Run/Checkpoint/Restore, read as root;
+// returns < 0 on failure.
+struct NameTextOptions {
+    std::string name;
+    std::string text;
+    Options options;
+};
+int ReadNameTextOptions(sd_bus_message* m, sd_bus_error* error, NameTextOptions& out) {
+    int r = ReadNameAsRoot(m, error, out.name);
+    if (r < 0)
+        return r;
+    const char* text = nullptr;
+    r = sd_bus_message_read(m, "s", &text);
+    if (r < 0)
+        return r;
+    out.text = text;
+    return ReadOptions(m, out.options, error);
+}
+
 int MethodListContainers(sd_bus_message* m, void* userdata, sd_bus_error*) {
     DaemonOf(userdata).SubmitList(m);
     return 1;
@@ -47,20 +66,12 @@ int MethodGetContainer(sd_bus_message* m, void* userdata, sd_bus_error*) {
 }
 
 int MethodCreateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
+    NameTextOptions in;
+    int r = ReadNameTextOptions(m, error, in);
     if (r < 0)
         return r;
-    const char* toml = nullptr;
-    r = sd_bus_message_read(m, "s", &toml);
-    if (r < 0)
-        return r;
-    Options overrides;
-    r = ReadOptions(m, overrides, error);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, text = std::string(toml), overrides](Engine& engine) {
-        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Create(name, text, overrides)};
+    DaemonOf(userdata).Submit(m, in.name, [in](Engine& engine) {
+        return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Create(in.name, in.text, in.options)};
     });
     return 1;
 }
@@ -68,27 +79,19 @@ int MethodCreateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
 // CreateContainer and StartContainer in one call (one client round trip, like `crun run`). A
 // container that fails to start is removed again: the call leaves a running container or nothing.
 int MethodRunContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
+    NameTextOptions in;
+    int r = ReadNameTextOptions(m, error, in);
     if (r < 0)
         return r;
-    const char* toml = nullptr;
-    r = sd_bus_message_read(m, "s", &toml);
-    if (r < 0)
-        return r;
-    Options overrides;
-    r = ReadOptions(m, overrides, error);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, text = std::string(toml), overrides](Engine& engine) {
-        engine.Create(name, text, overrides);
+    DaemonOf(userdata).Submit(m, in.name, [in](Engine& engine) {
+        engine.Create(in.name, in.text, in.options);
         try {
-            return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Start(name, {})};
+            return Outcome{.reply = Outcome::Reply::ObjectPath, .record = engine.Start(in.name, {})};
         } catch (...) {
             try {
-                engine.Remove(name, true);
+                engine.Remove(in.name, true);
             } catch (const std::exception& e) {
-                LogWarning("Failed to remove " + name + " after its failed start: " + e.what());
+                LogWarning("Failed to remove " + in.name + " after its failed start: " + e.what());
             }
             throw;
         }
@@ -299,47 +302,31 @@ int MethodGetContainerStats(sd_bus_message* m, void* userdata, sd_bus_error*) {
 }
 
 int MethodCheckpointContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
+    NameTextOptions in;
+    int r = ReadNameTextOptions(m, error, in);
     if (r < 0)
         return r;
-    const char* image = nullptr;
-    r = sd_bus_message_read(m, "s", &image);
-    if (r < 0)
-        return r;
-    Options options;
-    r = ReadOptions(m, options, error);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options](Engine& engine) {
-        engine.Checkpoint(name, image_path, options);
+    DaemonOf(userdata).Submit(m, in.name, [in](Engine& engine) {
+        engine.Checkpoint(in.name, in.text, in.options);
         // A checkpoint stops the container unless LeaveRunning: report whatever it is now.
-        return Outcome{.record = engine.Load(name)};
+        return Outcome{.record = engine.Load(in.name)};
     });
     return 1;
 }
 
 // RestoreContainer and RestoreContainerWithStdio (with_stdio: three trailing h).
 int SubmitRestore(sd_bus_message* m, void* userdata, sd_bus_error* error, bool with_stdio) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    const char* image = nullptr;
-    r = sd_bus_message_read(m, "s", &image);
-    if (r < 0)
-        return r;
-    Options options;
-    r = ReadOptions(m, options, error);
+    NameTextOptions in;
+    int r = ReadNameTextOptions(m, error, in);
     if (r < 0)
         return r;
     ExecFds fds;
     // The fds belong to the message, which the Submit keeps referenced until the reply.
     if (with_stdio && (r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err)) < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name, image_path = std::string(image), options, fds](Engine& engine) {
+    DaemonOf(userdata).Submit(m, in.name, [in, fds](Engine& engine) {
         return Outcome{.reply = Outcome::Reply::ObjectPath,
-                       .record = engine.Restore(name, image_path, options, fds)};
+                       .record = engine.Restore(in.name, in.text, in.options, fds)};
     });
     return 1;
 }
