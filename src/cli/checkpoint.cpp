@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/absolute_path.hpp"
+#include "cli/arg_cursor.hpp"
 #include "cli/backend.hpp"
 #include "manager/container_id.hpp"
 
@@ -13,38 +14,29 @@ namespace {
 int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     std::string name;
     checkpoint::CheckpointOptions options;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        auto value = [&](const std::string& option) -> std::string {
-            if (arg.rfind(option + "=", 0) == 0)
-                return arg.substr(option.size() + 1);
-            if (i + 1 >= args.size())
-                throw UsageError{option + " needs a value"};
-            return args[++i];
-        };
-        auto is = [&](const std::string& option) { return arg == option || arg.rfind(option + "=", 0) == 0; };
-        if (is("--image-path"))
-            options.image_dir = value("--image-path");
-        else if (is("--work-path"))
-            options.work_dir = value("--work-path");
-        else if (is("--manage-cgroups-mode"))
-            options.manage_cgroups_mode = value("--manage-cgroups-mode");
-        else if (arg == "--leave-running")
+    for (ArgCursor cursor(args); !cursor.Done();) {
+        if (auto v = cursor.TakeValue("--image-path"))
+            options.image_dir = *v;
+        else if (auto w = cursor.TakeValue("--work-path"))
+            options.work_dir = *w;
+        else if (auto m = cursor.TakeValue("--manage-cgroups-mode"))
+            options.manage_cgroups_mode = *m;
+        else if (cursor.TakeFlag("--leave-running"))
             options.leave_running = true;
-        else if (arg == "--tcp-established")
+        else if (cursor.TakeFlag("--tcp-established"))
             options.flags.tcp_established = true;
-        else if (arg == "--ext-unix-sk")
+        else if (cursor.TakeFlag("--ext-unix-sk"))
             options.flags.ext_unix_sk = true;
-        else if (arg == "--shell-job")
+        else if (cursor.TakeFlag("--shell-job"))
             options.flags.shell_job = true;
-        else if (arg == "--file-locks")
+        else if (cursor.TakeFlag("--file-locks"))
             options.flags.file_locks = true;
-        else if (arg.rfind("-", 0) == 0)
-            throw UsageError{"unknown option " + arg};
+        else if (cursor.AtOption())
+            cursor.RejectUnknown();
         else if (name.empty())
-            name = arg;
+            name = cursor.TakePositional();
         else
-            throw UsageError{"unexpected argument " + arg};
+            throw UsageError{"unexpected argument " + cursor.Peek()};
     }
     if (name.empty())
         throw UsageError{"missing container name"};

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/absolute_path.hpp"
+#include "cli/arg_cursor.hpp"
 #include "cli/backend.hpp"
 #include "config/loader.hpp"
 #include "manager/checkpointing.hpp"
@@ -27,30 +28,21 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
     std::string new_name;
     bool detach = false;
     checkpoint::RestoreOptions options;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        auto value = [&](const std::string& option) -> std::string {
-            if (arg.rfind(option + "=", 0) == 0)
-                return arg.substr(option.size() + 1);
-            if (i + 1 >= args.size())
-                throw UsageError{option + " needs a value"};
-            return args[++i];
-        };
-        auto is = [&](const std::string& option) { return arg == option || arg.rfind(option + "=", 0) == 0; };
-        if (is("--image-path"))
-            options.image_dir = value("--image-path");
-        else if (is("--work-path"))
-            options.work_dir = value("--work-path");
-        else if (is("--name"))
-            new_name = value("--name");
-        else if (arg == "--detach" || arg == "-d")
+    for (ArgCursor cursor(args); !cursor.Done();) {
+        if (auto v = cursor.TakeValue("--image-path"))
+            options.image_dir = *v;
+        else if (auto w = cursor.TakeValue("--work-path"))
+            options.work_dir = *w;
+        else if (auto n = cursor.TakeValue("--name"))
+            new_name = *n;
+        else if (cursor.TakeFlag("--detach") || cursor.TakeFlag("-d"))
             detach = true;
-        else if (arg.rfind("-", 0) == 0)
-            throw UsageError{"unknown option " + arg};
+        else if (cursor.AtOption())
+            cursor.RejectUnknown();
         else if (name.empty())
-            name = arg;
+            name = cursor.TakePositional();
         else
-            throw UsageError{"unexpected argument " + arg};
+            throw UsageError{"unexpected argument " + cursor.Peek()};
     }
     if (name.empty())
         throw UsageError{"missing container name"};
