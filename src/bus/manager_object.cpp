@@ -170,22 +170,25 @@ int MethodRemoveContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
     return 1;
 }
 
-int MethodPauseContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+// A method taking only the container's name whose work returns the container's new record.
+int SubmitByName(sd_bus_message* m, void* userdata, sd_bus_error* error,
+                 ContainerRecord (Engine::*operation)(const std::string&)) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Pause(name)}; });
+    DaemonOf(userdata).Submit(m, name, [name, operation](Engine& engine) {
+        return Outcome{.record = (engine.*operation)(name)};
+    });
     return 1;
 }
 
+int MethodPauseContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return SubmitByName(m, userdata, error, &Engine::Pause);
+}
+
 int MethodResumeContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Resume(name)}; });
-    return 1;
+    return SubmitByName(m, userdata, error, &Engine::Resume);
 }
 
 int MethodUpdateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
