@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/criu_version.hpp"
 #include "checkpoint/external_mounts.hpp"
+#include "checkpoint/private_netns.hpp"
 #include "config/loader.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -180,6 +182,15 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
         }
         if (decision.use_external)
             o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
+    } else if (net != nullptr && !options.flags.tcp_established) {
+        // Live TCP needs its addresses and routes restored: only then is the content dumped anyway.
+        std::optional<std::string> beyond = NetnsContentBeyondLoopback(ReadNetnsSnapshot(container.init_pid, mounts));
+        if (beyond) {
+            LogDebug("CRIU dumps the network namespace: " + *beyond);
+        } else {
+            d.empty_netns = true;
+            o.set_empty_ns(CLONE_NEWNET);
+        }
     }
 
     for (size_t i = 0; i < d.stdio.size(); ++i) {

@@ -50,6 +50,8 @@ std::string FormatDescriptor(const Descriptor& d) {
         root.insert("netns_inode", static_cast<int64_t>(d.netns_inode));
     }
     root.insert("external_netns", d.external_netns);
+    if (d.empty_netns)
+        root.insert("empty_netns", true);
 
     toml::table criu;
     criu.insert("major", d.criu_version.major);
@@ -109,6 +111,9 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
     d.external_netns = OptionalBool(root, "external_netns");
     if (d.external_netns && !d.netns_path)
         Malformed(origin, "external_netns", "set without netns_path");
+    d.empty_netns = OptionalBool(root, "empty_netns");
+    if (d.empty_netns && d.netns_path)
+        Malformed(origin, "empty_netns", "set for a network namespace joined by path");
 
     const toml::table* criu = root["criu"].as_table();
     if (criu == nullptr)

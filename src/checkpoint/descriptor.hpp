@@ -35,6 +35,9 @@ struct Descriptor {
     std::optional<std::string> netns_path;  // the netns the container joined by path
     uint64_t netns_inode = 0;               // that namespace's inode at checkpoint time
     bool external_netns = false;  // false: CRIU dumped the netns and restore recreates it
+    // The container's own netns held only lo (private_netns.hpp): CRIU left its content out, and
+    // restore brings lo up in the new one.
+    bool empty_netns = false;
     CriuVersion criu_version;
     std::string created;  // UTC, RFC 3339
     CriuFlags flags;

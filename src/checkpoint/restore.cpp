@@ -1,5 +1,6 @@
 // Restore: check the recorded netns, create the cgroup placement with CRIU in it, then RESTORE.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,6 +19,7 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/loopback.hpp"
 
 namespace berth::checkpoint {
 
@@ -148,6 +150,8 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     o.set_manage_cgroups(false);
     o.set_manage_cgroups_mode(rpc::IGNORE);
     o.set_orphan_pts_master(r.config.process.terminal);
+    if (d.empty_netns)
+        o.set_empty_ns(CLONE_NEWNET);
     std::vector<CriuProcessOptions::Tmpfs> fresh_tmpfs;
     for (const ExternalMount& m : d.external_mounts) {
         std::string source = m.source;
@@ -215,7 +219,10 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     try {
         resp = criu.Call(what, req, [&](CriuNotification& n) {
             LogDebug("criu notify: " + n.script);
-            if (n.script == "post-restore" && n.pid > 0 && r.pid <= 0) {
+            if (n.script == "setup-namespaces" && d.empty_netns && n.pid > 0)
+                // CRIU made the netns empty; the tasks' sockets are restored after this returns.
+                BringUpLoopbackIn("/proc/" + std::to_string(n.pid) + "/ns/net");
+            else if (n.script == "post-restore" && n.pid > 0 && r.pid <= 0) {
                 r.pid = n.pid;
                 r.pidfd = OpenPidfd(n.pid);
             } else if (n.script == "orphan-pts-master" && n.fd) {

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "launch/network.hpp"
 #include "launch/sync_socket.hpp"
 #include "util/error.hpp"
+#include "util/loopback.hpp"
 
 namespace berth::launch {
 

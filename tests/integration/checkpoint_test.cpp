@@ -245,6 +245,35 @@ TEST_F(CheckpointTest, WithoutNetnsPathRestoresIntoNewNetns) {
     EXPECT_NE(restored_netns, 0u);
     EXPECT_NE(restored_netns, Inode("/proc/self/ns/net"));
     EXPECT_NE(restored_netns, original_netns);
+    // Only lo was there: CRIU left the content out, and restore brought lo up again.
+    EXPECT_NE(ReadText(ImageDir("1") + "/berth-checkpoint.toml").find("empty_netns = true"), std::string::npos);
+    std::string net = "/proc/" + std::to_string(restored) + "/net/";
+    EXPECT_NE(ReadText(net + "fib_trie").find("127.0.0.1"), std::string::npos) << "lo is not up";
+    EXPECT_NE(ReadText(net + "if_inet6").find("00000000000000000000000000000001"), std::string::npos)
+        << "lo has no ::1";
+    EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, NetnsWithMoreThanLoopbackIsDumpedAndRestoredWithIt) {
+    std::string name = UniqueName("netaddr");
+    RunCounter(name, "");
+    pid_t original = Pid(name);
+    // Added from the host: the container itself lacks CAP_NET_ADMIN.
+    CommandResult add = Tool({"nsenter", "-t", std::to_string(original), "-n", "ip", "addr", "add", "10.251.0.7/32",
+                              "dev", "lo"});
+    ASSERT_EQ(add.exit_code, 0) << Describe(add);
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(ReadText(ImageDir("1") + "/berth-checkpoint.toml").find("empty_netns"), std::string::npos);
+    long stopped_at = Count();
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    pid_t restored = Pid(name);
+    EXPECT_NE(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode("/proc/self/ns/net"));
+    EXPECT_NE(ReadText("/proc/" + std::to_string(restored) + "/net/fib_trie").find("10.251.0.7"), std::string::npos)
+        << "the added address was not restored";
     EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
     Berthctl({"rm", "--force", name});
     ExpectNothingLeftBehind();

@@ -61,6 +61,29 @@ TEST(CheckpointDescriptor, RoundTripsWithoutNetns) {
     EXPECT_EQ(ParseDescriptor(FormatDescriptor(d), "test"), d);
 }
 
+TEST(CheckpointDescriptor, RoundTripsAnEmptyNetns) {
+    Descriptor d = SampleDescriptor();
+    d.netns_path.reset();
+    d.netns_inode = 0;
+    d.external_netns = false;
+    d.empty_netns = true;
+    std::string text = FormatDescriptor(d);
+    EXPECT_NE(text.find("empty_netns = true"), std::string::npos) << text;
+    EXPECT_EQ(ParseDescriptor(text, "test"), d);
+}
+
+TEST(CheckpointDescriptor, EmptyNetnsWithANetnsPathIsMalformed) {
+    std::string text = FormatDescriptor(SampleDescriptor());
+    text.replace(text.find("external_netns = true"), std::string("external_netns = true").size(),
+                 "external_netns = true\nempty_netns = true");
+    try {
+        ParseDescriptor(text, "x");
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("empty_netns"), std::string::npos) << e.what();
+    }
+}
+
 TEST(CheckpointDescriptor, RoundTripsThroughImageDirectory) {
     TempDir dir;
     Descriptor d = SampleDescriptor();
