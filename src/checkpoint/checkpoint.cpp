@@ -126,6 +126,8 @@ std::string DefaultCriuPath() {
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
     const std::string what = "checkpoint container " + container.name;
     rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "soft" : options.manage_cgroups_mode);
+    // CRIU takes tens of ms to start (exec, its libraries): it does so while we read /proc below.
+    CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
     MakeDirs(options.image_dir, 0700);
     std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
     MakeDirs(work_dir, 0700);
@@ -141,9 +143,6 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     d.flags = options.flags;
     std::vector<MountInfoEntry> mounts = ReadMountInfo(container.init_pid);
     d.stdio = StdioKeys(container.init_pid, mounts, d.stdio_paths);
-
-    CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
-    d.criu_version = QueryCriuVersion(criu);
 
     rpc::criu_req req;
     req.set_type(rpc::DUMP);
@@ -170,35 +169,6 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     o.set_manage_cgroups(cg_mode != rpc::IGNORE);
     o.set_manage_cgroups_mode(cg_mode);
 
-    const config::NamespaceConfig* net = container.config.FindNamespace(config::NamespaceKind::Net);
-    if (net != nullptr && net->path) {
-        NetnsDecision decision = DecideExternalNetns(d.criu_version, net->path);
-        d.netns_path = net->path;
-        d.netns_inode = NamespaceInode(container.init_pid, "net");
-        d.external_netns = decision.use_external;
-        if (decision.warning) {
-            LogWarning(*decision.warning);
-            result.warnings.push_back(*decision.warning);
-        }
-        if (decision.use_external)
-            o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
-    } else if (net != nullptr && !options.flags.tcp_established) {
-        // Live TCP needs its addresses and routes restored: only then is the content dumped anyway.
-        std::optional<std::string> beyond = NetnsContentBeyondLoopback(ReadNetnsSnapshot(container.init_pid, mounts));
-        if (beyond) {
-            LogDebug("CRIU dumps the network namespace: " + *beyond);
-        } else {
-            d.empty_netns = true;
-            o.set_empty_ns(CLONE_NEWNET);
-        }
-    }
-
-    for (size_t i = 0; i < d.stdio.size(); ++i) {
-        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
-                     d.stdio.begin() + static_cast<long>(i);
-        if (first && d.stdio[i].rfind("file[", 0) == 0)
-            o.add_external(d.stdio[i]);
-    }
     const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
     d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {
         struct stat st{};
@@ -212,6 +182,40 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);
         ext->set_val(m.destination);
+    }
+
+    for (size_t i = 0; i < d.stdio.size(); ++i) {
+        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
+                     d.stdio.begin() + static_cast<long>(i);
+        if (first && d.stdio[i].rfind("file[", 0) == 0)
+            o.add_external(d.stdio[i]);
+    }
+
+    const config::NamespaceConfig* net = container.config.FindNamespace(config::NamespaceKind::Net);
+    bool own_netns_only_loopback = false;
+    // Live TCP needs its addresses and routes restored: then the content is dumped anyway.
+    if (net != nullptr && !net->path && !options.flags.tcp_established) {
+        std::optional<std::string> beyond = NetnsContentBeyondLoopback(ReadNetnsSnapshot(container.init_pid, mounts));
+        if (beyond)
+            LogDebug("CRIU dumps the network namespace: " + *beyond);
+        own_netns_only_loopback = !beyond;
+    }
+
+    d.criu_version = QueryCriuVersion(criu);
+    if (net != nullptr && net->path) {
+        NetnsDecision decision = DecideExternalNetns(d.criu_version, net->path);
+        d.netns_path = net->path;
+        d.netns_inode = NamespaceInode(container.init_pid, "net");
+        d.external_netns = decision.use_external;
+        if (decision.warning) {
+            LogWarning(*decision.warning);
+            result.warnings.push_back(*decision.warning);
+        }
+        if (decision.use_external)
+            o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
+    } else if (own_netns_only_loopback) {
+        d.empty_netns = true;
+        o.set_empty_ns(CLONE_NEWNET);
     }
 
     // Written first so a dump that kills the container never leaves images without it.
