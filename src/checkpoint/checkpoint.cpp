@@ -1,7 +1,6 @@
 // Checkpoint: VERSION, then DUMP of the container's init with its external mounts and netns.
 #include "checkpoint/checkpoint.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include "checkpoint/criu_version.hpp"
 #include "checkpoint/external_mounts.hpp"
 #include "checkpoint/private_netns.hpp"
+#include "checkpoint/tmpfs_nodes.hpp"
 #include "config/loader.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -85,21 +85,6 @@ std::vector<std::string> StdioKeys(pid_t pid, const std::vector<MountInfoEntry>&
         keys.push_back(target);
     }
     return keys;
-}
-
-// True for a directory with no entries (false when it cannot be read: then CRIU archives it).
-bool IsEmptyDirectory(const std::string& path) {
-    DIR* dir = ::opendir(path.c_str());
-    if (dir == nullptr)
-        return false;
-    bool empty = true;
-    while (dirent* entry = ::readdir(dir))
-        if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
-            empty = false;
-            break;
-        }
-    ::closedir(dir);
-    return empty;
 }
 
 UniqueFd OpenDirectory(const std::string& path) {
@@ -174,8 +159,8 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
         struct stat st{};
         return ::stat((init_root + path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     });
-    for (ExternalMount& m : EmptyTmpfsMountsOf(mounts, d.external_mounts, [&](const std::string& path) {
-             return IsEmptyDirectory(init_root + path);
+    for (ExternalMount& m : RecreatableTmpfsMountsOf(mounts, d.external_mounts, [&](const std::string& path) {
+             return ListTmpfsNodes(init_root + path);
          }))
         d.external_mounts.push_back(std::move(m));
     for (const ExternalMount& m : d.external_mounts) {

@@ -46,9 +46,18 @@ constexpr size_t kMaxFdsPerMessage = 8;
             ChildFail("make / private");
         if (::mount(root, root, nullptr, MS_BIND | MS_REC, nullptr) < 0)
             ChildFail("bind-mount the rootfs onto itself");
-        for (const CriuProcessOptions::Tmpfs& tmpfs : options.private_tmpfs)
+        for (const CriuProcessOptions::Tmpfs& tmpfs : options.private_tmpfs) {
             if (::mount("tmpfs", tmpfs.target.c_str(), "tmpfs", tmpfs.flags, tmpfs.data.c_str()) < 0)
-                ChildFail("mount a fresh tmpfs for an empty one of the container");
+                ChildFail("mount a fresh tmpfs for one of the container");
+            if (tmpfs.nodes.empty())
+                continue;
+            int dirfd = ::open(tmpfs.target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dirfd < 0)
+                ChildFail("open a fresh tmpfs");
+            if (const char* failed = CreateTmpfsNodes(dirfd, tmpfs.nodes))
+                ChildFail(failed);
+            ::close(dirfd);  // the child execs right after: nothing can throw in between
+        }
     }
     const char* path = options.criu_path.c_str();
     char* const argv[] = {const_cast<char*>(path), const_cast<char*>("swrk"), const_cast<char*>(fd_text), nullptr};

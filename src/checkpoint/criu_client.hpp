@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkpoint/tmpfs_nodes.hpp"
 #include "rpc.pb.h"
 #include "util/fd.hpp"
 
@@ -37,6 +38,7 @@ struct CriuProcessOptions {
         std::string target;
         unsigned long flags = 0;
         std::string data;
+        std::vector<TmpfsNode> nodes;  // created in it (a rebuilt /dev)
     };
     std::vector<Tmpfs> private_tmpfs;
 };

@@ -37,6 +37,56 @@ bool OptionalBool(const toml::table& table, const std::string& key) {
     return table[key].value_or(false);
 }
 
+// One inline table per node: { path, kind, mode, uid, gid, rdev, target, mtime = [sec, nsec] }.
+toml::array FormatTmpfsNodes(const std::vector<TmpfsNode>& nodes) {
+    toml::array out;
+    for (const TmpfsNode& n : nodes) {
+        toml::table t{{"path", n.path}, {"kind", std::string(1, n.kind)}, {"mode", int64_t{n.mode}},
+                      {"uid", int64_t{n.uid}}, {"gid", int64_t{n.gid}}};
+        if (n.kind == 'c' || n.kind == 'b')
+            t.insert("rdev", static_cast<int64_t>(n.rdev));
+        if (n.kind == 'l')
+            t.insert("target", n.target);
+        t.insert("mtime", toml::array{n.mtime_sec, n.mtime_nsec});
+        t.is_inline(true);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::string& origin, const std::string& key) {
+    std::vector<TmpfsNode> nodes;
+    const toml::array* list = mount["nodes"].as_array();
+    if (list == nullptr)
+        return nodes;
+    for (size_t i = 0; i < list->size(); ++i) {
+        const toml::table* t = (*list)[i].as_table();
+        std::string prefix = key + "[" + std::to_string(i) + "].";
+        if (t == nullptr)
+            Malformed(origin, prefix, "not a table");
+        TmpfsNode n;
+        n.path = RequireString(*t, "path", origin, prefix);
+        std::string kind = RequireString(*t, "kind", origin, prefix);
+        if (kind.size() != 1 || std::string("dlcbf").find(kind[0]) == std::string::npos)
+            Malformed(origin, prefix + "kind", "not one of d, l, c, b, f");
+        // Paths stay below the rebuilt tmpfs.
+        if (n.path.empty() || n.path[0] == '/' || ("/" + n.path + "/").find("/../") != std::string::npos)
+            Malformed(origin, prefix + "path", "not a relative path below the mount");
+        n.kind = kind[0];
+        n.mode = static_cast<uint32_t>(RequireInteger(*t, "mode", origin, prefix));
+        n.uid = static_cast<uint32_t>(RequireInteger(*t, "uid", origin, prefix));
+        n.gid = static_cast<uint32_t>(RequireInteger(*t, "gid", origin, prefix));
+        n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
+        n.target = (*t)["target"].value_or(std::string());
+        if (const toml::array* mtime = (*t)["mtime"].as_array(); mtime != nullptr && mtime->size() == 2) {
+            n.mtime_sec = (*mtime)[0].value_or(int64_t{0});
+            n.mtime_nsec = (*mtime)[1].value_or(int64_t{0});
+        }
+        nodes.push_back(std::move(n));
+    }
+    return nodes;
+}
+
 }  // namespace
 
 std::string FormatDescriptor(const Descriptor& d) {
@@ -67,8 +117,12 @@ std::string FormatDescriptor(const Descriptor& d) {
     root.insert("criu", std::move(criu));
 
     toml::array mounts;
-    for (const ExternalMount& m : d.external_mounts)
-        mounts.push_back(toml::table{{"destination", m.destination}, {"source", m.source}});
+    for (const ExternalMount& m : d.external_mounts) {
+        toml::table mount{{"destination", m.destination}, {"source", m.source}};
+        if (!m.nodes.empty())
+            mount.insert("nodes", FormatTmpfsNodes(m.nodes));
+        mounts.push_back(std::move(mount));
+    }
     root.insert("external_mount", std::move(mounts));
 
     toml::array stdio;
@@ -134,8 +188,9 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
             std::string prefix = "external_mount[" + std::to_string(i) + "].";
             if (m == nullptr)
                 Malformed(origin, prefix, "not a table");
-            d.external_mounts.push_back(
-                {RequireString(*m, "destination", origin, prefix), RequireString(*m, "source", origin, prefix)});
+            d.external_mounts.push_back({RequireString(*m, "destination", origin, prefix),
+                                         RequireString(*m, "source", origin, prefix),
+                                         ParseTmpfsNodes(*m, origin, prefix + "nodes")});
         }
     }
     if (const toml::array* stdio = root["stdio"].as_array()) {

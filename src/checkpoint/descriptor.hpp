@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checkpoint/criu_version.hpp"
+#include "checkpoint/tmpfs_nodes.hpp"
 
 namespace berth::checkpoint {
 
@@ -17,6 +18,7 @@ inline constexpr const char* kDescriptorFile = "berth-checkpoint.toml";
 struct ExternalMount {
     std::string destination;  // mount point inside the container, also CRIU's key for it
     std::string source;       // host path bound there at restore
+    std::vector<TmpfsNode> nodes;  // a fresh tmpfs source only: what restore creates in it
     friend bool operator==(const ExternalMount&, const ExternalMount&) = default;
 };
 

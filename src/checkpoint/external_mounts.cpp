@@ -89,22 +89,26 @@ std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& confi
     return external;
 }
 
-std::vector<ExternalMount> EmptyTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
-                                              const std::vector<ExternalMount>& external,
-                                              const std::function<bool(const std::string&)>& is_empty) {
+std::vector<ExternalMount> RecreatableTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
+                                                    const std::vector<ExternalMount>& external,
+                                                    const ListNodes& list_nodes) {
     std::vector<ExternalMount> fresh;
     for (const MountInfoEntry& m : mounts) {
         if (m.fs_type != "tmpfs" || m.root != "/" || m.mount_point == "/")
             continue;
         bool known = std::any_of(external.begin(), external.end(),
                                  [&](const ExternalMount& e) { return e.destination == m.mount_point; });
-        const std::string below = m.mount_point + "/";
-        bool has_submounts = std::any_of(mounts.begin(), mounts.end(), [&](const MountInfoEntry& e) {
-            return e.mount_point.compare(0, below.size(), below) == 0;
-        });
-        if (known || has_submounts || !is_empty(m.mount_point))
+        // Stacked mounts at one place: the listing would show the top one only.
+        bool stacked = std::count_if(mounts.begin(), mounts.end(), [&](const MountInfoEntry& e) {
+                           return e.mount_point == m.mount_point;
+                       }) > 1;
+        if (known || stacked)
             continue;
-        fresh.push_back({m.mount_point, std::string(kFreshTmpfsPrefix) + m.options + "," + m.super_options});
+        std::optional<std::vector<TmpfsNode>> nodes = list_nodes(m.mount_point);
+        if (!nodes)
+            continue;
+        fresh.push_back({m.mount_point, std::string(kFreshTmpfsPrefix) + m.options + "," + m.super_options,
+                         std::move(*nodes)});
     }
     return fresh;
 }

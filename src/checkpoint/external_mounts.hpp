@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +46,14 @@ inline constexpr std::string_view kFreshTmpfsPrefix = "tmpfs:";
 // Where restore mounts those fresh tmpfs (numbered 0, 1, ...), inside CRIU's private mount namespace only.
 inline constexpr const char* kFreshTmpfsDirectory = "/run/berth.tmpfs";
 
-// The container's tmpfs mounts that are empty at dump time (is_empty(mount point)), have nothing
-// mounted below them and are not in `external` yet (/dev/shm, usually): CRIU need not tar them at
-// dump and untar them at restore; restore mounts a fresh tmpfs with the same options instead.
-std::vector<ExternalMount> EmptyTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
-                                              const std::vector<ExternalMount>& external,
-                                              const std::function<bool(const std::string&)>& is_empty);
+// The container's tmpfs mounts (other than its root) not in `external` yet whose content
+// list_nodes(mount point) can list (no file data: /dev, /dev/shm): CRIU need not tar them at dump
+// and untar them at restore; restore mounts a fresh tmpfs with the same options and creates the
+// listed nodes in it. Mounts below them stay CRIU's.
+using ListNodes = std::function<std::optional<std::vector<TmpfsNode>>(const std::string&)>;
+std::vector<ExternalMount> RecreatableTmpfsMountsOf(const std::vector<MountInfoEntry>& mounts,
+                                                    const std::vector<ExternalMount>& external,
+                                                    const ListNodes& list_nodes);
 
 // The mount flags (MS_NOSUID, ...) and tmpfs data ("mode=1777,size=65536k") of a fresh-tmpfs source.
 struct TmpfsMountArguments {

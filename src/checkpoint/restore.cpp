@@ -162,7 +162,7 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
             TmpfsMountArguments arguments = ParseFreshTmpfsSource(source);
             source = std::string(kFreshTmpfsDirectory) + "/" + std::to_string(fresh_tmpfs.size());
             MakeDirs(source, 0755);
-            fresh_tmpfs.push_back({source, arguments.flags, arguments.data});
+            fresh_tmpfs.push_back({source, arguments.flags, arguments.data, m.nodes});
         }
         rpc::criu_ext_mnt* ext = o.add_ext_mnt();
         ext->set_key(m.destination);

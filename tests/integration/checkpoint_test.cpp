@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -383,6 +384,65 @@ TEST_F(CheckpointTest, TerminalContainerKeepsAWorkingPtyAcrossCheckpointAndResto
     CommandResult rm = Berthctl({"rm", "--force", name});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
     restore->Wait();
+    ExpectNothingLeftBehind();
+}
+
+// Each entry of a directory (not below mounts): name, type and mode, owner, device, link target.
+std::string DescribeTree(const std::string& dir) {
+    std::ostringstream out;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        struct stat st{};
+        if (::lstat(entry.path().c_str(), &st) != 0)
+            continue;
+        out << entry.path().filename().string() << " " << std::oct << st.st_mode << std::dec << " " << st.st_uid << ":"
+            << st.st_gid << " " << (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? st.st_rdev : 0);
+        if (S_ISLNK(st.st_mode))
+            out << " -> " << fs::read_symlink(entry.path()).string();
+        out << "\n";
+    }
+    std::istringstream lines(out.str());
+    std::vector<std::string> sorted;
+    for (std::string line; std::getline(lines, line);)
+        sorted.push_back(line);
+    std::sort(sorted.begin(), sorted.end());
+    std::string joined;
+    for (const std::string& line : sorted)
+        joined += line + "\n";
+    return joined;
+}
+
+bool HasImageStartingWith(const std::string& dir, const std::string& prefix) {
+    for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.path().filename().string().rfind(prefix, 0) == 0)
+            return true;
+    return false;
+}
+
+TEST_F(CheckpointTest, DevIsRebuiltWithoutAnArchiveUnlessItHoldsFileData) {
+    std::string name = UniqueName("dev");
+    RunCounter(name, "");
+    std::string dev_before = DescribeTree("/proc/" + std::to_string(Pid(name)) + "/root/dev");
+    ASSERT_NE(dev_before.find("null "), std::string::npos) << dev_before;
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    // Device nodes, symlinks and mount points only: Berth lists them, CRIU archives nothing.
+    EXPECT_FALSE(HasImageStartingWith(ImageDir("1"), "tmpfs-dev")) << "/dev was archived by CRIU";
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    EXPECT_EQ(DescribeTree("/proc/" + std::to_string(Pid(name)) + "/root/dev"), dev_before);
+    CommandResult use = Berthctl({"exec", name, "--", "/bin/sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c"});
+    EXPECT_EQ(use.out, "3\n") << Describe(use);
+
+    // A file with data in /dev: CRIU archives the tmpfs again, and the data comes back.
+    CommandResult write = Berthctl({"exec", name, "--", "/bin/sh", "-c", "echo kept > /dev/keep"});
+    ASSERT_EQ(write.exit_code, 0) << Describe(write);
+    CommandResult cp2 = Berthctl({"checkpoint", name, "--image-path", ImageDir("2")});
+    ASSERT_EQ(cp2.exit_code, 0) << Describe(cp2);
+    EXPECT_TRUE(HasImageStartingWith(ImageDir("2"), "tmpfs-dev")) << "/dev with data was not archived";
+    CommandResult rs2 = Berthctl({"restore", name, "--image-path", ImageDir("2"), "--detach"});
+    ASSERT_EQ(rs2.exit_code, 0) << Describe(rs2);
+    EXPECT_EQ(ReadText("/proc/" + std::to_string(Pid(name)) + "/root/dev/keep"), "kept\n");
+    Berthctl({"rm", "--force", name});
     ExpectNothingLeftBehind();
 }
 

@@ -1,16 +1,23 @@
 // Berth's checkpoint descriptor survives a write/read round trip; malformed ones are named errors.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/descriptor.hpp"
 #include "checkpoint/external_mounts.hpp"
+#include "checkpoint/tmpfs_nodes.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
@@ -167,32 +174,112 @@ TEST(CheckpointExternalMounts, BindsMaskedFilesAndDevicesThatAreMounted) {
               expected);
 }
 
-TEST(CheckpointExternalMounts, EmptyTmpfsWithoutSubmountsBecomesAFreshTmpfs) {
+TEST(CheckpointExternalMounts, ListableTmpfsBecomesAFreshTmpfsWithItsNodes) {
     std::vector<MountInfoEntry> mounts = ParseMountInfo(
         "1 0 8:1 /rootfs / rw - ext4 /dev/sda1 rw\n"
         "2 1 0:50 / /dev rw,nosuid - tmpfs tmpfs rw,size=65536k,mode=755\n"
         "3 2 0:52 / /dev/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=65536k\n"
         "4 1 0:53 / /tmp rw - tmpfs tmpfs rw\n"
         "5 1 0:54 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
-        "6 1 0:55 / /run rw - tmpfs tmpfs rw\n");
-    ASSERT_EQ(mounts.size(), 6u);
+        "6 1 0:55 / /run rw - tmpfs tmpfs rw\n"
+        "7 1 0:56 / /var rw - tmpfs tmpfs rw\n"
+        "8 1 0:57 / /var rw - tmpfs tmpfs rw\n");
+    ASSERT_EQ(mounts.size(), 8u);
     EXPECT_EQ(mounts[2].options, "rw,nosuid,nodev,noexec,relatime");
     EXPECT_EQ(mounts[2].super_options, "rw,size=65536k");
     std::vector<ExternalMount> known = {{"/proc/acpi", kEmptyMaskDirectory}};
-    // /dev has /dev/shm below it, /tmp holds files, /proc/acpi is already external: only /dev/shm and /run.
-    std::set<std::string> empty = {"/dev", "/dev/shm", "/proc/acpi", "/run"};
+    std::vector<TmpfsNode> dev_nodes = {{"pts", 'd', 0755}, {"null", 'c', 0666, 0, 0, makedev(1, 3)},
+                                        {"fd", 'l', 0777, 0, 0, 0, "/proc/self/fd"}};
+    // /tmp holds file data (not listable), /proc/acpi is already external, /var is stacked.
+    std::map<std::string, std::vector<TmpfsNode>> listable = {
+        {"/dev", dev_nodes}, {"/dev/shm", {}}, {"/proc/acpi", {}}, {"/run", {}}, {"/var", {}}};
     std::vector<ExternalMount> expected = {
+        {"/dev", "tmpfs:rw,nosuid,rw,size=65536k,mode=755", dev_nodes},
         {"/dev/shm", "tmpfs:rw,nosuid,nodev,noexec,relatime,rw,size=65536k"},
         {"/run", "tmpfs:rw,rw"},
     };
-    EXPECT_EQ(EmptyTmpfsMountsOf(mounts, known, [&](const std::string& path) { return empty.count(path) > 0; }),
+    EXPECT_EQ(RecreatableTmpfsMountsOf(mounts, known,
+                                       [&](const std::string& path) -> std::optional<std::vector<TmpfsNode>> {
+                                           auto it = listable.find(path);
+                                           if (it == listable.end())
+                                               return std::nullopt;
+                                           return it->second;
+                                       }),
               expected);
 
-    TmpfsMountArguments shm = ParseFreshTmpfsSource(expected[0].source);
+    TmpfsMountArguments shm = ParseFreshTmpfsSource(expected[1].source);
     EXPECT_EQ(shm.flags, static_cast<unsigned long>(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME));
     EXPECT_EQ(shm.data, "size=65536k");
     EXPECT_EQ(ParseFreshTmpfsSource("tmpfs:ro,mode=1777,size=1m").flags, static_cast<unsigned long>(MS_RDONLY));
     EXPECT_EQ(ParseFreshTmpfsSource("tmpfs:ro,mode=1777,size=1m").data, "mode=1777,size=1m");
+}
+
+TEST(CheckpointDescriptor, RoundTripsTmpfsNodes) {
+    Descriptor d = SampleDescriptor();
+    d.external_mounts.push_back({"/dev", "tmpfs:rw,nosuid,mode=755",
+                                 {{"pts", 'd', 0755, 0, 0, 0, "", 1700000000, 5},
+                                  {"null", 'c', 0666, 0, 5, makedev(1, 3), "", 1700000001, 0},
+                                  {"fd", 'l', 0777, 0, 0, 0, "/proc/self/fd", 1700000002, 7},
+                                  {"pts/mnt", 'f', 0644, 1000, 1000, 0, "", 0, 0}}});
+    EXPECT_EQ(ParseDescriptor(FormatDescriptor(d), "test"), d);
+}
+
+TEST(CheckpointDescriptor, TmpfsNodeOutsideTheMountIsMalformed) {
+    Descriptor d = SampleDescriptor();
+    d.external_mounts.push_back({"/dev", "tmpfs:rw", {{"../../etc/evil", 'f', 0644}}});
+    try {
+        ParseDescriptor(FormatDescriptor(d), "x");
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("nodes[0].path"), std::string::npos) << e.what();
+    }
+}
+
+// A listed directory is rebuilt with the same kinds, modes, owners, device numbers, targets, times.
+TEST(CheckpointTmpfsNodes, ListedTreeIsRebuiltTheSame) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root (mknod, chown)";
+    TempDir dir;
+    const std::string src = dir.Path() + "/src", dst = dir.Path() + "/dst";
+    ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((src + "/pts").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((src + "/shm").c_str(), 01777), 0);
+    ASSERT_EQ(::chmod((src + "/shm").c_str(), 01777), 0);
+    ASSERT_EQ(::mknod((src + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+    ASSERT_EQ(::chmod((src + "/null").c_str(), 0666), 0);
+    ASSERT_EQ(::symlink("/proc/self/fd", (src + "/fd").c_str()), 0);
+    ASSERT_EQ(::mknod((src + "/pts/mountpoint").c_str(), S_IFREG | 0640, 0), 0);
+    ASSERT_EQ(::chown((src + "/pts/mountpoint").c_str(), 1000, 1001), 0);
+
+    std::optional<std::vector<TmpfsNode>> nodes = ListTmpfsNodes(src);
+    ASSERT_TRUE(nodes);
+    ASSERT_EQ(nodes->size(), 5u);
+    ASSERT_EQ(::mkdir(dst.c_str(), 0755), 0);
+    int fd = ::open(dst.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    const char* failed = CreateTmpfsNodes(fd, *nodes);
+    ::close(fd);
+    ASSERT_EQ(failed, nullptr) << failed << ": " << strerror(errno);
+    std::optional<std::vector<TmpfsNode>> rebuilt = ListTmpfsNodes(dst);
+    ASSERT_TRUE(rebuilt);
+    std::sort(nodes->begin(), nodes->end(), [](auto& a, auto& b) { return a.path < b.path; });
+    std::sort(rebuilt->begin(), rebuilt->end(), [](auto& a, auto& b) { return a.path < b.path; });
+    EXPECT_EQ(*rebuilt, *nodes);
+}
+
+TEST(CheckpointTmpfsNodes, FileDataOrTooManyEntriesAreNotListed) {
+    TempDir dir;
+    const std::string src = dir.Path() + "/src";
+    ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((src + "/a").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((src + "/b").c_str(), 0755), 0);
+    EXPECT_TRUE(ListTmpfsNodes(src));
+    EXPECT_FALSE(ListTmpfsNodes(src, 1));
+    int fd = ::open((src + "/a/data").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, "x", 1), 1);
+    ::close(fd);
+    EXPECT_FALSE(ListTmpfsNodes(src));
 }
 
 TEST(CheckpointCriuLog, ExcerptPrefersErrorLines) {
