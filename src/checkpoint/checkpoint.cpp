@@ -180,7 +180,8 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     bool own_netns_only_loopback = false;
     // Live TCP needs its addresses and routes restored: then the content is dumped anyway.
     if (net != nullptr && !net->path && !options.flags.tcp_established) {
-        std::optional<std::string> beyond = NetnsContentBeyondLoopback(ReadNetnsSnapshot(container.init_pid, mounts));
+        std::optional<std::string> beyond = NetnsContentBeyondLoopback(
+            ReadNetnsSnapshot(container.init_pid, mounts, container.config.capabilities.bounding));
         if (beyond)
             LogDebug("CRIU dumps the network namespace: " + *beyond);
         own_netns_only_loopback = !beyond;

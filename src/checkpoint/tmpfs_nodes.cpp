@@ -76,7 +76,9 @@ std::optional<std::vector<TmpfsNode>> ListTmpfsNodes(const std::string& dir, siz
     struct stat root{};
     if (::stat(dir.c_str(), &root) < 0 || !S_ISDIR(root.st_mode))
         return std::nullopt;
-    std::vector<TmpfsNode> nodes;
+    // The root first: its mode or owner may differ from the mount options since a chmod or chown.
+    std::vector<TmpfsNode> nodes = {{".", 'd', static_cast<uint32_t>(root.st_mode & 07777), root.st_uid, root.st_gid, 0,
+                                     "", root.st_mtim.tv_sec, root.st_mtim.tv_nsec}};
     if (!ListBelow(dir, root.st_dev, "", limit, nodes))
         return std::nullopt;
     return nodes;
@@ -86,7 +88,8 @@ const char* CreateTmpfsNodes(int dirfd, const std::vector<TmpfsNode>& nodes) {
     for (const TmpfsNode& node : nodes) {
         const char* path = node.path.c_str();
         int r = 0;
-        switch (node.kind) {
+        switch (node.path == "." ? '.' : node.kind) {
+            case '.': break;  // the mount's root exists already
             case 'd': r = ::mkdirat(dirfd, path, 0700); break;
             case 'l': r = ::symlinkat(node.target.c_str(), dirfd, path); break;
             case 'c': r = ::mknodat(dirfd, path, S_IFCHR | 0600, static_cast<dev_t>(node.rdev)); break;

@@ -9,7 +9,7 @@
 namespace berth::checkpoint {
 
 struct TmpfsNode {
-    std::string path;  // below the mount's root ("pts", "fd"); parents come before their children
+    std::string path;  // below the mount's root ("pts", "fd"), "." for the root; parents come first
     char kind = 'd';   // 'd' directory, 'l' symlink, 'c'/'b' device node, 'f' empty file
     uint32_t mode = 0;  // permission bits with setuid, setgid and sticky
     uint32_t uid = 0;
@@ -21,7 +21,7 @@ struct TmpfsNode {
     friend bool operator==(const TmpfsNode&, const TmpfsNode&) = default;
 };
 
-// Lists the tmpfs mounted at `dir` (as seen through /proc/PID/root). Mounts below it are listed
+// Lists the tmpfs mounted at `dir` (as seen through /proc/PID/root), its root included. Mounts below it are listed
 // as their mount point (a directory or an empty file) and not entered. Empty when the tmpfs holds
 // anything restore could not rebuild from a list: file data, sockets, fifos, hard links, or more
 // than `limit` entries.

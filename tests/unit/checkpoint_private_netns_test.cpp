@@ -63,6 +63,10 @@ TEST(CheckpointPrivateNetns, NetAdminOrSysAdminCapabilityMeansDump) {
     ExpectDumped(s, "CAP_SYS_ADMIN");
     s.status = "Name:\tsh\n";
     ExpectDumped(s, "unknown");
+    // The init may have dropped it, `berthctl exec` still grants what the config says.
+    s = Pristine();
+    s.configured_bounding = {"chown", "net_admin"};
+    ExpectDumped(s, "CAP_NET_ADMIN (configured)");
 }
 
 TEST(CheckpointPrivateNetns, WritableProcSysMeansDump) {
