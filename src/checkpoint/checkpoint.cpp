@@ -110,7 +110,7 @@ std::string DefaultCriuPath() {
 
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
     const std::string what = "checkpoint container " + container.name;
-    rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "soft" : options.manage_cgroups_mode);
+    rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "ignore" : options.manage_cgroups_mode);
     // CRIU takes tens of ms to start (exec, its libraries): it does so while we read /proc below.
     CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
     MakeDirs(options.image_dir, 0700);

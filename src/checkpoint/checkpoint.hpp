@@ -25,7 +25,7 @@ struct CheckpointOptions {
     std::string work_dir;  // logs and CRIU's scratch files; empty = image_dir
     bool leave_running = false;
     CriuFlags flags;
-    std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = soft
+    std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = ignore
     std::string criu_path = DefaultCriuPath();
 };
 

@@ -139,7 +139,8 @@ struct CheckpointDefaults {
     bool ext_unix_sk = false;
     bool shell_job = false;
     bool file_locks = false;
-    std::string manage_cgroups_mode = "soft";  // soft, full, strict, ignore
+    // ignore: Berth's restore makes the cgroup itself and never reads what CRIU records at dump.
+    std::string manage_cgroups_mode = "ignore";  // soft, full, strict, ignore
     friend bool operator==(const CheckpointDefaults&, const CheckpointDefaults&) = default;
 };
 
