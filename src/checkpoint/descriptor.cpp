@@ -1,6 +1,7 @@
 #include "checkpoint/descriptor.hpp"
 
 #include <ctime>
+#include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -11,7 +12,9 @@ namespace berth::checkpoint {
 
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+// 2: tmpfs node lists and a skipped loopback-only netns; a reader of 1 would restore those wrongly.
+constexpr int64_t kFormatVersion = 2;
+constexpr int64_t kOldestReadableFormat = 1;
 
 [[noreturn]] void Malformed(const std::string& origin, const std::string& key, const std::string& reason) {
     throw Error("Failed to read checkpoint descriptor " + origin + ": " + key + ": " + reason);
@@ -59,6 +62,7 @@ std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::stri
     const toml::array* list = mount["nodes"].as_array();
     if (list == nullptr)
         return nodes;
+    std::set<std::string> directories = {"."};  // listed so far: the only parents allowed
     for (size_t i = 0; i < list->size(); ++i) {
         const toml::table* t = (*list)[i].as_table();
         std::string prefix = key + "[" + std::to_string(i) + "].";
@@ -73,6 +77,13 @@ std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::stri
         if (n.path.empty() || n.path[0] == '/' || ("/" + n.path + "/").find("/../") != std::string::npos)
             Malformed(origin, prefix + "path", "not a relative path below the mount");
         n.kind = kind[0];
+        // Each entry's parent is a directory listed before it, never a symlink to follow out.
+        size_t slash = n.path.rfind('/');
+        std::string parent = slash == std::string::npos ? "." : n.path.substr(0, slash);
+        if (n.path != "." && directories.count(parent) == 0)
+            Malformed(origin, prefix + "path", "its parent " + parent + " is not a directory listed before it");
+        if (n.kind == 'd')
+            directories.insert(n.path);
         n.mode = static_cast<uint32_t>(RequireInteger(*t, "mode", origin, prefix));
         n.uid = static_cast<uint32_t>(RequireInteger(*t, "uid", origin, prefix));
         n.gid = static_cast<uint32_t>(RequireInteger(*t, "gid", origin, prefix));
@@ -152,8 +163,9 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
         Malformed(origin, "", reason.str());
     }
     int64_t format = RequireInteger(root, "format", origin);
-    if (format != kFormatVersion)
+    if (format < kOldestReadableFormat || format > kFormatVersion)
         Malformed(origin, "format", "version " + std::to_string(format) + " is not supported (expected " +
+                                        std::to_string(kOldestReadableFormat) + " to " +
                                         std::to_string(kFormatVersion) + ")");
     Descriptor d;
     d.container = RequireString(root, "container", origin);

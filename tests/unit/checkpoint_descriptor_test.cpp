@@ -125,8 +125,15 @@ TEST(CheckpointDescriptor, MalformedDescriptorNamesTheKey) {
 
 TEST(CheckpointDescriptor, UnknownFormatIsRejected) {
     std::string text = FormatDescriptor(SampleDescriptor());
-    text.replace(text.find("format = 1"), 10, "format = 9");
+    text.replace(text.find("format = 2"), 10, "format = 9");
     EXPECT_THROW(ParseDescriptor(text, "x"), Error);
+}
+
+TEST(CheckpointDescriptor, FormatOneFromOlderBerthIsStillRead) {
+    Descriptor d = SampleDescriptor();
+    std::string text = FormatDescriptor(d);
+    text.replace(text.find("format = 2"), 10, "format = 1");
+    EXPECT_EQ(ParseDescriptor(text, "x"), d);
 }
 
 TEST(CheckpointExternalMounts, ParsesMountInfoWithEscapes) {
@@ -232,6 +239,19 @@ TEST(CheckpointDescriptor, TmpfsNodeOutsideTheMountIsMalformed) {
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("nodes[0].path"), std::string::npos) << e.what();
+    }
+}
+
+TEST(CheckpointDescriptor, TmpfsNodeBelowASymlinkIsMalformed) {
+    Descriptor d = SampleDescriptor();
+    // "up" -> "/" followed by "up/etc/evil" would leave the tmpfs through the symlink.
+    d.external_mounts.push_back({"/dev", "tmpfs:rw", {{"up", 'l', 0777, 0, 0, 0, "/"}, {"up/etc", 'd', 0755}}});
+    try {
+        ParseDescriptor(FormatDescriptor(d), "x");
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("nodes[1].path"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not a directory listed before it"), std::string::npos) << e.what();
     }
 }
 
