@@ -359,14 +359,32 @@ TEST_F(LifecycleTest, CorruptStateIsReportedAndSkippedByList) {
     EXPECT_FALSE(PathExistsForTest(bad_dir));
 }
 
+// Field 22 of /proc/PID/stat (start time in clock ticks since boot), "" if unreadable.
+std::string StartTimeOf(pid_t pid) {
+    std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+    }
+    return field;
+}
+
 TEST_F(LifecycleTest, AStalePidIsNeverTrusted) {
     std::string name = UniqueName("stale");
     RunDetached(name, kSleeper);
     // Point the record at an unrelated live process, as if the init had died and its pid been reused.
-    RunningCommand bystander({"/bin/sleep", "100"}, "");
     std::string state_file = StateDir() + "/" + name + "/state.toml";
     std::string text = ReadText(state_file);
-    text = std::regex_replace(text, std::regex("\npid = [0-9]+\n"), "\npid = " + std::to_string(bystander.Pid()) + "\n");
+    std::smatch recorded;
+    ASSERT_TRUE(std::regex_search(text, recorded, std::regex("\npid_start_time = ([0-9]+)\n"))) << text;
+    // A reused pid has a later start time; started within the init's clock tick, the bystander would
+    // be indistinguishable from it (start times count ticks), so start it again until it is not.
+    auto bystander = std::make_unique<RunningCommand>(std::vector<std::string>{"/bin/sleep", "100"}, "");
+    while (StartTimeOf(bystander->Pid()) == recorded[1].str()) {
+        std::this_thread::sleep_for(20ms);
+        bystander = std::make_unique<RunningCommand>(std::vector<std::string>{"/bin/sleep", "100"}, "");
+    }
+    text = std::regex_replace(text, std::regex("\npid = [0-9]+\n"), "\npid = " + std::to_string(bystander->Pid()) + "\n");
     std::ofstream(state_file) << text;
 
     std::string json = StateJson(name);
@@ -377,8 +395,8 @@ TEST_F(LifecycleTest, AStalePidIsNeverTrusted) {
     EXPECT_NE(kill.err.find("not running"), std::string::npos) << Describe(kill);
     CommandResult rm = Berthctl({"rm", name});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
-    EXPECT_EQ(::kill(bystander.Pid(), 0), 0) << "the bystander holding the reused pid must survive";
-    EXPECT_FALSE(ProcessEnded(bystander.Pid()));
+    EXPECT_EQ(::kill(bystander->Pid(), 0), 0) << "the bystander holding the reused pid must survive";
+    EXPECT_FALSE(ProcessEnded(bystander->Pid()));
     ExpectNothingLeftBehind();  // rm removed the cgroup, and with it the real init
 }
 
