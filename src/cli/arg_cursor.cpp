@@ -48,4 +48,12 @@ std::vector<std::string> ArgCursor::TakeRest() {
 
 void ArgCursor::RejectUnknown() const { throw UsageError{"unknown option " + args_[pos_]}; }
 
+void ArgCursor::TakeName(std::optional<std::string>& name) {
+    if (AtOption())
+        RejectUnknown();
+    if (name)
+        throw UsageError{"unexpected argument " + args_[pos_]};
+    name = TakePositional();
+}
+
 }  // namespace berth::cli

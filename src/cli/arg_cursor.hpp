@@ -25,6 +25,9 @@ public:
     std::vector<std::string> TakeRest();
     // Throws UsageError for the current argument: an option no branch took.
     [[noreturn]] void RejectUnknown() const;
+    // For a verb taking one NAME, the argument no option branch took: it becomes `name`; an unknown
+    // option or a second positional is a UsageError.
+    void TakeName(std::optional<std::string>& name);
 
 private:
     const std::vector<std::string>& args_;

@@ -1,5 +1,6 @@
 // berthctl checkpoint NAME --image-path DIR [...]: dump a running container with CRIU.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ namespace berth::cli {
 namespace {
 
 int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& args) {
-    std::string name;
+    std::optional<std::string> name;
     checkpoint::CheckpointOptions options;
     for (ArgCursor cursor(args); !cursor.Done();) {
         if (auto v = cursor.TakeValue("--image-path"))
@@ -31,21 +32,17 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
             options.flags.shell_job = true;
         else if (cursor.TakeFlag("--file-locks"))
             options.flags.file_locks = true;
-        else if (cursor.AtOption())
-            cursor.RejectUnknown();
-        else if (name.empty())
-            name = cursor.TakePositional();
         else
-            throw UsageError{"unexpected argument " + cursor.Peek()};
+            cursor.TakeName(name);
     }
-    if (name.empty())
+    if (!name)
         throw UsageError{"missing container name"};
     if (options.image_dir.empty())
         throw UsageError{"--image-path is required"};
     options.image_dir = AbsolutePathOf(options.image_dir);
     if (!options.work_dir.empty())
         options.work_dir = AbsolutePathOf(options.work_dir);
-    MakeBackend(global)->Checkpoint(manager::ContainerId(name).str(), options);
+    MakeBackend(global)->Checkpoint(manager::ContainerId(*name).str(), options);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 // berthctl restore NAME --image-path DIR [--name NEW] [--detach]: restore a checkpoint with CRIU.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@ bool WantsTerminal(const std::string& image_dir) {
 }
 
 int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& args) {
-    std::string name;
+    std::optional<std::string> name;
     std::string new_name;
     bool detach = false;
     checkpoint::RestoreOptions options;
@@ -37,18 +38,14 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
             new_name = *n;
         else if (cursor.TakeFlag("--detach") || cursor.TakeFlag("-d"))
             detach = true;
-        else if (cursor.AtOption())
-            cursor.RejectUnknown();
-        else if (name.empty())
-            name = cursor.TakePositional();
         else
-            throw UsageError{"unexpected argument " + cursor.Peek()};
+            cursor.TakeName(name);
     }
-    if (name.empty())
+    if (!name)
         throw UsageError{"missing container name"};
     if (options.image_dir.empty())
         throw UsageError{"--image-path is required"};
-    options.name = new_name.empty() ? name : new_name;
+    options.name = new_name.empty() ? *name : new_name;
     options.image_dir = AbsolutePathOf(options.image_dir);
     if (!options.work_dir.empty())
         options.work_dir = AbsolutePathOf(options.work_dir);

@@ -45,12 +45,8 @@ int StatsMain(const GlobalOptions& global, const std::vector<std::string>& args)
     while (!cursor.Done()) {
         if (cursor.TakeFlag("--json"))
             json = true;
-        else if (cursor.AtOption())
-            cursor.RejectUnknown();
-        else if (!name)
-            name = cursor.TakePositional();
         else
-            throw UsageError{"unexpected argument " + cursor.Peek()};
+            cursor.TakeName(name);
     }
     if (!name)
         throw UsageError{"missing container name"};

@@ -46,12 +46,8 @@ int UpdateMain(const GlobalOptions& global, const std::vector<std::string>& args
             changes.tasks_max = ParseCount("--tasks-max", *v, 1, UINT64_MAX);
         } else if (auto v = cursor.TakeValue("--cpu-weight")) {
             changes.cpu_weight = ParseCount("--cpu-weight", *v, 1, 10000);
-        } else if (cursor.AtOption()) {
-            cursor.RejectUnknown();
-        } else if (!name) {
-            name = cursor.TakePositional();
         } else {
-            throw UsageError{"unexpected argument " + cursor.Peek()};
+            cursor.TakeName(name);
         }
     }
     if (!name)
