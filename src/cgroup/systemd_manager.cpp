@@ -275,7 +275,6 @@ std::optional<std::string> SystemdManager::CallStartTransientUnit(const std::str
         return 0;
     };
     sd_bus_slot* slot_raw = nullptr;
-    WatchJobs();
     Check(sd_bus_call_async(bus, &slot_raw, call.get(), on_reply, &reply, static_cast<uint64_t>(timeout.count())),
           "Failed to send StartTransientUnit for " + unit);
     SlotPtr slot(slot_raw);
@@ -367,7 +366,6 @@ bool SystemdManager::StopUnit(const std::string& unit, std::chrono::microseconds
     BusError error;
     MessagePtr reply;
     JobWatch watch(*this);
-    WatchJobs();
     int r = CallManager(Bus(), "StopUnit", error, &reply, "ss", unit.c_str(), "replace");
     if (r < 0 && error.HasName(kNoSuchUnit))
         return false;

@@ -59,13 +59,14 @@ private:
     SystemdManager() = default;
     // Opens the connection (once per process) and asks for systemd's Version. Caller holds mutex_.
     sd_bus* Bus();
-    // Subscribes to JobRemoved (once; call before sending a request that queues a job).
+    // Subscribes to JobRemoved (once).
     void WatchJobs();
     // Drops the subscription and what it recorded.
     void UnwatchJobs();
-    // Unsubscribes when a job-waiting method ends, however it ends.
+    // Subscribed to JobRemoved for the life of a job-waiting method, however it ends. Create it
+    // before sending the request that queues the job.
     struct JobWatch {
-        explicit JobWatch(SystemdManager& m) : manager(m) {}
+        explicit JobWatch(SystemdManager& m) : manager(m) { manager.WatchJobs(); }
         ~JobWatch() { manager.UnwatchJobs(); }
         JobWatch(const JobWatch&) = delete;
         JobWatch& operator=(const JobWatch&) = delete;
