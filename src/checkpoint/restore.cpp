@@ -158,7 +158,8 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         if (source == kEmptyMaskDirectory) {
             MakeDirs(kEmptyMaskDirectory, 0555);
         } else if (source.rfind(kFreshTmpfsPrefix, 0) == 0) {
-            // An empty tmpfs at dump: a new one, mounted where only CRIU's namespace sees it.
+            // A tmpfs without file data at dump: a new one (with its listed nodes), mounted where
+            // only CRIU's namespace sees it.
             TmpfsMountArguments arguments = ParseFreshTmpfsSource(source);
             source = std::string(kFreshTmpfsDirectory) + "/" + std::to_string(fresh_tmpfs.size());
             MakeDirs(source, 0755);
