@@ -27,7 +27,8 @@ struct CriuVersion {
 };
 
 // The first CRIU that can checkpoint/restore a network namespace as external ("net[INODE]:KEY").
-inline constexpr CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
+// const, not constexpr: clang 14 (the fuzz build) rejects a constexpr std::string member with libstdc++ 12.
+inline const CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
 
 // The version in a VERSION response; throws Error when CRIU did not send one.
 CriuVersion VersionFromResponse(const criurpc::criu_resp& resp);
