@@ -87,8 +87,12 @@ std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::stri
         n.mode = static_cast<uint32_t>(RequireInteger(*t, "mode", origin, prefix));
         n.uid = static_cast<uint32_t>(RequireInteger(*t, "uid", origin, prefix));
         n.gid = static_cast<uint32_t>(RequireInteger(*t, "gid", origin, prefix));
-        n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
-        n.target = (*t)["target"].value_or(std::string());
+        // Only where FormatTmpfsNodes writes them: a stray rdev on a directory must not survive in
+        // memory what a rewrite of the descriptor would drop (found by tests/fuzz, fuzz_descriptor).
+        if (n.kind == 'c' || n.kind == 'b')
+            n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
+        if (n.kind == 'l')
+            n.target = (*t)["target"].value_or(std::string());
         if (const toml::array* mtime = (*t)["mtime"].as_array(); mtime != nullptr && mtime->size() == 2) {
             n.mtime_sec = (*mtime)[0].value_or(int64_t{0});
             n.mtime_nsec = (*mtime)[1].value_or(int64_t{0});
