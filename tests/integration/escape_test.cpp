@@ -57,8 +57,10 @@ protected:
 };
 
 // CVE-2024-21626 class: no fd and no cwd of the host reaches the container, at run and at exec.
-// Proven: with CloseInheritedFds() and the chdir("/") after pivot_root / chdir(cwd) of the
-// process plan made no-ops, "fd 7 /" appeared at run and exec, and cwd was TempDir().
+// Proven for fds: with CloseInheritedFds() a no-op, "fd 7 /" (the host's root) appeared at run and
+// at exec and the test failed. The cwd checks could not be made to fail that way: with both chdir
+// calls (after pivot_root, and the process plan's) removed, cwd was still "/", since the launcher
+// fchdir()s into the rootfs before pivot_root and setns(CLONE_NEWNS) resets cwd at exec.
 TEST_F(EscapeTest, NoHostFdOrCwdReachesTheContainerAtRunOrExec) {
     ExpectOnlyStdioAndRootCwd(BerthctlHoldingHostFd({"run", "--rootfs", rootfs_, "--", "/bin/escape-probe", "fds"}));
 
@@ -125,8 +127,8 @@ TEST_F(EscapeTest, ProcSysSysrqSysAndHostDevicesAreNotWritable) {
 
 // CVE-2021-30465 class: a mount destination that is a symlink out of the rootfs is resolved inside
 // it (openat2 RESOLVE_IN_ROOT), and one swapped for such a symlink while the container is set up
-// never lands on the host. Proven: with OpenAt2's resolve flags cleared, the tmpfs was mounted
-// on the host's target dir ("escaped" mount seen in the host's mountinfo).
+// never lands on the host. Proven: with OpenAt2's resolve flags cleared, the mount point was
+// created in the host's directory ("a mount point was made on the host", and in every race round).
 TEST_F(EscapeTest, SymlinkedMountDestinationsStayInTheRootfs) {
     const std::string host_target = TempDir() + "/host-target";
     std::filesystem::create_directories(host_target);
@@ -147,8 +149,15 @@ TEST_F(EscapeTest, SymlinkedMountDestinationsStayInTheRootfs) {
     EXPECT_TRUE(std::filesystem::is_directory(rootfs_ + host_target + "/inner")) << "followed inside the rootfs";
     EXPECT_TRUE(MountsUnder(host_target).empty()) << "a mount landed on the host";
 
-    // The race: /race flips between a directory and a symlink to the host dir during every setup.
-    std::filesystem::remove(rootfs_ + "/escape");
+    ExpectNothingLeftBehind();
+}
+
+// The race of CVE-2021-30465: /race flips between a directory and a symlink to a host dir while
+// each container is set up; the mount point is never made, nor the mount done, on the host.
+// Proven: with OpenAt2's resolve flags cleared, "made on the host" in the first rounds.
+TEST_F(EscapeTest, MountDestinationSwappedForASymlinkDuringSetupNeverLandsOnTheHost) {
+    const std::string host_target = TempDir() + "/host-race-target";
+    std::filesystem::create_directories(host_target);
     std::atomic<bool> stop{false};
     std::thread flipper([&] {
         const std::string dir = rootfs_ + "/race", aside = rootfs_ + "/race.dir";
@@ -175,13 +184,27 @@ TEST_F(EscapeTest, SymlinkedMountDestinationsStayInTheRootfs) {
 }
 
 // A rootfs whose /proc is a symlink to a host path: /proc is mounted inside the rootfs or the run
-// fails; never on the host. Proven as the mount destinations above (resolve flags cleared).
+// fails; never on the host. Proven: with the resolve flags cleared, proc went to the host path in
+// the container's mount namespace (invisible to the host), and the container had no working /proc.
 TEST_F(EscapeTest, ProcOverASymlinkedTargetStaysInTheRootfs) {
     const std::string host_target = TempDir() + "/host-proc";
     std::filesystem::create_directories(host_target);
     std::filesystem::remove(rootfs_ + "/proc");
     std::filesystem::create_directory_symlink(host_target, rootfs_ + "/proc");
-    auto r = RunConfigured(UniqueName("proc"), "[\"/bin/true\"]");
+    const std::string args =
+        "[\"/bin/sh\", \"-c\", \"head -c 10 /proc/kcore | wc -c; grep -c ^Pid: /proc/self/status; "
+        "if printf '' > /proc/sys/net/ipv4/ip_forward; then echo writable; else echo denied; fi 2>/dev/null\"]";
+    // The link resolves to ROOTFS/HOST_TARGET, which does not exist: a clear failure.
+    auto r = RunConfigured(UniqueName("proc"), args);
+    EXPECT_EQ(r.exit_code, 125) << Describe(r);
+    EXPECT_NE(r.err.find("resolve /proc in the rootfs"), std::string::npos) << Describe(r);
+    EXPECT_TRUE(MountsUnder(host_target).empty()) << "proc landed on the host: " << Describe(r);
+    // It exists inside: /proc is a working procfs there with its protections (kcore masked,
+    // /proc/sys read-only).
+    std::filesystem::create_directories(rootfs_ + host_target);
+    r = RunConfigured(UniqueName("proc"), args);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "0\n1\ndenied\n") << Describe(r);
     EXPECT_TRUE(MountsUnder(host_target).empty()) << "proc landed on the host: " << Describe(r);
     EXPECT_TRUE(std::filesystem::is_empty(host_target));
     ExpectNothingLeftBehind();
