@@ -219,6 +219,10 @@ public:
                 const std::string* text = std::get_if<std::string>(&value);
                 if (key == "LeaveRunning" && flag)
                     checkpoint.leave_running = *flag;
+                else if (key == "PreDump" && flag)
+                    checkpoint.pre_dump = *flag;
+                else if (key == "ParentPath" && text)
+                    checkpoint.parent_dir = *text;
                 else if (key == "TcpEstablished" && flag)
                     checkpoint.flags.tcp_established = *flag;
                 else if (key == "ExtUnixSk" && flag)
@@ -233,8 +237,9 @@ public:
                     checkpoint.work_dir = *text;
                 else
                     throw ApiError(ApiErrorKind::InvalidConfig, "option " + key + ": unknown checkpoint option or "
-                                                                "wrong type (LeaveRunning, TcpEstablished, ExtUnixSk, "
-                                                                "ShellJob, FileLocks: b; ManageCgroupsMode, WorkPath: s)");
+                                                                "wrong type (LeaveRunning, PreDump, TcpEstablished, "
+                                                                "ExtUnixSk, ShellJob, FileLocks: b; ManageCgroupsMode, "
+                                                                "WorkPath, ParentPath: s)");
             }
             manager::CheckpointContainer(settings_.state_dir, IdOf(name), checkpoint);
         });

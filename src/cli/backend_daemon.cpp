@@ -229,6 +229,9 @@ public:
                     sd_bus_message_append(m, "{sv}", key, "b", 1);
             };
             flag("LeaveRunning", options.leave_running);
+            flag("PreDump", options.pre_dump);
+            if (!options.parent_dir.empty())
+                sd_bus_message_append(m, "{sv}", "ParentPath", "s", options.parent_dir.c_str());
             flag("TcpEstablished", options.flags.tcp_established);
             flag("ExtUnixSk", options.flags.ext_unix_sk);
             flag("ShellJob", options.flags.shell_job);
