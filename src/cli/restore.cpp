@@ -59,8 +59,9 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
     if (!options.work_dir.empty())
         options.work_dir = AbsolutePathOf(options.work_dir);
 
-    // RestoreContainer takes no work path yet: with one, the restore stays in-process.
-    const bool daemon_capable = options.work_dir.empty() && !import && options.netns_path.empty();
+    // RestoreContainer takes no work path yet: with one, the restore stays in-process; berthd needs
+    // the name of an imported one up front (its object path).
+    const bool daemon_capable = options.work_dir.empty() && !options.name.empty();
     if (detach) {
         auto backend = daemon_capable ? MakeBackend(global) : MakeInProcessBackend(global);
         backend->Restore(options);
