@@ -117,6 +117,8 @@ std::string FormatDescriptor(const Descriptor& d) {
     root.insert("external_netns", d.external_netns);
     if (d.empty_netns)
         root.insert("empty_netns", true);
+    if (!d.parent.empty())
+        root.insert("parent", d.parent);
 
     toml::table criu;
     criu.insert("major", d.criu_version.major);
@@ -184,6 +186,7 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
     d.empty_netns = OptionalBool(root, "empty_netns");
     if (d.empty_netns && d.netns_path)
         Malformed(origin, "empty_netns", "set for a network namespace joined by path");
+    d.parent = root["parent"].value_or(std::string());
 
     const toml::table* criu = root["criu"].as_table();
     if (criu == nullptr)

@@ -610,6 +610,44 @@ TEST_F(DaemonRestoreTest, RestoreWithoutItsNetnsFailsNamingThePathAndKeepsTheIma
     EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at);
 }
 
+TEST_F(DaemonRestoreTest, ExportImportAndPreDumpOptionsThroughTheBus) {
+    HarnessNetns source(Harness(), "berth-dt-src-" + std::to_string(getpid()));
+    HarnessNetns target(Harness(), "berth-dt-dst-" + std::to_string(getpid()));
+    const std::string name = "exported";
+    CreateCounter(name, source.Path());
+    ASSERT_GT(WaitForCountAbove(name, 3), 3) << "the counter never ran";
+
+    // PreDump: where this kernel has no dirty-memory tracking it is refused up front, the container untouched.
+    if (RunOnHost({"criu", "check", "--feature", "mem_dirty_track"}).exit_code != 0) {
+        auto pre = Call("CheckpointContainer", "ssa{sv}", {name, dir_ + "/pre", "1", "PreDump", "b", "true"});
+        EXPECT_NE(pre.exit_code, 0) << Describe(pre);
+        EXPECT_NE(pre.err.find("does not track dirty memory"), std::string::npos) << Describe(pre);
+        EXPECT_EQ(Property(name, "State"), "s \"running\"");
+    }
+
+    const std::string archive = dir_ + "/exported.tar.zst";
+    auto r = Call("CheckpointContainer", "ssa{sv}", {name, "", "1", "Export", "s", archive});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property(name, "State"), "s \"checkpointed\"");
+    long stopped_at = Count(name);
+
+    r = Call("RestoreContainer", "ssa{sv}", {"imported", "", "1", "Import", "s", dir_ + "/missing.tar"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("RestoreContainer", {"'imported'", "''", "{'Import': <'" + dir_ + "/missing.tar'>}"}),
+              "org.berth1.Error.InvalidState");
+
+    r = Call("RestoreContainer", "ssa{sv}",
+             {"imported", "", "2", "Import", "s", archive, "NetworkNamespace", "s", target.Path()});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(r.out), "o \"/org/berth1/container/imported\"");
+    EXPECT_EQ(Property("imported", "State"), "s \"running\"");
+    std::string leader = Property("imported", "Leader").substr(2);
+    ASSERT_NE(leader, "0");
+    EXPECT_EQ(InodeInside("/proc/" + leader + "/ns/net"), InodeInside(target.Path()));
+    // The counter's file is named after the original container: the same process, continued.
+    EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at) << "the counter did not continue";
+}
+
 TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {
     auto r = RunShell(
         "T=$(cat " + dir_ + "/conf/sleeper.toml); "
