@@ -24,7 +24,7 @@ namespace {
 
 void PrintHelp(std::ostream& out) {
     out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
-           "                [--debug] VERB [ARGS...]\n\n"
+           "                [--log-dir DIR] [--debug] VERB [ARGS...]\n\n"
            "Verbs (berthctl VERB --help for each one's options):\n";
     for (const auto& [name, verb] : VerbRegistry()) {
         std::string padded = name;
@@ -74,7 +74,8 @@ int Main(const std::vector<std::string>& args) {
         }
         if (TakeOption(args, i, "--state-dir", global.state_dir) ||
             TakeOption(args, i, "--config-path", global.config_path) ||
-            TakeOption(args, i, "--cgroup-driver", global.cgroup_driver))
+            TakeOption(args, i, "--cgroup-driver", global.cgroup_driver) ||
+            TakeOption(args, i, "--log-dir", global.log_dir))
             continue;
         if (arg.rfind("-", 0) == 0)
             throw UsageError{"unknown global option " + arg};
