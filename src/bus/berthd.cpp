@@ -27,7 +27,26 @@ struct DaemonOptions {
 void PrintUsage(std::ostream& out) {
     out << "Usage: berthd [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
            "              [--log-dir DIR] [--debug]\n"
-           "Serves org.berth1 on the system bus; see org.berth1(5).\n";
+           "\n"
+           "The Berth container manager: owns org.berth1 on the system bus and serves its Manager and\n"
+           "Container objects (org.berth1(5)); meant to run as berthd.service (Type=notify).\n"
+           "\n"
+           "Options (they override berthd.toml in /etc/berth, /run/berth, /usr/lib/berth):\n"
+           "  --state-dir DIR          container state (default: state_dir, else /run/berth)\n"
+           "  --config-path DIR[:DIR]  search path of NAME.toml, highest precedence first (default:\n"
+           "                           $BERTH_CONFIG_PATH, else /etc/berth/containers:/run/berth/containers:\n"
+           "                           /usr/lib/berth/containers)\n"
+           "  --cgroup-driver DRIVER   systemd (transient scopes), cgroupfs, or auto: systemd when it\n"
+           "                           answers on the system bus (default: cgroup_driver, else auto)\n"
+           "  --log-dir DIR            containers' output where no journal runs: DIR/NAME.log\n"
+           "                           (default: log_dir, else /var/log/berth)\n"
+           "  --debug                  log debug messages to stderr\n"
+           "  -h, --help               show this help\n"
+           "\n"
+           "Each started container gets a monitor (berthd --monitor NAME) that records its exit status\n"
+           "and sends its output to the journal (CONTAINER_NAME=NAME) or to the log file. SIGTERM or\n"
+           "SIGINT stops berthd; containers and monitors keep running and are re-adopted at the next\n"
+           "start. See berthd(8).\n";
 }
 
 DaemonOptions ParseOptions(const std::vector<std::string>& args) {

@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -13,6 +12,7 @@
 #include "bus/monitor_server.hpp"
 #include "cgroup/systemd_manager.hpp"
 #include "manager/checkpointing.hpp"
+#include "manager/container_monitor.hpp"
 #include "manager/manager.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -39,59 +39,6 @@ ApiErrorKind KindOf(std::exception_ptr error) {
     } catch (...) {
         return ApiErrorKind::Failed;
     }
-}
-
-// Where the container's output goes: the journal, with fields naming the container, or a file.
-class OutputSink {
-public:
-    OutputSink(const EngineSettings& settings, const std::string& name) : name_(name) {
-        if (PathExists("/run/systemd/journal/socket"))
-            return;
-        try {
-            MakeDirs(settings.log_dir, 0750);
-            file_ = OpenOrThrow(settings.log_dir + "/" + name + ".log", O_WRONLY | O_CREAT | O_APPEND, 0640);
-        } catch (const std::exception& e) {
-            LogWarning(std::string("Container output of ") + name + " is lost: " + e.what());
-        }
-    }
-    void Line(const std::string& line, int priority) {
-        if (file_) {
-            std::string text = line + "\n";
-            [[maybe_unused]] ssize_t n = write(file_.Get(), text.data(), text.size());
-            return;
-        }
-        sd_journal_send("MESSAGE=%s", line.c_str(), "PRIORITY=%d", priority, "CONTAINER_NAME=%s", name_.c_str(),
-                        "CONTAINER_ID=%s", name_.c_str(), "SYSLOG_IDENTIFIER=berth-%s", name_.c_str(), nullptr);
-    }
-
-private:
-    std::string name_;
-    UniqueFd file_;
-};
-
-// Reads what is available on fd and hands complete lines to the sink; false at EOF.
-bool Relay(int fd, std::string& pending, OutputSink& sink, int priority) {
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) {
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            return true;
-        if (!pending.empty())
-            sink.Line(pending, priority);
-        pending.clear();
-        return false;
-    }
-    pending.append(buf, static_cast<size_t>(n));
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-        sink.Line(pending.substr(0, nl), priority);
-        pending.erase(0, nl + 1);
-    }
-    return true;
-}
-
-int ExitCodeOf(const siginfo_t& info) {
-    return info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
 }
 
 }  // namespace
@@ -127,7 +74,7 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const Re
     // Given stdio: the init gets them as 0, 1, 2; the monitor keeps no copy (EOF reaches the caller with the init).
     const bool stdio_given = stdio.size() == 3;
 
-    OutputSink sink(settings, name);
+    manager::ContainerLog log(settings.log_dir, name);
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
         ReportMonitorFailure(status.Get(), std::string("pipe: ") + strerror(errno));
@@ -183,37 +130,9 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const Re
     // Nothing below needs systemd: a connection per running container would only burden the bus.
     cgroup::SystemdManager::DisconnectShared();
 
-    std::string out_pending, err_pending;
-    bool out_open = true, err_open = true, exited = false;
-    while (!exited || out_open || err_open) {
-        struct pollfd fds[3] = {
-            {out_open ? out_r.Get() : -1, POLLIN, 0},
-            {err_open ? err_r.Get() : -1, POLLIN, 0},
-            {exited ? -1 : pidfd.Get(), POLLIN, 0},
-        };
-        if (poll(fds, 3, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (fds[0].revents)
-            out_open = Relay(out_r.Get(), out_pending, sink, 6);
-        if (fds[1].revents)
-            err_open = Relay(err_r.Get(), err_pending, sink, 3);
-        if (fds[2].revents && !exited) {
-            siginfo_t info{};
-            if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.Get()), &info, WEXITED) < 0)
-                continue;
-            exited = true;
-            try {
-                manager.RecordExit(id, pid, start_time, ExitCodeOf(info));
-            } catch (const std::exception& e) {
-                // Removed meanwhile (rm --force): nobody needs the status any more.
-                LogDebug(std::string("Not recording the exit of ") + name + ": " + e.what());
-            }
-            status.Reset();  // tells a starter waiting for the exit record that it is there
-        }
-    }
+    // Closing the status channel tells a starter waiting for the exit record that it is there.
+    manager::RelayUntilExit(manager, {id, pid, start_time, pidfd.Get()}, std::move(out_r), std::move(err_r), log,
+                            [&] { status.Reset(); });
     return 0;
 }
 

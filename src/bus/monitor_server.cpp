@@ -127,6 +127,10 @@ struct Spare {
         // Detects the cgroup layout and opens the process' connection to systemd (Hello, Version)
         // before the request comes.
         driver = cgroup::MakeDriver(settings.cgroup_driver);
+        // Finishes authenticating now: the bus closes a connection left unauthenticated past its
+        // auth_timeout (dbus-daemon: 30 s), and a spare may wait longer than that for its request.
+        if (driver->Name() == "systemd")
+            cgroup::SystemdManager::Shared().Version();
     } catch (const std::exception& e) {
         // The start will fail the same way and report it; nothing to do here.
         LogDebug(std::string("Monitor warm-up: ") + e.what());

@@ -3,6 +3,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <type_traits>
 
 #include "util/error.hpp"
@@ -119,11 +120,30 @@ void SystemdManager::DisconnectShared() {
     std::lock_guard lock(manager->mutex_);
     if (!manager->bus_ || manager->owner_pid_ != ::getpid())
         return;
-    manager->job_removed_slot_.reset();
-    manager->version_slot_.reset();
-    manager->bus_.reset();
-    manager->finished_jobs_.clear();
-    manager->version_error_.clear();
+    manager->Disconnect();
+}
+
+void SystemdManager::Disconnect() {
+    job_removed_slot_.reset();
+    version_slot_.reset();
+    bus_.reset();
+    finished_jobs_.clear();
+    version_error_.clear();
+}
+
+void SystemdManager::DropDeadConnection() {
+    if (!bus_ || owner_pid_ != ::getpid())
+        return;
+    // The bus closes a connection that stays unauthenticated past its auth_timeout (dbus-daemon:
+    // 30 s), or all of them when it restarts; sd-bus notices only when it reads. Read what is there.
+    int r;
+    while ((r = sd_bus_process(bus_.get(), nullptr)) > 0) {
+    }
+    if (r >= 0 && sd_bus_is_open(bus_.get()) > 0)
+        return;
+    LogDebug(std::string("The connection to systemd is closed (") + (r < 0 ? strerror(-r) : "by the bus") +
+             "): connecting again");
+    Disconnect();
 }
 
 bool SystemdManager::Reachable() {
@@ -138,6 +158,9 @@ bool SystemdManager::Reachable() {
 }
 
 sd_bus* SystemdManager::Bus() {
+    // Not while a job is watched: its wait reads the bus itself, and a reconnect would lose the match.
+    if (!job_removed_slot_)
+        DropDeadConnection();
     if (bus_ && owner_pid_ == ::getpid())
         return bus_.get();
     if (bus_) {

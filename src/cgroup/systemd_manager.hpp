@@ -57,8 +57,13 @@ public:
 
 private:
     SystemdManager() = default;
-    // Opens the connection (once per process) and asks for systemd's Version. Caller holds mutex_.
+    // Opens the connection (once per process, again once it died) and asks for systemd's Version.
+    // Caller holds mutex_.
     sd_bus* Bus();
+    // Reads what the bus sent; forgets the connection if the bus closed it (a later Bus() reopens).
+    void DropDeadConnection();
+    // Forgets this process' connection and what was recorded on it.
+    void Disconnect();
     // Subscribes to JobRemoved (once).
     void WatchJobs();
     // Drops the subscription and what it recorded.

@@ -1,6 +1,7 @@
 #include "cli/arg_cursor.hpp"
 
 #include "cli/verb.hpp"
+#include "cli/verb_help.hpp"
 
 namespace berth::cli {
 
@@ -46,7 +47,11 @@ std::vector<std::string> ArgCursor::TakeRest() {
     return rest;
 }
 
-void ArgCursor::RejectUnknown() const { throw UsageError{"unknown option " + args_[pos_]}; }
+void ArgCursor::RejectUnknown() const {
+    if (args_[pos_] == "--help" || args_[pos_] == "-h")
+        throw HelpRequested{};
+    throw UsageError{"unknown option " + args_[pos_]};
+}
 
 void ArgCursor::TakeName(std::optional<std::string>& name) {
     if (AtOption())

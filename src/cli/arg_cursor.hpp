@@ -23,7 +23,8 @@ public:
     std::string TakePositional() { return args_[pos_++]; }
     // Everything from here on (a container command and its arguments).
     std::vector<std::string> TakeRest();
-    // Throws UsageError for the current argument: an option no branch took.
+    // Throws UsageError for the current argument: an option no branch took (HelpRequested for
+    // --help, -h).
     [[noreturn]] void RejectUnknown() const;
     // For a verb taking one NAME, the argument no option branch took: it becomes `name`; an unknown
     // option or a second positional is a UsageError.

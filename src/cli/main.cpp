@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/verb.hpp"
+#include "cli/verb_help.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -23,7 +24,8 @@ namespace {
 
 void PrintHelp(std::ostream& out) {
     out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
-           "                [--debug] VERB [ARGS...]\n\nVerbs:\n";
+           "                [--log-dir DIR] [--debug] VERB [ARGS...]\n\n"
+           "Verbs (berthctl VERB --help for each one's options):\n";
     for (const auto& [name, verb] : VerbRegistry()) {
         std::string padded = name;
         padded.resize(14, ' ');
@@ -72,7 +74,8 @@ int Main(const std::vector<std::string>& args) {
         }
         if (TakeOption(args, i, "--state-dir", global.state_dir) ||
             TakeOption(args, i, "--config-path", global.config_path) ||
-            TakeOption(args, i, "--cgroup-driver", global.cgroup_driver))
+            TakeOption(args, i, "--cgroup-driver", global.cgroup_driver) ||
+            TakeOption(args, i, "--log-dir", global.log_dir))
             continue;
         if (arg.rfind("-", 0) == 0)
             throw UsageError{"unknown global option " + arg};
@@ -89,7 +92,12 @@ int Main(const std::vector<std::string>& args) {
         throw UsageError{"unknown verb '" + args[i] + "' (see berthctl --help)"};
     std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
     try {
+        if (AsksForHelp(it->first, rest))
+            throw HelpRequested{};
         return it->second.main(global, rest);
+    } catch (const HelpRequested&) {
+        PrintVerbHelp(std::cout, it->second);
+        return 0;
     } catch (const UsageError& e) {
         std::cerr << "berthctl " << it->first << ": " << e.message << "\nUsage: berthctl " << it->second.usage << "\n";
         return 2;

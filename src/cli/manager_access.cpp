@@ -3,11 +3,24 @@
 #include <iostream>
 
 #include "cli/config_search_path.hpp"
+#include "config/loader.hpp"
+#include "util/log.hpp"
 
 namespace berth::cli {
 
 manager::Manager MakeManager(const GlobalOptions& global) {
     return manager::Manager(global.state_dir, global.cgroup_driver, ContainerSearchPath(global));
+}
+
+std::string ContainerLogDir(const GlobalOptions& global) {
+    if (!global.log_dir.empty())
+        return global.log_dir;
+    try {
+        return config::LoadDaemonConfig(config::SearchPath::DefaultDaemon()).log_dir;
+    } catch (const std::exception& e) {
+        LogWarning(std::string("Ignoring berthd.toml: ") + e.what());
+        return config::DaemonConfig{}.log_dir;
+    }
 }
 
 void PrintVerbError(const std::string& verb, const std::string& message) {

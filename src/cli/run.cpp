@@ -12,6 +12,7 @@
 #include "cli/manager_access.hpp"
 #include "config/defaults.hpp"
 #include "config/units.hpp"
+#include "manager/detached_run.hpp"
 #include "util/error.hpp"
 
 namespace berth::cli {
@@ -161,21 +162,17 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
             return RunThroughBerthd(*backend, config, args);
     }
 
-    manager::RunOptions options;
-    options.foreground = !args.detach;
-    // A detached container must not compete with the shell for its terminal input.
-    UniqueFd null_in;
-    if (args.detach) {
-        null_in = OpenOrThrow("/dev/null", O_RDONLY);
-        options.stdio.in = null_in.Get();
-    }
     try {
-        manager::Container container = manager.Run(config, options);
         if (args.detach) {
+            // A monitor process is the init's parent: output to the log, exit code to the state.
+            manager::ContainerState state = manager::RunDetached(manager, config, ContainerLogDir(global));
             if (!args.name && args.rootfs)
-                std::cout << container.State().name << std::endl;
+                std::cout << state.name << std::endl;
             return 0;
         }
+        manager::RunOptions options;
+        options.foreground = true;
+        manager::Container container = manager.Run(config, options);
         return manager.StayInForeground(container);
     } catch (const Error& e) {
         PrintVerbError("run", e.what());

@@ -12,6 +12,7 @@ struct GlobalOptions {
     std::string state_dir = "/run/berth";
     std::string config_path;          // "" = default search path (or BERTH_CONFIG_PATH)
     std::string cgroup_driver = "auto";  // systemd, cgroupfs, auto
+    std::string log_dir;              // "" = log_dir of berthd.toml (default /var/log/berth)
     bool debug = false;
 };
 

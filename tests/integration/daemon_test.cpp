@@ -63,7 +63,9 @@ protected:
             return;
         static bool policy_installed = false;
         if (!policy_installed) {
-            Harness().AddFilesInside("/etc/dbus-1/system.d", {kSourceRoot + "/dbus/org.berth1.conf"});
+            Harness().AddFilesInside("/etc/dbus-1/system.d",
+                                     {kSourceRoot + "/dbus/org.berth1.conf",
+                                      kSourceRoot + "/tests/integration/dbus-short-auth-timeout.conf"});
             ASSERT_EQ(Run({"systemctl", "reload", "dbus"}).exit_code, 0);
             policy_installed = true;
         }
@@ -1007,6 +1009,26 @@ TEST_F(ExitRecordTest, ChangesMadeBesideBerthdReachTheBus) {
     for (int i = 0; i < 300 && gone != "org.berth1.Error.NoSuchContainer"; ++i, std::this_thread::sleep_for(100ms))
         gone = ErrorNameOf("GetContainer", {"beside"});
     EXPECT_EQ(gone, "org.berth1.Error.NoSuchContainer") << "the object goes with the container";
+}
+
+// The bus closes a connection left unauthenticated past its auth_timeout (2 s here, see
+// dbus-short-auth-timeout.conf): berthd's spare monitor and its own connection to systemd, opened
+// before a pause, must serve after it as they do right after the start.
+TEST_F(BerthctlClientTest, RunExecAndForegroundRunWorkAfterIdlingPastTheBusAuthTimeout) {
+    constexpr auto kPastAuthTimeout = 3s;
+    std::this_thread::sleep_for(kPastAuthTimeout);
+    auto r = ViaBerthd("run --detach --rootfs " + rootfs_ + " --name idler -- /bin/sh -c 'while :; do sleep 0.1; done'");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    // Listing a running container makes berthd itself connect to systemd (IsFrozen reads no bus).
+    ASSERT_EQ(ViaBerthd("list").exit_code, 0);
+    std::this_thread::sleep_for(kPastAuthTimeout);
+    r = ViaBerthd("exec idler -- /bin/sh -c 'exit 4'");
+    EXPECT_EQ(r.exit_code, 4) << Describe(r);
+    std::this_thread::sleep_for(kPastAuthTimeout);
+    r = ViaBerthd("run --rootfs " + rootfs_ + " --name idlefg -- /bin/sh -c 'echo fg; exit 6'");
+    EXPECT_EQ(r.exit_code, 6) << Describe(r);
+    EXPECT_EQ(r.out, "fg\n");
+    EXPECT_EQ(Property("idler", "State"), "s \"running\"");
 }
 
 TEST_F(BerthctlClientTest, CheckpointAndRestoreGoThroughBerthd) {

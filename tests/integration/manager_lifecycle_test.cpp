@@ -206,6 +206,53 @@ TEST_F(LifecycleTest, DetachedContainerThroughListStatePsKillAndRm) {
     ExpectNothingLeftBehind();
 }
 
+// A detached container's stdout and stderr go to its log (LOG_DIR/NAME.log, no journal on this
+// host), never to berthctl's: `out=$(berthctl run --detach ...)` returns while it runs. A monitor
+// is the init's parent and records its exit code.
+TEST_F(LifecycleTest, DetachedRunLogsItsOutputAndRecordsItsExitCode) {
+    if (PathExistsForTest("/run/systemd/journal/socket"))
+        GTEST_SKIP() << "a journal runs here: the output goes there, not to LOG_DIR/NAME.log";
+    std::string name = UniqueName("logged");
+    std::string log_dir = TempDir() + "/logs";
+    std::vector<std::string> argv = {"/bin/sh", "-c", "out=$(\"$@\" 2>&1); echo \"rc=$? out=$out\"", "sh"};
+    for (const std::string& arg :
+         BerthctlArgv({"--log-dir", log_dir, "run", "--detach", "--rootfs", Rootfs(), "--name", name, "--",
+                       "/bin/sh", "-c", "trap 'exit 3' TERM; echo out-line; echo err-line >&2; "
+                       "while :; do sleep 0.1; done"}))
+        argv.push_back(arg);
+    // Before the fix this waited for the container's end (the safety timeout kills it).
+    CommandResult r = RunCommand(argv, "", std::chrono::seconds(30));
+    ASSERT_FALSE(r.timed_out) << "berthctl's stdout stayed open: the container holds it";
+    EXPECT_EQ(r.out, "rc=0 out=\n") << Describe(r);
+    EXPECT_EQ(JsonField(StateJson(name), "status"), "running");
+
+    std::string log;
+    for (int i = 0; i < 300 && log.find("err-line") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        log = ReadText(log_dir + "/" + name + ".log");
+    }
+    EXPECT_NE(log.find("out-line\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("err-line\n"), std::string::npos) << log;
+
+    // The monitor is the init's parent, so the exit code reaches the state.
+    pid_t pid = std::stoi(JsonField(StateJson(name), "pid"));
+    std::string status = ReadText("/proc/" + std::to_string(pid) + "/status");
+    std::smatch ppid;
+    ASSERT_TRUE(std::regex_search(status, ppid, std::regex("\nPPid:\t([0-9]+)\n"))) << status;
+    EXPECT_NE(ReadText("/proc/" + ppid[1].str() + "/cmdline").find("berthctl"), std::string::npos);
+    ASSERT_EQ(Berthctl({"kill", name, "TERM"}).exit_code, 0);
+    EXPECT_EQ(WaitForStatus(name, "stopped"), "stopped");
+    std::string json;
+    for (int i = 0; i < 300 && JsonField(json, "exit_code").empty(); ++i) {
+        json = StateJson(name);
+        if (JsonField(json, "exit_code").empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(JsonField(json, "exit_code"), "3") << json;
+    EXPECT_EQ(Berthctl({"rm", name}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(LifecycleTest, RmForceKillsARunningContainer) {
     std::string name = UniqueName("force");
     RunDetached(name, {"/bin/sleep", "1000"});
