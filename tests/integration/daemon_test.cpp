@@ -33,6 +33,17 @@ const std::string kBerthd = BERTH_TEST_BERTHD;
 const std::string kBerthctl = BERTH_TEST_BERTHCTL;
 const std::string kManager[] = {"org.berth1", "/org/berth1", "org.berth1.Manager"};
 
+// Everything until EOF on fd, which is closed.
+std::string ReadAllAndClose(int fd) {
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return text;
+}
+
 std::string Trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
         s.pop_back();
@@ -172,13 +183,7 @@ protected:
         sd_bus_message_unref(call);
         sd_bus_error_free(&error);
         sd_bus_flush_close_unref(bus);
-        std::string out;
-        char buf[256];
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) > 0)
-            out.append(buf, static_cast<size_t>(n));
-        close(fds[0]);
-        return {pid, out};
+        return {pid, ReadAllAndClose(fds[0])};
     }
 
     std::string Property(const std::string& name, const std::string& property) {
@@ -497,12 +502,7 @@ TEST_F(DaemonTest, UnprivilegedCallersChangeNothingThroughAnyMethod) {
             _exit(0);
         }
         close(out[1]);
-        std::string result;
-        char buf[256];
-        ssize_t n;
-        while ((n = read(out[0], buf, sizeof buf)) > 0)
-            result.append(buf, static_cast<size_t>(n));
-        close(out[0]);
+        std::string result = ReadAllAndClose(out[0]);
         waitpid(child, nullptr, 0);
         return result;
     };
