@@ -3,6 +3,8 @@
 // berth@.service. Each test runs its own berthd (a transient unit) on its own state dir.
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
@@ -30,6 +32,17 @@ const std::string kSourceRoot = BERTH_TEST_SOURCE_ROOT;
 const std::string kBerthd = BERTH_TEST_BERTHD;
 const std::string kBerthctl = BERTH_TEST_BERTHCTL;
 const std::string kManager[] = {"org.berth1", "/org/berth1", "org.berth1.Manager"};
+
+// Everything until EOF on fd, which is closed.
+std::string ReadAllAndClose(int fd) {
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return text;
+}
 
 std::string Trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
@@ -172,13 +185,7 @@ protected:
         sd_bus_message_unref(call);
         sd_bus_error_free(&error);
         sd_bus_flush_close_unref(bus);
-        std::string out;
-        char buf[256];
-        ssize_t n;
-        while ((n = read(fds[0], buf, sizeof buf)) > 0)
-            out.append(buf, static_cast<size_t>(n));
-        close(fds[0]);
-        return {pid, out};
+        return {pid, ReadAllAndClose(fds[0])};
     }
 
     std::string Property(const std::string& name, const std::string& property) {
@@ -404,6 +411,139 @@ TEST_F(DaemonTest, PolicyLetsOthersReadButNotChange) {
     EXPECT_NE(r.exit_code, 0) << Describe(r);
     EXPECT_NE(r.err.find("org.berth1.Error.PermissionDenied"), std::string::npos) << Describe(r);
     EXPECT_EQ(Property("guarded", "State"), "s \"running\"");
+}
+
+// Every method of the introspected interfaces, with arguments of its signature (strings: the
+// container, then a path of ours), as uid 65534: each mutating one is refused by the bus policy,
+// and again by berthd itself under a policy that wrongly lets everyone call; no property can be
+// written; the container and the named paths stay untouched. The read-only methods answer, and a
+// name that is a path reads nothing. Proven: with the uid check of RequireRootCaller removed,
+// under the open policy every mutating method failed its expectation: CheckpointContainer wrote
+// images to the path nobody named, RemoveContainer removed the container.
+TEST_F(DaemonTest, UnprivilegedCallersChangeNothingThroughAnyMethod) {
+    CreateAndStart("guarded");
+    const std::string leader = Property("guarded", "Leader");
+    const std::string path = dir_ + "/nobody-path";
+    const std::vector<std::string> nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    const std::set<std::string> read_only = {"ListContainers", "GetContainer", "GetContainerProcesses",
+                                             "GetContainerStats"};
+    struct Method {
+        std::string object, interface, name, signature;
+    };
+    std::vector<Method> methods;
+    for (const auto& [object, interface] :
+         {std::pair<std::string, std::string>{"/org/berth1", "org.berth1.Manager"},
+          {"/org/berth1/container/guarded", "org.berth1.Container"}}) {
+        auto xml = Run({"busctl", "introspect", "--xml-interface", "org.berth1", object}).out;
+        for (const auto& member : InterfaceMembers(xml, interface)) {
+            std::smatch name;
+            if (!std::regex_search(member, name, std::regex("^<method name=\"([A-Za-z]+)\"")))
+                continue;
+            std::string signature;
+            std::regex in_arg("<arg [^>]*type=\"([^\"]+)\"[^>]*direction=\"in\"");
+            for (auto it = std::sregex_iterator(member.begin(), member.end(), in_arg); it != std::sregex_iterator(); ++it)
+                signature += (*it)[1];
+            methods.push_back({object, interface, name[1], signature});
+        }
+    }
+    ASSERT_EQ(methods.size(), 24u) << "19 Manager methods and 5 Container methods";
+    // The D-Bus error name of the call as uid 65534 ("" when it succeeded): sd-bus in a child that
+    // dropped to nobody, since busctl cannot pass the fds some methods take.
+    auto call_as_nobody = [&](const Method& m) {
+        int out[2];
+        EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+        pid_t child = fork();
+        if (child == 0) {
+            std::string result = "(setup failed)";
+            sd_bus* bus = nullptr;
+            sd_bus_message* call = nullptr;
+            sd_bus_error error = SD_BUS_ERROR_NULL;
+            // Opened while root: nobody may not walk /proc/PID/root of the harness' systemd.
+            std::string socket_dir = "/proc/" + std::to_string(Harness().Pid()) + "/root/run/dbus";
+            int dir = open(socket_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            std::string address = "unix:path=/proc/self/fd/" + std::to_string(dir) + "/system_bus_socket";
+            int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (setgroups(0, nullptr) == 0 && setresgid(65534, 65534, 65534) == 0 &&
+                setresuid(65534, 65534, 65534) == 0 && sd_bus_new(&bus) >= 0 &&
+                sd_bus_set_address(bus, address.c_str()) >= 0 && sd_bus_set_bus_client(bus, 1) >= 0 &&
+                sd_bus_start(bus) >= 0 &&
+                sd_bus_message_new_method_call(bus, &call, "org.berth1", m.object.c_str(), m.interface.c_str(),
+                                               m.name.c_str()) >= 0) {
+                bool first_string = true;
+                int r = 0;
+                for (size_t i = 0; i < m.signature.size() && r >= 0; ++i) {
+                    char t = m.signature[i];
+                    uint64_t zero = 0;
+                    if (t == 's') {
+                        r = sd_bus_message_append_basic(call, 's', first_string ? "guarded" : path.c_str());
+                        first_string = false;
+                    } else if (t == 'h') {
+                        r = sd_bus_message_append_basic(call, 'h', &fd);
+                    } else if (t == 'b') {
+                        int yes = 1;
+                        r = sd_bus_message_append_basic(call, 'b', &yes);
+                    } else if (t == 'a') {
+                        size_t end = m.signature[i + 1] == '{' ? m.signature.find('}', i) : i + 1;
+                        std::string element = m.signature.substr(i + 1, end - i);
+                        r = sd_bus_message_open_container(call, 'a', element.c_str());
+                        if (r >= 0)
+                            r = sd_bus_message_close_container(call);
+                        i = end;
+                    } else {
+                        r = sd_bus_message_append_basic(call, t, &zero);  // a signal 0, a timeout 0
+                    }
+                }
+                if (r < 0)
+                    result = std::string("(append failed: ") + strerror(-r) + ")";
+                else if (sd_bus_call(bus, call, 30 * 1000 * 1000, &error, nullptr) >= 0)
+                    result = "";
+                else
+                    result = error.name ? error.name : "(no error name)";
+            }
+            [[maybe_unused]] ssize_t n = write(out[1], result.data(), result.size());
+            _exit(0);
+        }
+        close(out[1]);
+        std::string result = ReadAllAndClose(out[0]);
+        waitpid(child, nullptr, 0);
+        return result;
+    };
+    auto expect_untouched = [&](const std::string& when) {
+        EXPECT_EQ(Property("guarded", "State"), "s \"running\"") << when;
+        EXPECT_EQ(Property("guarded", "Leader"), leader) << when;
+        EXPECT_FALSE(PathExists(path)) << when << ": berthd wrote a path the caller named";
+    };
+    for (const auto& m : methods)
+        EXPECT_EQ(call_as_nobody(m), read_only.count(m.name) ? "" : "org.freedesktop.DBus.Error.AccessDenied")
+            << m.interface << "." << m.name;
+    expect_untouched("default policy");
+    // A container name that is a path is refused before anything is read.
+    std::vector<std::string> escape = nobody;
+    escape.insert(escape.end(), {"busctl", "call", "org.berth1", "/org/berth1", "org.berth1.Manager",
+                                 "GetContainerProcesses", "s", "../../../../proc/1"});
+    auto r = Run(escape);
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "") << Describe(r);
+
+    std::string open_policy = "/etc/dbus-1/system.d/zz-berth-test-open.conf";
+    r = RunShell("printf '%s' '<busconfig><policy user=\"nobody\"><allow send_destination=\"org.berth1\"/>"
+                 "</policy></busconfig>' > " + open_policy + " && systemctl reload dbus");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    for (const auto& m : methods) {
+        if (!read_only.count(m.name)) {
+            EXPECT_EQ(call_as_nobody(m), "org.berth1.Error.PermissionDenied") << m.interface << "." << m.name;
+        }
+    }
+    for (const char* property : {"State", "Leader", "ExitStatus", "Rootfs", "Unit"}) {
+        std::vector<std::string> set = nobody;
+        set.insert(set.end(), {"busctl", "set-property", "org.berth1", "/org/berth1/container/guarded",
+                               "org.berth1.Container", property, "s", path});
+        r = Run(set);
+        EXPECT_NE(r.exit_code, 0) << property << ": " << Describe(r);
+    }
+    Run({"rm", "-f", open_policy});
+    Run({"systemctl", "reload", "dbus"});
+    expect_untouched("open policy");
 }
 
 TEST_F(DaemonTest, ReadoptsContainersAfterKill9) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -404,6 +405,42 @@ TEST_F(LifecycleTest, CorruptStateIsReportedAndSkippedByList) {
     rm = Berthctl({"rm", "--force", bad});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
     EXPECT_FALSE(PathExistsForTest(bad_dir));
+}
+
+// A full state dir (a small tmpfs, filled up): a run fails with a clear error and leaves nothing of
+// itself (no state, cgroup or process); the container recorded before keeps running, listed and
+// removable; once there is room again, the same name runs.
+TEST_F(LifecycleTest, AFullStateDirIsAClearErrorAndLosesNothingElse) {
+    ASSERT_EQ(::mount("berth-full", StateDir().c_str(), "tmpfs", 0, "size=256k,mode=0711"), 0) << strerror(errno);
+    struct Unmount {
+        std::string dir;
+        ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+    } unmount{StateDir()};
+    std::string keeper = UniqueName("keeper");
+    RunDetached(keeper, kSleeper);
+    // Fill every block: the writes stop at ENOSPC.
+    RunCommand({"/bin/sh", "-c", "cat /dev/zero > " + StateDir() + "/.filler 2>/dev/null; true"});
+
+    std::string victim = UniqueName("victim");
+    CommandResult r = Berthctl({"run", "--detach", "--rootfs", Rootfs(), "--name", victim, "--", "/bin/sleep", "1000"});
+    EXPECT_EQ(r.exit_code, 125) << Describe(r);
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.err.find(StateDir() + "/" + victim), std::string::npos) << "the error names the file: " << Describe(r);
+    EXPECT_FALSE(PathExistsForTest(StateDir() + "/" + victim)) << "a half-made container is left";
+    EXPECT_TRUE(ProcessesInCgroupsContaining(victim).empty());
+    EXPECT_TRUE(CgroupDirsContaining(victim).empty());
+
+    EXPECT_EQ(JsonField(StateJson(keeper), "status"), "running");
+    CommandResult list = Berthctl({"list"});
+    EXPECT_NE(list.out.find(keeper), std::string::npos) << Describe(list);
+    EXPECT_EQ(list.out.find(victim), std::string::npos) << Describe(list);
+
+    ::unlink((StateDir() + "/.filler").c_str());
+    RunDetached(victim, {"/bin/sleep", "1000"});
+    for (const auto& name : {keeper, victim}) {
+        CommandResult rm = Berthctl({"rm", "--force", name});
+        EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    }
 }
 
 // Field 22 of /proc/PID/stat (start time in clock ticks since boot), "" if unreadable.
