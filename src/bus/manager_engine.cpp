@@ -225,6 +225,8 @@ public:
                     checkpoint.parent_dir = *text;
                 else if (key == "Export" && text)
                     checkpoint.export_path = *text;
+                else if (key == "PageServer" && text)
+                    checkpoint.page_server = *text;
                 else if (key == "TcpEstablished" && flag)
                     checkpoint.flags.tcp_established = *flag;
                 else if (key == "ExtUnixSk" && flag)
@@ -241,7 +243,7 @@ public:
                     throw ApiError(ApiErrorKind::InvalidConfig, "option " + key + ": unknown checkpoint option or "
                                                                 "wrong type (LeaveRunning, PreDump, TcpEstablished, "
                                                                 "ExtUnixSk, ShellJob, FileLocks: b; ManageCgroupsMode, "
-                                                                "WorkPath, ParentPath, Export: s)");
+                                                                "WorkPath, ParentPath, Export, PageServer: s)");
             }
             manager::CheckpointContainer(settings_.state_dir, IdOf(name), checkpoint);
         });

@@ -115,7 +115,46 @@ std::string ApplyPreCopy(CriuProcess& criu, const CheckpointOptions& options, co
     return parent;
 }
 
+// "ADDRESS:PORT" (the last colon splits: an IPv6 address keeps its own) into the request's ps.
+void ApplyPageServer(const std::string& spec, const std::string& what, rpc::criu_req& req) {
+    size_t colon = spec.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);
+    if (colon == 0 || colon == std::string::npos || port <= 0 || port > 65535)
+        throw Error("Failed to " + what + ": --page-server " + spec + " is not ADDRESS:PORT");
+    rpc::criu_page_server_info& ps = *req.mutable_opts()->mutable_ps();
+    std::string address = spec.substr(0, colon);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+        address = address.substr(1, address.size() - 2);
+    ps.set_address(address);
+    ps.set_port(port);
+}
+
 }  // namespace
+
+PageServer StartPageServer(const PageServerOptions& options) {
+    const std::string what = "start CRIU's page server in " + options.image_dir;
+    CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
+    MakeDirs(options.image_dir, 0700);
+    UniqueFd image_fd = OpenDirectory(options.image_dir);
+    PageServer server;
+    server.log_path = options.image_dir + "/page-server.log";
+    rpc::criu_req req;
+    req.set_type(rpc::PAGE_SERVER);
+    rpc::criu_opts& o = *req.mutable_opts();
+    o.set_images_dir_fd(image_fd.Get());
+    o.set_log_file("page-server.log");
+    o.set_log_level(4);
+    if (!options.address.empty())
+        o.mutable_ps()->set_address(options.address);
+    o.mutable_ps()->set_port(options.port);
+    rpc::criu_resp resp = criu.Call(what, req);
+    if (!resp.success())
+        ThrowCriuFailure(what, resp, server.log_path);
+    server.pid = resp.ps().pid();
+    server.port = resp.ps().port();
+    criu.Finish();
+    return server;
+}
 
 std::string DefaultCriuPath() {
     const char* env = std::getenv("BERTH_CRIU");
@@ -178,6 +217,8 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     o.set_manage_cgroups(cg_mode != rpc::IGNORE);
     o.set_manage_cgroups_mode(cg_mode);
     d.parent = ApplyPreCopy(criu, options, what, req);
+    if (!options.page_server.empty())
+        ApplyPageServer(options.page_server, what, req);
 
     const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
     d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {

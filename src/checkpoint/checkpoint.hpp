@@ -32,6 +32,10 @@ struct CheckpointOptions {
     // Also write the checkpoint into this archive (archive.hpp; image_dir may then be empty: the
     // manager dumps into a scratch directory next to it).
     std::string export_path;
+    // "ADDRESS:PORT" of a `berthctl page-server` (CRIU's page server): the memory pages go there,
+    // the other images into image_dir. Migration: downtime is this dump, the copy of image_dir
+    // (small: no pages) to the page server's directory, and the restore there.
+    std::string page_server;
     CriuFlags flags;
     std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = ignore
     std::string criu_path = DefaultCriuPath();
@@ -77,6 +81,22 @@ struct RestoredContainer {
     UniqueFd terminal_master;  // with config.process.terminal
     std::string log_path;
 };
+
+struct PageServerOptions {
+    std::string image_dir;  // where the received pages are written
+    std::string address;    // empty: every address
+    int port = 0;           // 0: one the kernel picks
+    std::string criu_path = DefaultCriuPath();
+};
+
+struct PageServer {
+    pid_t pid = -1;  // CRIU's page server, detached: it exits after one dump has sent its pages
+    int port = 0;
+    std::string log_path;
+};
+
+// Starts CRIU's page server and returns once it listens.
+PageServer StartPageServer(const PageServerOptions& options);
 
 // This host lacks what a checkpoint needs (its netns, its rootfs, a new enough CRIU): nothing was
 // started, and the images or archive are as they were.

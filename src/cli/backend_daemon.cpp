@@ -242,6 +242,8 @@ public:
                 sd_bus_message_append(m, "{sv}", "WorkPath", "s", options.work_dir.c_str());
             if (!options.export_path.empty())
                 sd_bus_message_append(m, "{sv}", "Export", "s", options.export_path.c_str());
+            if (!options.page_server.empty())
+                sd_bus_message_append(m, "{sv}", "PageServer", "s", options.page_server.c_str());
             sd_bus_message_close_container(m);
         });
     }

@@ -22,6 +22,8 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
             options.work_dir = *w;
         else if (auto m = cursor.TakeValue("--manage-cgroups-mode"))
             options.manage_cgroups_mode = *m;
+        else if (auto s = cursor.TakeValue("--page-server"))
+            options.page_server = *s;
         else if (auto e = cursor.TakeValue("--export"))
             options.export_path = *e;
         else if (auto p = cursor.TakeValue("--parent-path"))
@@ -63,7 +65,7 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
 
 BERTH_VERB("checkpoint",
            "checkpoint NAME (--image-path DIR | --export FILE.tar[.zst]) [--work-path DIR] [--pre-dump] "
-           "[--parent-path DIR] [--leave-running] [--tcp-established] "
+           "[--parent-path DIR] [--page-server ADDR:PORT] [--leave-running] [--tcp-established] "
            "[--ext-unix-sk] [--shell-job] [--file-locks] [--manage-cgroups-mode soft|full|strict|ignore]",
            "checkpoint a running container with CRIU", CheckpointMain);
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -645,6 +647,125 @@ TEST_F(CheckpointTest, ImportRefusesBadArchivesAndMissingNetnsBeforeAnythingStar
         EXPECT_TRUE(fs::is_empty(work)) << "the extracted images were left in " << work;
     }
     EXPECT_EQ(Status(name), "running");
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// Two stand-in hosts on this machine: network namespaces A and B joined by a veth pair
+// (10.99.17.1 and .2), each running its own berthctl (nsenter --net) with its own state dir. The
+// container's network namespace is W on A and W2 on B; a client namespace C reaches it over a veth
+// whose container end moves from W to W2 with the migration (as the service address would follow).
+class StandInHosts {
+public:
+    explicit StandInHosts(const std::string& tag) : tag_(tag) {
+        for (const char* ns : {"a", "b", "w", "w2", "c"})
+            Ip({"netns", "add", Ns(ns)});
+        Ip({"link", "add", "va", "netns", Ns("a"), "type", "veth", "peer", "name", "vb", "netns", Ns("b")});
+        Ip({"link", "add", "vw", "netns", Ns("w"), "type", "veth", "peer", "name", "vc", "netns", Ns("c")});
+        Address("a", "va", "10.99.17.1/24");
+        Address("b", "vb", "10.99.17.2/24");
+        Address("w", "vw", "10.98.17.10/24");
+        Address("c", "vc", "10.98.17.20/24");
+    }
+    ~StandInHosts() {
+        for (const char* ns : {"a", "b", "w", "w2", "c"})
+            Tool({"ip", "netns", "del", Ns(ns)});
+    }
+    std::string Ns(const std::string& which) const { return tag_ + which; }
+    std::string Path(const std::string& which) const { return "/run/netns/" + Ns(which); }
+    // The container's address moves with it: the veth end from W to W2.
+    void MoveServiceAddress() {
+        Ip({"-n", Ns("w"), "link", "set", "vw", "netns", Ns("w2")});
+        Address("w2", "vw", "10.98.17.10/24");
+    }
+
+private:
+    void Ip(const std::vector<std::string>& args) {
+        std::vector<std::string> argv = {"ip"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        CommandResult r = Tool(argv);
+        EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    }
+    void Address(const std::string& ns, const std::string& dev, const std::string& cidr) {
+        Ip({"-n", Ns(ns), "addr", "add", cidr, "dev", dev});
+        Ip({"-n", Ns(ns), "link", "set", dev, "up"});
+        Ip({"-n", Ns(ns), "link", "set", "lo", "up"});
+    }
+    std::string tag_;
+};
+
+TEST_F(CheckpointTest, MigrationThroughThePageServerKeepsAnEstablishedTcpConnection) {
+    StandInHosts hosts("bm" + std::to_string(::getpid() % 100000));
+    const std::string state_b = TempDir() + "/state-b";
+    auto on = [&](const std::string& host, std::vector<std::string> args) {
+        if (host == "b")
+            args.insert(args.begin(), {"--state-dir", state_b});
+        std::vector<std::string> argv = BerthctlArgv(args);
+        argv.insert(argv.begin(), {"nsenter", "--net=" + hosts.Path(host)});
+        return Tool(argv);
+    };
+    std::string name = UniqueName("mig");
+    // An echo server: each line the client sends on its one connection comes back.
+    CommandResult run = on("a", {"run", "--detach", "--rootfs", Rootfs(), "--name", name, "--netns", hosts.Path("w"),
+                                 "--", "/bin/nc", "-l", "-p", "8080", "-e", "/bin/cat"});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    // Until it listens (30 s safety limit, not a timing assertion).
+    for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(100ms))
+        if (Tool({"nsenter", "--net=" + hosts.Path("w"), "ss", "-Hltn", "sport", "=", ":8080"}).out.find("8080") !=
+            std::string::npos)
+            break;
+    std::string fifo = TempDir() + "/client-in";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    RunningCommand client({"/bin/sh", "-c", "exec nsenter --net=" + hosts.Path("c") + " busybox nc 10.98.17.10 8080 < " +
+                                                fifo},
+                          "");
+    std::ofstream to_server(fifo);
+    to_server << "one" << std::endl;
+    ASSERT_TRUE(client.WaitForOutput("one\n", 10s)) << client.OutSoFar();
+
+    const std::string images_a = TempDir() + "/images-a", images_b = TempDir() + "/images-b";
+    CommandResult server = on("b", {"page-server", "--image-path", images_b, "--address", "10.99.17.2"});
+    ASSERT_EQ(server.exit_code, 0) << Describe(server);
+    std::string port = server.out.substr(0, server.out.find(' '));
+    auto started = std::chrono::steady_clock::now();
+    CommandResult cp = on("a", {"checkpoint", name, "--image-path", images_a, "--page-server", "10.99.17.2:" + port,
+                                "--tcp-established"});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty()) << "the server still runs on A";
+    // The pages are on B already; the rest (no pages) is copied over.
+    bool pages_on_a = false;
+    for (const auto& entry : fs::directory_iterator(images_a))
+        pages_on_a |= entry.path().filename().string().rfind("pages-", 0) == 0;
+    EXPECT_FALSE(pages_on_a) << "the dump wrote pages locally, not to the page server";
+    CommandResult copy = Tool({"cp", "-a", images_a + "/.", images_b + "/"});
+    ASSERT_EQ(copy.exit_code, 0) << Describe(copy);
+    hosts.MoveServiceAddress();
+    CommandResult rs = on("b", {"restore", name, "--image-path", images_b, "--netns", hosts.Path("w2"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    auto downtime = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    uint64_t bytes = 0;
+    for (const auto& entry : fs::directory_iterator(images_b))
+        bytes += entry.is_regular_file() ? entry.file_size() : 0;
+    std::cout << "migration downtime (dump + copy + restore): " << downtime.count() << " ms, " << bytes
+              << " bytes of images\n";
+
+    pid_t restored = 0;
+    {
+        std::smatch m;
+        std::string json = on("b", {"state", name}).out;
+        if (std::regex_search(json, m, std::regex(R"re("pid"\s*:\s*(\d+))re")))
+            restored = std::stoi(m[1]);
+    }
+    ASSERT_GT(restored, 0);
+    EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(hosts.Path("w2")));
+    EXPECT_EQ(Status(name), "checkpointed") << "host A still knows it as checkpointed";
+    // The next request on the same connection is answered by the migrated server.
+    to_server << "two" << std::endl;
+    EXPECT_TRUE(client.WaitForOutput("one\ntwo\n", 10s)) << client.OutSoFar();
+
+    CommandResult rm = on("b", {"rm", "--force", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    to_server.close();
     Berthctl({"rm", "--force", name});
     ExpectNothingLeftBehind();
 }

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "checkpoint/archive.hpp"
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/descriptor.hpp"
 #include "checkpoint/external_mounts.hpp"
@@ -134,6 +135,54 @@ TEST(CheckpointDescriptor, FormatOneFromOlderBerthIsStillRead) {
     std::string text = FormatDescriptor(d);
     text.replace(text.find("format = 2"), 10, "format = 1");
     EXPECT_EQ(ParseDescriptor(text, "x"), d);
+}
+
+TEST(CheckpointDescriptor, RoundTripsTheParentPreDump) {
+    Descriptor d = SampleDescriptor();
+    d.parent = "../pre-2";
+    EXPECT_EQ(ParseDescriptor(FormatDescriptor(d), "x"), d);
+    EXPECT_NE(FormatDescriptor(d).find("parent = '../pre-2'"), std::string::npos);
+    EXPECT_EQ(FormatDescriptor(SampleDescriptor()).find("parent"), std::string::npos);
+}
+
+TEST(CheckpointArchive, ManifestRoundTripsAndOtherFormatsAreRefusedByName) {
+    ArchiveManifest m;
+    m.container = "web";
+    m.created = "2026-12-03T11:00:00Z";
+    m.criu_version = {4, 2, 1, 0, {}};
+    ArchiveManifest back = ParseArchiveManifest(FormatArchiveManifest(m), "a.tar");
+    EXPECT_EQ(back.container, "web");
+    EXPECT_EQ(back.criu_version, m.criu_version);
+    try {
+        ParseArchiveManifest("format = 2\ncontainer = 'web'\n", "new.tar");
+        ADD_FAILURE() << "format 2 was accepted";
+    } catch (const ArchiveUnusable& e) {
+        EXPECT_STREQ(e.what(), "Failed to import new.tar: archive format 2 is not supported (this berthctl reads "
+                               "format 1; update Berth)");
+    }
+    EXPECT_THROW(ParseArchiveManifest("container = 'web'\n", "x.tar"), ArchiveUnusable);
+    EXPECT_THROW(ParseArchiveManifest("format = 1\n", "x.tar"), ArchiveUnusable);
+    EXPECT_THROW(ParseArchiveManifest("format = [", "x.tar"), ArchiveUnusable);
+}
+
+TEST(CheckpointArchive, WrittenImagesExtractIdenticallyAndAParentLinkIsRefused) {
+    std::string dir = ::testing::TempDir() + "/archive-" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir + "/images");
+    std::filesystem::create_directories(dir + "/out");
+    WriteFileAtomic(dir + "/images/pages-1.img", std::string(3 << 20, 'p'));
+    WriteFileAtomic(dir + "/images/inventory.img", "inv");
+    ArchiveManifest m;
+    m.container = "web";
+    WriteCheckpointArchive(dir + "/images", m, dir + "/c.tar.zst");
+    EXPECT_EQ(ExtractCheckpointArchive(dir + "/c.tar.zst", dir + "/out").container, "web");
+    EXPECT_EQ(ReadFile(dir + "/out/pages-1.img"), std::string(3 << 20, 'p'));
+    EXPECT_EQ(ReadFile(dir + "/out/inventory.img"), "inv");
+    EXPECT_FALSE(std::filesystem::exists(dir + "/c.tar.zst.partial"));
+    std::filesystem::create_directory_symlink("../pre", dir + "/images/parent");
+    EXPECT_THROW(WriteCheckpointArchive(dir + "/images", m, dir + "/d.tar"), Error);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/d.tar"));
+    std::filesystem::remove_all(dir);
 }
 
 TEST(CheckpointExternalMounts, ParsesMountInfoWithEscapes) {
