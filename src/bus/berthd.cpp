@@ -141,6 +141,7 @@ int Serve(const DaemonOptions& options) {
     }
     {
         Daemon daemon(MakeManagerEngine(settings), event.get(), bus.get());
+        daemon.FollowStateDir(settings.state_dir);
         daemon.Export();
         CheckNegErrno(sd_bus_request_name(bus.get(), kBusName, 0), "Failed to acquire bus name org.berth1");
         sd_notify(0, "READY=1\nSTATUS=Serving org.berth1");

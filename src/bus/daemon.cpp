@@ -1,6 +1,7 @@
 #include "bus/daemon.hpp"
 
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <set>
 
 #include "bus/errors.hpp"
+#include "manager/container_id.hpp"
 #include "util/file.hpp"
 #include "util/proc_stat.hpp"
 #include "util/log.hpp"
@@ -77,6 +79,97 @@ void Daemon::Export() {
     }
     AddManagerObject(*this, slots_);
     AddContainerObjects(*this, slots_);
+}
+
+void Daemon::FollowStateDir(const std::string& state_dir) {
+    state_dir_ = state_dir;
+    MakeDirs(state_dir, 0711);
+    inotify_ = UniqueFd(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!inotify_)
+        ThrowErrno("Failed to watch state directory " + state_dir);
+    root_watch_ = inotify_add_watch(inotify_.Get(), state_dir.c_str(),
+                                    IN_ONLYDIR | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
+    if (root_watch_ < 0)
+        ThrowErrno("Failed to watch state directory " + state_dir);
+    sd_event_source* source = nullptr;
+    CheckNegErrno(sd_event_add_io(event_, &source, inotify_.Get(), EPOLLIN, &Daemon::OnStateDirEvents, this),
+                  "Failed to watch state directory " + state_dir);
+    inotify_source_.reset(source);
+    std::vector<std::string> names;
+    try {
+        names = engine_->List();
+    } catch (const std::exception& e) {
+        LogWarning(std::string("Failed to list containers: ") + e.what());
+    }
+    for (const auto& name : names)
+        FollowContainerDir(name);
+}
+
+void Daemon::FollowContainerDir(const std::string& name) {
+    std::string dir = state_dir_ + "/" + name;
+    int watch = inotify_add_watch(inotify_.Get(), dir.c_str(), IN_ONLYDIR | IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF);
+    if (watch < 0) {
+        if (errno != ENOENT)
+            LogWarning("Failed to watch " + dir + ": " + strerror(errno) + " (changes made beside berthd show late)");
+        return;
+    }
+    dir_watches_[watch] = name;
+}
+
+int Daemon::OnStateDirEvents(sd_event_source*, int fd, uint32_t, void* userdata) {
+    auto* self = static_cast<Daemon*>(userdata);
+    alignas(struct inotify_event) char buf[16384];
+    std::set<std::string> changed;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        for (char* p = buf; p < buf + n;) {
+            auto* event = reinterpret_cast<struct inotify_event*>(p);
+            p += sizeof(struct inotify_event) + event->len;
+            std::string entry = event->len ? event->name : "";
+            if (event->wd == self->root_watch_) {
+                if (!manager::ContainerId::IsValid(entry))
+                    continue;  // the renamed-away directory of a removal, a temporary file
+                if ((event->mask & (IN_CREATE | IN_MOVED_TO)) && (event->mask & IN_ISDIR))
+                    self->FollowContainerDir(entry);
+                changed.insert(entry);
+                continue;
+            }
+            auto watch = self->dir_watches_.find(event->wd);
+            if (watch == self->dir_watches_.end())
+                continue;
+            if (event->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_IGNORED)) {
+                // Renamed away by a removal: whatever comes under the name next is a new directory.
+                if (!(event->mask & IN_IGNORED))
+                    inotify_rm_watch(fd, event->wd);
+                changed.insert(watch->second);
+                self->dir_watches_.erase(watch);
+            } else if (entry == "state.toml") {
+                changed.insert(watch->second);
+            }
+        }
+    }
+    for (const auto& name : changed)
+        self->Refresh(name);
+    return 0;
+}
+
+void Daemon::Refresh(const std::string& name) {
+    Submit(nullptr, name, [name](Engine& engine) {
+        try {
+            ContainerRecord record = engine.Load(name);
+            // The init is gone and its monitor is about to record how it ended: wait for that
+            // rather than announce "stopped" without an exit status.
+            if (record.state == "stopped" && record.exit_status < 0)
+                record = engine.Reap(name);
+            return Outcome{.record = record};
+        } catch (const ApiError& e) {
+            if (e.Kind() != ApiErrorKind::NoSuchContainer)
+                throw;
+            return Outcome{.removed = true};
+        }
+    });
 }
 
 void Daemon::Submit(sd_bus_message* call, const std::string& name, Operation op) {

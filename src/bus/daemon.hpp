@@ -55,6 +55,11 @@ public:
     // Re-adopts every container of the state directory (a corrupt one is logged and skipped), then
     // exports the objects. Call before requesting the bus name.
     void Export();
+    // Follows state_dir (inotify; made if missing) from now on: a container whose state.toml is
+    // rewritten beside berthd (its monitor recording the exit, berthctl standalone) is read again,
+    // one that appears or goes is announced, so the bus never disagrees with the state. Call
+    // before Export, so that nothing written between the two is missed.
+    void FollowStateDir(const std::string& state_dir);
 
     sd_bus* Bus() const { return bus_; }
     const std::map<std::string, ContainerRecord>& Records() const { return records_; }
@@ -76,6 +81,10 @@ private:
     void WatchExec(const std::string& name, pid_t pid, std::shared_ptr<UniqueFd> pidfd);
     static int OnExecExit(sd_event_source* source, int fd, uint32_t revents, void* userdata);
     static int OnFollowUps(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+    static int OnStateDirEvents(sd_event_source* source, int fd, uint32_t revents, void* userdata);
+    void FollowContainerDir(const std::string& name);
+    // Reads the container's state again on its strand (after any operation in flight).
+    void Refresh(const std::string& name);
 
     struct LeaderWatch {
         pid_t pid = 0;
@@ -99,6 +108,11 @@ private:
         EventSourcePtr source;
     };
     std::map<pid_t, std::unique_ptr<ExecWatch>> exec_watches_;
+    std::string state_dir_;
+    UniqueFd inotify_;
+    EventSourcePtr inotify_source_;
+    int root_watch_ = -1;
+    std::map<int, std::string> dir_watches_;  // inotify watch -> the container whose directory it is
 };
 
 // Registers org.berth1.Manager at /org/berth1 (manager_object.cpp).

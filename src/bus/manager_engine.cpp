@@ -126,7 +126,7 @@ public:
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
             // The monitor's Manager::Start checks existence and state under the container's lock.
-            UniqueFd monitor = StartWithMonitor(settings_, name, "", stdio);
+            UniqueFd monitor = StartWithMonitor(settings_, name, RestoreSource{}, stdio);
             return SettledRecord(id, monitor);
         });
     }
@@ -219,6 +219,12 @@ public:
                 const std::string* text = std::get_if<std::string>(&value);
                 if (key == "LeaveRunning" && flag)
                     checkpoint.leave_running = *flag;
+                else if (key == "PreDump" && flag)
+                    checkpoint.pre_dump = *flag;
+                else if (key == "ParentPath" && text)
+                    checkpoint.parent_dir = *text;
+                else if (key == "Export" && text)
+                    checkpoint.export_path = *text;
                 else if (key == "TcpEstablished" && flag)
                     checkpoint.flags.tcp_established = *flag;
                 else if (key == "ExtUnixSk" && flag)
@@ -233,8 +239,9 @@ public:
                     checkpoint.work_dir = *text;
                 else
                     throw ApiError(ApiErrorKind::InvalidConfig, "option " + key + ": unknown checkpoint option or "
-                                                                "wrong type (LeaveRunning, TcpEstablished, ExtUnixSk, "
-                                                                "ShellJob, FileLocks: b; ManageCgroupsMode, WorkPath: s)");
+                                                                "wrong type (LeaveRunning, PreDump, TcpEstablished, "
+                                                                "ExtUnixSk, ShellJob, FileLocks: b; ManageCgroupsMode, "
+                                                                "WorkPath, ParentPath, Export: s)");
             }
             manager::CheckpointContainer(settings_.state_dir, IdOf(name), checkpoint);
         });
@@ -244,10 +251,22 @@ public:
                             ExecFds stdio) override {
         return Translate([&] {
             manager::ContainerId id = IdOf(name);
-            if (!options.empty())
-                throw ApiError(ApiErrorKind::InvalidConfig, "RestoreContainer takes no options yet");
+            RestoreSource source{image_path, "", ""};
+            for (const auto& [key, value] : options) {
+                const std::string* text = std::get_if<std::string>(&value);
+                if (key == "Import" && text)
+                    source.import_path = *text;
+                else if (key == "NetworkNamespace" && text)
+                    source.netns_path = *text;
+                else
+                    throw ApiError(ApiErrorKind::InvalidConfig, "option " + key + ": unknown restore option or "
+                                                                "wrong type (Import, NetworkNamespace: s)");
+            }
+            if (source.image_dir.empty() == source.import_path.empty())
+                throw ApiError(ApiErrorKind::InvalidConfig,
+                               "RestoreContainer needs exactly one of image_path and the Import option");
             // The restored init must be the monitor's child, as a started one is.
-            UniqueFd monitor = StartWithMonitor(settings_, name, image_path, stdio);
+            UniqueFd monitor = StartWithMonitor(settings_, name, source, stdio);
             return SettledRecord(id, monitor);
         });
     }

@@ -9,6 +9,14 @@
 
 namespace berth::bus {
 
+// What a monitor restores instead of starting a container (both paths empty: a start).
+struct RestoreSource {
+    std::string image_dir;
+    std::string import_path;  // an archive of checkpoint --export instead of image_dir
+    std::string netns_path;   // the network namespace to restore into instead of the recorded one
+    bool Empty() const { return image_dir.empty() && import_path.empty(); }
+};
+
 struct EngineSettings {
     std::string state_dir = "/run/berth";
     std::string config_path;  // "" = default search path

@@ -47,9 +47,9 @@ void ReportMonitorFailure(int status_fd, const std::string& message) {
     WriteStatus(status_fd, std::to_string(static_cast<int>(ApiErrorKind::Failed)) + " " + message);
 }
 
-UniqueFd StartWithMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+UniqueFd StartWithMonitor(const EngineSettings& settings, const std::string& name, const RestoreSource& restore,
                           ExecFds stdio) {
-    UniqueFd result = RequestMonitor(settings, name, restore_image, stdio);
+    UniqueFd result = RequestMonitor(settings, name, restore, stdio);
     std::string line;
     char c;
     ssize_t n;
@@ -69,7 +69,7 @@ UniqueFd StartWithMonitor(const EngineSettings& settings, const std::string& nam
     throw ApiError(static_cast<ApiErrorKind>(kind), space == std::string::npos ? line : line.substr(space + 1));
 }
 
-int RunMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+int RunMonitor(const EngineSettings& settings, const std::string& name, const RestoreSource& restore,
                std::vector<UniqueFd> stdio, UniqueFd status, cgroup::Driver* driver) {
     // Given stdio: the init gets them as 0, 1, 2; the monitor keeps no copy (EOF reaches the caller with the init).
     const bool stdio_given = stdio.size() == 3;
@@ -93,7 +93,7 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
     std::optional<manager::Container> container;
     std::optional<manager::RestoredContainer> restored;
     try {
-        if (restore_image.empty()) {
+        if (restore.Empty()) {
             manager::RunOptions options;
             options.driver = driver;
             options.stdio = stdio_given ? launch::Stdio{stdio[0].Get(), stdio[1].Get(), stdio[2].Get()}
@@ -103,7 +103,9 @@ int RunMonitor(const EngineSettings& settings, const std::string& name, const st
             start_time = container->State().pid_start_time;
         } else {
             checkpoint::RestoreOptions options;
-            options.image_dir = restore_image;
+            options.image_dir = restore.image_dir;
+            options.import_path = restore.import_path;
+            options.netns_path = restore.netns_path;
             options.name = name;
             options.stdin_fd = stdio_given ? stdio[0].Get() : null_in.Get();
             options.stdout_fd = stdio_given ? stdio[1].Get() : out_w.Get();

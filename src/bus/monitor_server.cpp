@@ -26,7 +26,7 @@ namespace berth::bus {
 namespace {
 
 constexpr int kControlFd = 3;
-// A request: "name\0restore_image\0" (names and paths hold no NUL).
+// A request: "name\0image_dir\0import_path\0netns_path\0" (names and paths hold no NUL).
 constexpr size_t kMaxRequestBytes = 8192;
 // The result socket, then stdin, stdout, stderr when given.
 constexpr size_t kMaxRequestFds = 4;
@@ -146,15 +146,16 @@ struct Spare {
     if (!request || request->fds.empty())
         _exit(0);  // refreshed, or the server ended
     const std::string& bytes = request->bytes;
-    size_t end_of_name = bytes.find('\0');
-    size_t end_of_image = end_of_name == std::string::npos ? end_of_name : bytes.find('\0', end_of_name + 1);
+    std::vector<std::string> fields;
+    for (size_t at = 0, end; (end = bytes.find('\0', at)) != std::string::npos; at = end + 1)
+        fields.push_back(bytes.substr(at, end - at));
     UniqueFd status = std::move(request->fds[0]);
-    if (end_of_image == std::string::npos || (request->fds.size() != 1 && request->fds.size() != 4)) {
+    if (fields.size() != 4 || (request->fds.size() != 1 && request->fds.size() != 4)) {
         ReportMonitorFailure(status.Get(), "Monitor: malformed request");
         _exit(1);
     }
-    std::string name = bytes.substr(0, end_of_name);
-    std::string image = bytes.substr(end_of_name + 1, end_of_image - end_of_name - 1);
+    const std::string& name = fields[0];
+    RestoreSource image{fields[1], fields[2], fields[3]};
     SetProcessTitle({"berthd", "--monitor", name});
     std::vector<UniqueFd> stdio;
     for (size_t i = 1; i < request->fds.size(); ++i)
@@ -210,10 +211,11 @@ Spare ForkSpare(const EngineSettings& settings, int control) {
 
 void PrepareMonitorServer(const EngineSettings& settings) { ServerConnection::Instance().Prepare(settings); }
 
-UniqueFd RequestMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+UniqueFd RequestMonitor(const EngineSettings& settings, const std::string& name, const RestoreSource& restore,
                         ExecFds stdio) {
     auto [result, monitor_end] = MakeSocketPair(SOCK_STREAM);
-    std::string request = name + '\0' + restore_image + '\0';
+    std::string request =
+        name + '\0' + restore.image_dir + '\0' + restore.import_path + '\0' + restore.netns_path + '\0';
     std::vector<int> fds = {monitor_end.Get()};
     if (stdio.Given())
         fds.insert(fds.end(), {stdio.in, stdio.out, stdio.err});

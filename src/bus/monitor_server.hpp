@@ -16,10 +16,10 @@ namespace berth::bus {
 // Spawns the monitor server now (at berthd's start-up) so that the first start does not wait for it.
 void PrepareMonitorServer(const EngineSettings& settings);
 
-// Hands a start (restore_image empty) or restore of name to a monitor; returns the socket on which
+// Hands a start (restore empty) or restore of name to a monitor; returns the socket on which
 // the monitor reports "OK\n" or "<ApiErrorKind number> <message>\n" (EOF: it died first).
 // stdio, when Given(), is passed to the monitor (the caller keeps its own fds).
-UniqueFd RequestMonitor(const EngineSettings& settings, const std::string& name, const std::string& restore_image,
+UniqueFd RequestMonitor(const EngineSettings& settings, const std::string& name, const RestoreSource& restore,
                         ExecFds stdio);
 
 // `berthd --monitor-server`: fd 3 is the control socket from berthd; returns when berthd closes it.

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "checkpoint/criu_client.hpp"
@@ -91,6 +92,29 @@ UniqueFd OpenDirectory(const std::string& path) {
     return OpenOrThrow(path, O_RDONLY | O_DIRECTORY);
 }
 
+// Pre-copy: PRE_DUMP instead of DUMP, tracking memory, on top of the parent's pages. CRIU links
+// the parent as "parent" in the image directory: a relative link keeps a copied tree restorable.
+// Returns the parent relative to image_dir ("" without one).
+std::string ApplyPreCopy(CriuProcess& criu, const CheckpointOptions& options, const std::string& what,
+                         rpc::criu_req& req) {
+    if (!options.pre_dump && options.parent_dir.empty())
+        return "";
+    if (options.pre_dump)
+        req.set_type(rpc::PRE_DUMP);
+    std::string parent;
+    if (!options.parent_dir.empty()) {
+        struct stat st{};
+        if (::stat(options.parent_dir.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+            throw Error("Failed to " + what + ": the parent image directory " + options.parent_dir +
+                        " (--parent-path) is not a directory");
+        parent = std::filesystem::relative(options.parent_dir, options.image_dir).string();
+        req.mutable_opts()->set_parent_img(parent);
+    }
+    RequireMemoryTracking(criu, what);
+    req.mutable_opts()->set_track_mem(true);
+    return parent;
+}
+
 }  // namespace
 
 std::string DefaultCriuPath() {
@@ -109,7 +133,7 @@ std::string DefaultCriuPath() {
 }
 
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
-    const std::string what = "checkpoint container " + container.name;
+    const std::string what = (options.pre_dump ? "pre-dump container " : "checkpoint container ") + container.name;
     rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "ignore" : options.manage_cgroups_mode);
     // CRIU takes tens of ms to start (exec, its libraries): it does so while we read /proc below.
     CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
@@ -153,6 +177,7 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     o.set_orphan_pts_master(container.config.process.terminal);
     o.set_manage_cgroups(cg_mode != rpc::IGNORE);
     o.set_manage_cgroups_mode(cg_mode);
+    d.parent = ApplyPreCopy(criu, options, what, req);
 
     const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
     d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {
@@ -204,8 +229,10 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
         o.set_empty_ns(CLONE_NEWNET);
     }
 
-    // Written first so a dump that kills the container never leaves images without it.
-    WriteDescriptor(options.image_dir, d);
+    // Written first so a dump that kills the container never leaves images without it. A
+    // pre-dump's images are not restorable: they get none.
+    if (!options.pre_dump)
+        WriteDescriptor(options.image_dir, d);
     rpc::criu_resp resp;
     try {
         resp = criu.Call(what, req, [](CriuNotification& n) { LogDebug("criu notify: " + n.script); });

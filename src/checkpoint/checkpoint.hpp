@@ -24,6 +24,14 @@ struct CheckpointOptions {
     std::string image_dir;
     std::string work_dir;  // logs and CRIU's scratch files; empty = image_dir
     bool leave_running = false;
+    // Pre-copy: a pre-dump writes only the memory and the container keeps running; a later
+    // (pre-)dump with parent_dir writes only the pages changed since. Both need the kernel's
+    // dirty-memory tracking (checked first: a clear error where it is missing).
+    bool pre_dump = false;
+    std::string parent_dir;  // absolute: an earlier pre-dump's image directory
+    // Also write the checkpoint into this archive (archive.hpp; image_dir may then be empty: the
+    // manager dumps into a scratch directory next to it).
+    std::string export_path;
     CriuFlags flags;
     std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = ignore
     std::string criu_path = DefaultCriuPath();
@@ -49,6 +57,10 @@ struct RestoreOptions {
     std::string image_dir;
     std::string work_dir;  // empty = image_dir
     std::string name;      // the restored container's name (the checkpointed one unless --name)
+    // The network namespace to restore into instead of the recorded one (another host's name for it).
+    std::string netns_path;
+    // Restore this archive (archive.hpp) instead of image_dir: extracted into a scratch directory.
+    std::string import_path;
     // New fds for the init's stdio where it was a pipe or socket at checkpoint time.
     int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
     std::string criu_path = DefaultCriuPath();
@@ -66,14 +78,23 @@ struct RestoredContainer {
     std::string log_path;
 };
 
-// The network namespace a checkpoint was taken in (by path) is gone; what() names the path.
-class NetnsUnavailable : public Error {
+// This host lacks what a checkpoint needs (its netns, its rootfs, a new enough CRIU): nothing was
+// started, and the images or archive are as they were.
+class HostLacks : public Error {
 public:
     using Error::Error;
 };
 
-// Reads the descriptor and fails (touching nothing) when its netns path is gone (NetnsUnavailable).
-Descriptor CheckRestorable(const std::string& image_dir);
+// The network namespace a checkpoint was taken in (by path) is gone; what() names the path.
+class NetnsUnavailable : public HostLacks {
+public:
+    using HostLacks::HostLacks;
+};
+
+// Reads the descriptor and fails (touching nothing) when its netns path (netns_override when
+// given) is gone (NetnsUnavailable) or the container's rootfs is missing. The returned descriptor
+// carries netns_override as its netns_path.
+Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override = "");
 
 // Restores into a new cgroup placement made by `cgroups` (created first, CRIU put in it, so the
 // restored tasks land there). The restored init is the caller's child (CRIU's rst_sibling).

@@ -39,6 +39,31 @@ CriuVersion QueryCriuVersion(CriuProcess& criu) {
     return VersionFromResponse(criu.Call("query the CRIU version", req));
 }
 
+CriuVersion InstalledCriuVersion(const std::string& criu_path) {
+    CriuProcess criu = CriuProcess::Start({criu_path, {}, {}});
+    CriuVersion version = QueryCriuVersion(criu);
+    criu.Finish();
+    return version;
+}
+
+bool QueryMemoryTracking(CriuProcess& criu) {
+    rpc::criu_req req;
+    req.set_type(rpc::FEATURE_CHECK);
+    req.set_keep_open(true);
+    req.mutable_features()->set_mem_track(true);
+    rpc::criu_resp resp = criu.Call("check CRIU's memory tracking", req);
+    // CRIU answers with the features asked for, each true or false; an old one fails the request.
+    return resp.type() == rpc::FEATURE_CHECK && resp.success() && resp.features().mem_track();
+}
+
+void RequireMemoryTracking(CriuProcess& criu, const std::string& what) {
+    if (!QueryMemoryTracking(criu))
+        throw Error("Failed to " + what +
+                    ": this kernel does not track dirty memory (`criu check --feature mem_dirty_track` fails: no "
+                    "soft-dirty bits, CONFIG_MEM_SOFT_DIRTY), so there is no pre-copy; checkpoint without "
+                    "--pre-dump and --parent-path");
+}
+
 bool UseExternalNetns(const CriuVersion& version) {
     return version.Number() >= kExternalNetnsMinimum.Number();
 }

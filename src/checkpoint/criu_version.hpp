@@ -27,13 +27,24 @@ struct CriuVersion {
 };
 
 // The first CRIU that can checkpoint/restore a network namespace as external ("net[INODE]:KEY").
-inline constexpr CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
+// const, not constexpr: clang 14 (the fuzz build) rejects a constexpr std::string member with libstdc++ 12.
+inline const CriuVersion kExternalNetnsMinimum{3, 11, 0, 0, {}};
 
 // The version in a VERSION response; throws Error when CRIU did not send one.
 CriuVersion VersionFromResponse(const criurpc::criu_resp& resp);
 
 // Asks a running swrk for its version (the request that comes first in every session).
 CriuVersion QueryCriuVersion(CriuProcess& criu);
+
+// Starts `criu_path swrk` just to ask its version (an import's check before anything starts).
+CriuVersion InstalledCriuVersion(const std::string& criu_path);
+
+// Whether CRIU and the kernel track dirty memory (soft-dirty bits, `criu check --feature
+// mem_dirty_track`): pre-dumps and dumps on top of one need it.
+bool QueryMemoryTracking(CriuProcess& criu);
+
+// Throws Error for `what` (e.g. "pre-dump container web") when QueryMemoryTracking says no.
+void RequireMemoryTracking(CriuProcess& criu, const std::string& what);
 
 // Whether a container that joined its netns by path gets it as an external namespace.
 // With an older CRIU, the namespace is recreated from the images instead and `warning` says so.

@@ -87,8 +87,12 @@ std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::stri
         n.mode = static_cast<uint32_t>(RequireInteger(*t, "mode", origin, prefix));
         n.uid = static_cast<uint32_t>(RequireInteger(*t, "uid", origin, prefix));
         n.gid = static_cast<uint32_t>(RequireInteger(*t, "gid", origin, prefix));
-        n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
-        n.target = (*t)["target"].value_or(std::string());
+        // Only where FormatTmpfsNodes writes them: a stray rdev on a directory must not survive in
+        // memory what a rewrite of the descriptor would drop (found by tests/fuzz, fuzz_descriptor).
+        if (n.kind == 'c' || n.kind == 'b')
+            n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
+        if (n.kind == 'l')
+            n.target = (*t)["target"].value_or(std::string());
         if (const toml::array* mtime = (*t)["mtime"].as_array(); mtime != nullptr && mtime->size() == 2) {
             n.mtime_sec = (*mtime)[0].value_or(int64_t{0});
             n.mtime_nsec = (*mtime)[1].value_or(int64_t{0});
@@ -113,6 +117,8 @@ std::string FormatDescriptor(const Descriptor& d) {
     root.insert("external_netns", d.external_netns);
     if (d.empty_netns)
         root.insert("empty_netns", true);
+    if (!d.parent.empty())
+        root.insert("parent", d.parent);
 
     toml::table criu;
     criu.insert("major", d.criu_version.major);
@@ -180,6 +186,7 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
     d.empty_netns = OptionalBool(root, "empty_netns");
     if (d.empty_netns && d.netns_path)
         Malformed(origin, "empty_netns", "set for a network namespace joined by path");
+    d.parent = root["parent"].value_or(std::string());
 
     const toml::table* criu = root["criu"].as_table();
     if (criu == nullptr)

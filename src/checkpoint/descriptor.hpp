@@ -43,6 +43,9 @@ struct Descriptor {
     CriuVersion criu_version;
     std::string created;  // UTC, RFC 3339
     CriuFlags flags;
+    // The pre-dump these images build on (relative to the image directory, as CRIU's "parent"
+    // link): restore needs its pages too. Empty for a dump of its own.
+    std::string parent;
     std::vector<ExternalMount> external_mounts;
     // CRIU's names for the init's fds 0, 1, 2 ("pipe:[1234]", "file[2a:5]" for a host file, a path inside):
     // restore hands new fds in for the pipes, sockets and host files among them (inherit_fd keys).

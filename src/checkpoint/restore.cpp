@@ -98,30 +98,48 @@ UniqueFd ReopenHostFile(const std::string& path) {
 
 }  // namespace
 
-Descriptor CheckRestorable(const std::string& image_dir) {
+Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override) {
     Descriptor d = ReadDescriptor(image_dir);
+    if (!netns_override.empty()) {
+        if (!d.netns_path)
+            throw Error("Failed to restore container " + d.container + ": --netns " + netns_override +
+                        " does not apply: it was checkpointed in a network namespace of its own");
+        d.netns_path = netns_override;
+    }
     if (d.external_netns && d.netns_path) {
         struct stat st{};
         if (::stat(d.netns_path->c_str(), &st) < 0) {
             int err = errno;
             throw NetnsUnavailable("Failed to restore container " + d.container + ": its network namespace " +
                                        *d.netns_path +
-                                       " (recorded in the checkpoint) is not available; create it (ip netns add) "
+                                       (netns_override.empty() ? " (recorded in the checkpoint)" : "") +
+                                       " is not available; create it (ip netns add) "
                                        "and restore again",
                                    err);
         }
     }
+    config::ContainerConfig config =
+        config::ParseContainerConfigString(d.container, d.config_toml, image_dir + "/" + kDescriptorFile);
+    struct stat st{};
+    int rootfs_error = ::stat(config.rootfs.c_str(), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (rootfs_error != 0)
+        throw HostLacks("Failed to restore container " + d.container + ": its rootfs " + config.rootfs +
+                                   " is not a directory on this host; provide it at that path and restore again",
+                        rootfs_error);
     return d;
 }
 
 RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
     RestoredContainer r;
-    r.descriptor = CheckRestorable(options.image_dir);
+    r.descriptor = CheckRestorable(options.image_dir, options.netns_path);
     const Descriptor& d = r.descriptor;
     const std::string name = options.name.empty() ? d.container : options.name;
     const std::string what = "restore container " + name;
     r.config = config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
     r.config.name = name;
+    for (config::NamespaceConfig& ns : r.config.namespaces)
+        if (ns.kind == config::NamespaceKind::Net && ns.path && d.netns_path)
+            ns.path = d.netns_path;  // --netns: exec and the state name the one restored into
 
     std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
     MakeDirs(work_dir, 0700);

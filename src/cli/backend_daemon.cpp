@@ -229,6 +229,9 @@ public:
                     sd_bus_message_append(m, "{sv}", key, "b", 1);
             };
             flag("LeaveRunning", options.leave_running);
+            flag("PreDump", options.pre_dump);
+            if (!options.parent_dir.empty())
+                sd_bus_message_append(m, "{sv}", "ParentPath", "s", options.parent_dir.c_str());
             flag("TcpEstablished", options.flags.tcp_established);
             flag("ExtUnixSk", options.flags.ext_unix_sk);
             flag("ShellJob", options.flags.shell_job);
@@ -237,17 +240,26 @@ public:
                 sd_bus_message_append(m, "{sv}", "ManageCgroupsMode", "s", options.manage_cgroups_mode.c_str());
             if (!options.work_dir.empty())
                 sd_bus_message_append(m, "{sv}", "WorkPath", "s", options.work_dir.c_str());
+            if (!options.export_path.empty())
+                sd_bus_message_append(m, "{sv}", "Export", "s", options.export_path.c_str());
             sd_bus_message_close_container(m);
         });
+    }
+
+    // RestoreContainer's a{sv}: Import and NetworkNamespace (berthctl sends no WorkPath: see restore.cpp).
+    static void AppendRestoreOptions(sd_bus_message* m, const checkpoint::RestoreOptions& options) {
+        sd_bus_message_open_container(m, 'a', "{sv}");
+        if (!options.import_path.empty())
+            sd_bus_message_append(m, "{sv}", "Import", "s", options.import_path.c_str());
+        if (!options.netns_path.empty())
+            sd_bus_message_append(m, "{sv}", "NetworkNamespace", "s", options.netns_path.c_str());
+        sd_bus_message_close_container(m);
     }
 
     void Restore(const checkpoint::RestoreOptions& options) override {
         Call("RestoreContainer", [&](sd_bus_message* m) {
             sd_bus_message_append(m, "ss", options.name.c_str(), options.image_dir.c_str());
-            sd_bus_message_open_container(m, 'a', "{sv}");
-            if (!options.work_dir.empty())
-                sd_bus_message_append(m, "{sv}", "WorkPath", "s", options.work_dir.c_str());
-            sd_bus_message_close_container(m);
+            AppendRestoreOptions(m, options);
         });
     }
 
@@ -274,7 +286,9 @@ public:
     int RestoreAttached(const checkpoint::RestoreOptions& options) override {
         return Attached(options.name, [&] {
             Call("RestoreContainerWithStdio", [&](sd_bus_message* m) {
-                sd_bus_message_append(m, "ssa{sv}hhh", options.name.c_str(), options.image_dir.c_str(), 0, 0, 1, 2);
+                sd_bus_message_append(m, "ss", options.name.c_str(), options.image_dir.c_str());
+                AppendRestoreOptions(m, options);
+                sd_bus_message_append(m, "hhh", 0, 1, 2);
             });
         });
     }

@@ -1,4 +1,4 @@
-// berthctl checkpoint NAME --image-path DIR [...]: dump a running container with CRIU.
+// berthctl checkpoint NAME --image-path DIR | --export FILE [...]: dump a running container with CRIU.
 
 #include <optional>
 #include <string>
@@ -22,6 +22,12 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
             options.work_dir = *w;
         else if (auto m = cursor.TakeValue("--manage-cgroups-mode"))
             options.manage_cgroups_mode = *m;
+        else if (auto e = cursor.TakeValue("--export"))
+            options.export_path = *e;
+        else if (auto p = cursor.TakeValue("--parent-path"))
+            options.parent_dir = *p;
+        else if (cursor.TakeFlag("--pre-dump"))
+            options.pre_dump = true;
         else if (cursor.TakeFlag("--leave-running"))
             options.leave_running = true;
         else if (cursor.TakeFlag("--tcp-established"))
@@ -37,11 +43,18 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
     }
     if (!name)
         throw UsageError{"missing container name"};
-    if (options.image_dir.empty())
-        throw UsageError{"--image-path is required"};
-    options.image_dir = AbsolutePathOf(options.image_dir);
+    if (options.image_dir.empty() && options.export_path.empty())
+        throw UsageError{"--image-path or --export is required"};
+    if (!options.export_path.empty() && (options.pre_dump || !options.parent_dir.empty()))
+        throw UsageError{"--export takes a complete dump: not with --pre-dump or --parent-path"};
+    if (!options.image_dir.empty())
+        options.image_dir = AbsolutePathOf(options.image_dir);
+    if (!options.export_path.empty())
+        options.export_path = AbsolutePathOf(options.export_path);
     if (!options.work_dir.empty())
         options.work_dir = AbsolutePathOf(options.work_dir);
+    if (!options.parent_dir.empty())
+        options.parent_dir = AbsolutePathOf(options.parent_dir);
     MakeBackend(global)->Checkpoint(manager::ContainerId(*name).str(), options);
     return 0;
 }
@@ -49,7 +62,8 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
 }  // namespace
 
 BERTH_VERB("checkpoint",
-           "checkpoint NAME --image-path DIR [--work-path DIR] [--leave-running] [--tcp-established] "
+           "checkpoint NAME (--image-path DIR | --export FILE.tar[.zst]) [--work-path DIR] [--pre-dump] "
+           "[--parent-path DIR] [--leave-running] [--tcp-established] "
            "[--ext-unix-sk] [--shell-job] [--file-locks] [--manage-cgroups-mode soft|full|strict|ignore]",
            "checkpoint a running container with CRIU", CheckpointMain);
 

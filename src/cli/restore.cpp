@@ -1,4 +1,4 @@
-// berthctl restore NAME --image-path DIR [--name NEW] [--detach]: restore a checkpoint with CRIU.
+// berthctl restore NAME --image-path DIR | --import FILE [--name NEW] [--netns PATH] [--detach]: restore with CRIU.
 
 #include <optional>
 #include <string>
@@ -34,6 +34,10 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
             options.image_dir = *v;
         else if (auto w = cursor.TakeValue("--work-path"))
             options.work_dir = *w;
+        else if (auto i = cursor.TakeValue("--import"))
+            options.import_path = *i;
+        else if (auto ns = cursor.TakeValue("--netns"))
+            options.netns_path = *ns;
         else if (auto n = cursor.TakeValue("--name"))
             new_name = *n;
         else if (cursor.TakeFlag("--detach") || cursor.TakeFlag("-d"))
@@ -41,23 +45,30 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
         else
             cursor.TakeName(name);
     }
-    if (!name)
+    const bool import = !options.import_path.empty();
+    if (!name && !import)
         throw UsageError{"missing container name"};
-    if (options.image_dir.empty())
-        throw UsageError{"--image-path is required"};
-    options.name = new_name.empty() ? *name : new_name;
-    options.image_dir = AbsolutePathOf(options.image_dir);
+    if (options.image_dir.empty() == !import)
+        throw UsageError{"one of --image-path and --import is required"};
+    // An archive names its container: NAME (or --name) renames it.
+    options.name = !new_name.empty() ? new_name : name.value_or("");
+    if (!options.image_dir.empty())
+        options.image_dir = AbsolutePathOf(options.image_dir);
+    if (import)
+        options.import_path = AbsolutePathOf(options.import_path);
     if (!options.work_dir.empty())
         options.work_dir = AbsolutePathOf(options.work_dir);
 
-    // RestoreContainer takes no work path yet: with one, the restore stays in-process.
+    // RestoreContainer takes no work path yet: with one, the restore stays in-process; berthd needs
+    // the name of an imported one up front (its object path).
+    const bool daemon_capable = options.work_dir.empty() && !options.name.empty();
     if (detach) {
-        auto backend = options.work_dir.empty() ? MakeBackend(global) : MakeInProcessBackend(global);
+        auto backend = daemon_capable ? MakeBackend(global) : MakeInProcessBackend(global);
         backend->Restore(options);
         return 0;
     }
     // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
-    std::unique_ptr<Backend> backend = options.work_dir.empty() && !WantsTerminal(options.image_dir)
+    std::unique_ptr<Backend> backend = daemon_capable && !WantsTerminal(options.image_dir)
                                            ? MakeBackend(global)
                                            : MakeInProcessBackend(global);
     return backend->RestoreAttached(options);
@@ -65,7 +76,9 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
 
 }  // namespace
 
-BERTH_VERB("restore", "restore NAME --image-path DIR [--work-path DIR] [--name NEW] [--detach]",
+BERTH_VERB("restore",
+           "restore NAME --image-path DIR | restore [NAME] --import FILE; [--netns PATH] [--work-path DIR] "
+           "[--name NEW] [--detach]",
            "restore a checkpointed container with CRIU", RestoreMain);
 
 }  // namespace berth::cli

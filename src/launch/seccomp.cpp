@@ -1,6 +1,7 @@
 #include "launch/seccomp.hpp"
 
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -56,6 +57,18 @@ int ReadErrno(const toml::node& node, const std::string& origin, const std::stri
     return static_cast<int>(*value);
 }
 
+// One rule per bit: libseccomp ORs rules of one syscall, so any of the bits triggers the action.
+int AddArg0BitRules(void* ctx, uint32_t action, int nr, uint64_t bits) {
+    for (uint64_t bit = 1; bit != 0; bit <<= 1) {
+        if (!(bits & bit))
+            continue;
+        int r = seccomp_rule_add(static_cast<scmp_filter_ctx>(ctx), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit));
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 }  // namespace
 
 std::optional<SeccompAction> SeccompActionFromName(const std::string& name) {
@@ -86,6 +99,12 @@ SeccompProfile DefaultSeccompProfile() {
     SeccompProfile profile;
     profile.default_action = SeccompAction::Allow;
     profile.rules.push_back({DefaultDeniedSyscalls(), SeccompAction::Errno, EPERM});
+    // As Docker's default: no new namespaces through clone either (unshare is denied above), and
+    // clone3, whose flags a filter cannot see, answers ENOSYS so that libc falls back to clone.
+    profile.rules.push_back({{"clone"}, SeccompAction::Errno, EPERM,
+                             CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                 CLONE_NEWNET | CLONE_NEWCGROUP});
+    profile.rules.push_back({{"clone3"}, SeccompAction::Errno, ENOSYS});
     return profile;
 }
 
@@ -166,7 +185,8 @@ SeccompFilter::SeccompFilter(const SeccompProfile& profile) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
             if (nr == __NR_SCMP_ERROR)
                 throw Error("seccomp: unknown syscall '" + name + "'");
-            int r = seccomp_rule_add(ctx.get(), action, nr, 0);
+            int r = rule.arg0_any_bit ? AddArg0BitRules(ctx.get(), action, nr, rule.arg0_any_bit)
+                                      : seccomp_rule_add(ctx.get(), action, nr, 0);
             // A syscall this architecture does not have (vm86 on x86_64) needs no rule; a syscall
             // already named by an earlier rule keeps that rule.
             if (r == -EDOM || r == -EEXIST || (r < 0 && nr < 0))

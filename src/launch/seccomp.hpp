@@ -25,6 +25,9 @@ struct SeccompRule {
     std::vector<std::string> names;
     SeccompAction action = SeccompAction::Errno;
     int errno_value = 1;  // EPERM
+    // Non-zero: the rule applies only when the first argument has any of these bits (the default
+    // profile's clone with CLONE_NEW* flags); profile files cannot say this yet.
+    uint64_t arg0_any_bit = 0;
     friend bool operator==(const SeccompRule&, const SeccompRule&) = default;
 };
 

@@ -1,6 +1,12 @@
 #include "manager/checkpointing.hpp"
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
+
+#include "checkpoint/archive.hpp"
+#include "checkpoint/criu_version.hpp"
 
 #include "manager/container_lock.hpp"
 #include "manager/errors.hpp"
@@ -22,6 +28,56 @@ void WaitUntilGone(const ContainerState& state) {
     if (pidfd && !WaitForPidfdExit(pidfd.Get(), kGoneTimeout))
         throw Error("Failed to checkpoint container " + state.name + ": pid " + std::to_string(state.pid) +
                     " still runs after CRIU's dump");
+}
+
+// A directory made for one export or import, removed with its content unless kept.
+class ScratchDir {
+public:
+    // Created in `parent` as .berth-TAG-XXXXXX.
+    ScratchDir(const std::string& parent, const std::string& tag) {
+        std::string pattern = parent + "/.berth-" + tag + "-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr)
+            ThrowErrno("Failed to create a scratch directory in " + parent);
+        path_ = pattern;
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    ~ScratchDir() {
+        std::error_code ignored;
+        if (!kept_)
+            std::filesystem::remove_all(path_, ignored);
+    }
+    const std::string& Path() const { return path_; }
+    void Keep() { kept_ = true; }
+
+private:
+    std::string path_;
+    bool kept_ = false;
+};
+
+std::string ParentDirOf(const std::string& path) {
+    std::string parent = std::filesystem::path(path).parent_path().string();
+    return parent.empty() ? "." : parent;
+}
+
+void ExportImages(const checkpoint::CheckpointResult& result, const std::string& image_dir,
+                  const std::string& file) {
+    checkpoint::ArchiveManifest manifest;
+    manifest.container = result.descriptor.container;
+    manifest.created = result.descriptor.created;
+    manifest.criu_version = result.descriptor.criu_version;
+    checkpoint::WriteCheckpointArchive(image_dir, manifest, file);
+}
+
+// Before anything starts: an archive this host cannot restore fails here (InvalidState).
+void CheckImportable(const checkpoint::ArchiveManifest& manifest, const checkpoint::RestoreOptions& options) {
+    checkpoint::CriuVersion installed = checkpoint::InstalledCriuVersion(options.criu_path);
+    checkpoint::CriuVersion needed = manifest.criu_version;
+    needed.extra = 0;
+    needed.gitid.clear();
+    if (installed.Number() < needed.Number())
+        throw InvalidState("Failed to import " + options.import_path + ": it was dumped by CRIU " + needed.ToString() +
+                           ", this host has the older CRIU " + installed.ToString() + "; update CRIU");
 }
 
 }  // namespace
@@ -51,8 +107,32 @@ checkpoint::CheckpointResult CheckpointContainer(const std::string& state_dir, c
     if (effective.manage_cgroups_mode.empty())
         effective.manage_cgroups_mode = defaults.manage_cgroups_mode;
 
+    std::optional<ScratchDir> scratch;
+    if (!options.export_path.empty()) {
+        if (options.pre_dump || !options.parent_dir.empty())
+            throw InvalidState("Failed to export container " + id.str() +
+                               ": an archive holds a complete dump, not a pre-dump or one on top of it");
+        if (effective.image_dir.empty()) {
+            scratch.emplace(ParentDirOf(options.export_path), "export");
+            effective.image_dir = scratch->Path();
+        }
+    }
     checkpoint::CheckpointResult result = checkpoint::Checkpoint({id.str(), state.pid, state.config}, effective);
-    if (options.leave_running)
+    if (!options.export_path.empty()) {
+        try {
+            ExportImages(result, effective.image_dir, options.export_path);
+        } catch (const Error& e) {
+            if (options.leave_running)
+                throw;
+            // The container is gone: its images are all that is left of it.
+            if (scratch)
+                scratch->Keep();
+            throw Error(e.Context() + " (the checkpoint's images are kept in " + effective.image_dir + ")",
+                        e.Errno());
+        }
+    }
+    // A pre-dump leaves the tasks running by its nature.
+    if (options.leave_running || options.pre_dump)
         return result;
 
     WaitUntilGone(state);
@@ -69,15 +149,28 @@ checkpoint::CheckpointResult CheckpointContainer(const std::string& state_dir, c
 
 RestoredContainer RestoreContainer(const std::string& state_dir, const std::string& cgroup_driver,
                                    const checkpoint::RestoreOptions& options, bool foreground) {
+    checkpoint::RestoreOptions restore_options = options;
+    // An archive is extracted next to the images' usual place and gone again after the restore.
+    std::optional<ScratchDir> scratch;
+    if (!options.import_path.empty()) {
+        scratch.emplace(options.work_dir.empty() ? std::string("/var/tmp") : options.work_dir, "import");
+        checkpoint::ArchiveManifest manifest;
+        try {
+            manifest = checkpoint::ExtractCheckpointArchive(options.import_path, scratch->Path());
+        } catch (const checkpoint::ArchiveUnusable& e) {
+            throw InvalidState(e.Context(), e.Errno());
+        }
+        restore_options.image_dir = scratch->Path();
+        CheckImportable(manifest, restore_options);
+    }
     // Before any state, cgroup or CRIU process: a vanished netns must leave everything as it was.
     checkpoint::Descriptor descriptor;
     try {
-        descriptor = checkpoint::CheckRestorable(options.image_dir);
-    } catch (const checkpoint::NetnsUnavailable& e) {
+        descriptor = checkpoint::CheckRestorable(restore_options.image_dir, options.netns_path);
+    } catch (const checkpoint::HostLacks& e) {
         // Not a failure of the restore itself: the host lacks what the checkpoint needs (yet).
         throw InvalidState(e.Context(), e.Errno());
     }
-    checkpoint::RestoreOptions restore_options = options;
     if (restore_options.name.empty())
         restore_options.name = descriptor.container;
     ContainerId id(restore_options.name);
@@ -111,6 +204,8 @@ RestoredContainer RestoreContainer(const std::string& state_dir, const std::stri
     } catch (...) {
         if (!had_state_dir)
             store.Remove(id);
+        if (scratch)
+            scratch->Keep();  // CRIU's restore.log, named in the error, is in there
         throw;
     }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -20,6 +21,9 @@
 #endif
 #ifndef BERTH_HARNESS_BUILD_DIR
 #error "BERTH_HARNESS_BUILD_DIR must name a build directory for harness state"
+#endif
+#if !defined(BERTH_HARNESS_SOURCE_ROOT) || !defined(BERTH_HARNESS_BUILD_ROOT)
+#error "BERTH_HARNESS_SOURCE_ROOT and BERTH_HARNESS_BUILD_ROOT must name the checkout and the build dir"
 #endif
 
 namespace berth::harness {
@@ -104,7 +108,16 @@ SystemdHarness::SystemdHarness(std::string dir) : dir_(std::move(dir)) {
     watchdog_lifeline_ = std::move(lifeline_write);
     lifeline_read.Reset();
 
-    CommandResult started = RunOnHost({BERTH_HARNESS_SCRIPT, "start", dir_}, "", 120s);
+    // The checkout, the build dir and this program's cwd (commands run inside from it) stay
+    // visible inside even below /tmp, /var/tmp or /run, which are private tmpfs there.
+    std::vector<std::string> start = {BERTH_HARNESS_SCRIPT, "start", dir_, BERTH_HARNESS_SOURCE_ROOT,
+                                      BERTH_HARNESS_BUILD_ROOT};
+    std::unique_ptr<char, decltype(&std::free)> cwd(::get_current_dir_name(), &std::free);
+    // (A cwd of /tmp itself exists inside too, as the private one.)
+    if (cwd && std::string_view(cwd.get()) != "/tmp" && std::string_view(cwd.get()) != "/var/tmp" &&
+        std::string_view(cwd.get()) != "/run")
+        start.push_back(cwd.get());
+    CommandResult started = RunOnHost(start, "", 120s);
     if (started.exit_code != 0) {
         std::string leftovers = Stop();
         throw std::runtime_error("systemd-harness start " + dir_ + " failed: " + Describe(started) +

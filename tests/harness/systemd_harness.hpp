@@ -40,8 +40,8 @@ inline CommandResult RunOnHost(const std::vector<std::string>& argv, const std::
 std::string HarnessUnavailableReason();
 
 // One booted systemd. The constructor boots it (throws std::runtime_error with the script's
-// output when it cannot); the destructor stops it. Dir must be visible inside, so not below
-// /tmp, /var/tmp or /run.
+// output when it cannot); the destructor stops it. Dir, the checkout, the build dir and the
+// current dir are visible inside at the same paths, wherever they are (also below /tmp).
 class SystemdHarness {
 public:
     explicit SystemdHarness(std::string dir);

@@ -488,5 +488,166 @@ TEST_F(CheckpointTest, ExecJoinsTheRestoredContainersNamespacesAndCgroup) {
     ExpectNothingLeftBehind();
 }
 
+// Whether this kernel tracks dirty memory, which CRIU's pre-copy needs (soft-dirty bits).
+bool MemoryTracked() {
+    static const bool tracked = Tool({"criu", "check", "--feature", "mem_dirty_track"}).exit_code == 0;
+    return tracked;
+}
+
+TEST_F(CheckpointTest, PreDumpWithoutMemoryTrackingFailsClearlyAndTheContainerRuns) {
+    if (MemoryTracked())
+        GTEST_SKIP() << "this kernel tracks dirty memory: PreDumpsThenDumpOnTopRestore covers pre-copy";
+    std::string name = UniqueName("nopre");
+    RunCounter(name, "");
+    pid_t pid = Pid(name);
+    for (std::vector<std::string> args : {std::vector<std::string>{"--pre-dump"},
+                                          std::vector<std::string>{"--parent-path", TempDir()}}) {
+        args.insert(args.begin(), {"checkpoint", name, "--image-path", ImageDir("pre")});
+        CommandResult pre = Berthctl(args);
+        EXPECT_NE(pre.exit_code, 0) << Describe(pre);
+        EXPECT_NE(pre.err.find("does not track dirty memory"), std::string::npos) << Describe(pre);
+        EXPECT_NE(pre.err.find("mem_dirty_track"), std::string::npos) << Describe(pre);
+        EXPECT_FALSE(fs::exists(ImageDir("pre") + "/berth-checkpoint.toml"));
+        EXPECT_EQ(Status(name), "running");
+        EXPECT_EQ(Pid(name), pid);
+        long now = Count();
+        EXPECT_GT(WaitForCountAbove(now), now) << "the counter stopped";
+    }
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, PreDumpsThenDumpOnTopRestore) {
+    if (!MemoryTracked())
+        GTEST_SKIP() << "this kernel does not track dirty memory (criu check --feature mem_dirty_track fails)";
+    std::string name = UniqueName("pre");
+    RunCounter(name, "");
+    pid_t pid = Pid(name);
+    CommandResult pre1 = Berthctl({"checkpoint", name, "--pre-dump", "--image-path", ImageDir("1")});
+    ASSERT_EQ(pre1.exit_code, 0) << Describe(pre1);
+    EXPECT_EQ(Status(name), "running");
+    EXPECT_EQ(Pid(name), pid);
+    long now = Count();
+    EXPECT_GT(WaitForCountAbove(now), now) << "the counter stopped after the pre-dump";
+    EXPECT_FALSE(fs::exists(ImageDir("1") + "/berth-checkpoint.toml")) << "a pre-dump is not restorable";
+    CommandResult pre2 =
+        Berthctl({"checkpoint", name, "--pre-dump", "--parent-path", ImageDir("1"), "--image-path", ImageDir("2")});
+    ASSERT_EQ(pre2.exit_code, 0) << Describe(pre2);
+    CommandResult cp = Berthctl({"checkpoint", name, "--parent-path", ImageDir("2"), "--image-path", ImageDir("3")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(Status(name), "checkpointed");
+    EXPECT_EQ(ReadLink(ImageDir("3") + "/parent"), "../images-2");
+    EXPECT_NE(ReadText(ImageDir("3") + "/berth-checkpoint.toml").find("parent = '../images-2'"), std::string::npos);
+    long stopped_at = Count();
+    CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("3"), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(CheckpointTest, ExportImportRoundTripsIntoTheGivenNetnsThenOneOfTheSameName) {
+    NamedNetns source("berth-test-" + std::to_string(::getpid()));
+    NamedNetns target("berth-test-" + std::to_string(::getpid()) + "-b");
+    std::string name = UniqueName("exp");
+    std::string copy = UniqueName("imp");
+    RunCounter(name, source.Path());
+    std::string zst = TempDir() + "/web.tar.zst";
+    CommandResult cp = Berthctl({"checkpoint", name, "--export", zst});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(Status(name), "checkpointed");
+    EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty());
+    long stopped_at = Count();
+    // zstd's frame magic: the name asked for compression.
+    EXPECT_EQ(ReadText(zst).substr(0, 4), std::string("\x28\xb5\x2f\xfd", 4));
+
+    CommandResult rs = Berthctl({"restore", "--import", zst, "--name", copy, "--netns", target.Path(), "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    EXPECT_EQ(Status(copy), "running");
+    pid_t restored = Pid(copy);
+    EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(target.Path()));
+    EXPECT_NE(StateJson(copy).find(target.Path()), std::string::npos) << StateJson(copy);
+    long after = WaitForCountAbove(stopped_at);
+    EXPECT_GT(after, stopped_at) << "the counter did not continue";
+    EXPECT_NE(MemoryCgroupOf(restored).find(copy), std::string::npos);
+
+    // A plain tar, imported without --netns: the netns of the same name (here the target's again).
+    std::string tar = TempDir() + "/web.tar";
+    CommandResult cp2 = Berthctl({"checkpoint", copy, "--export", tar});
+    ASSERT_EQ(cp2.exit_code, 0) << Describe(cp2);
+    EXPECT_EQ(ReadText(tar).substr(0, 18), "berth-archive.toml");
+    long stopped_again = Count();
+    Berthctl({"rm", copy});
+    CommandResult rs2 = Berthctl({"restore", "--import", tar, "--detach"});
+    ASSERT_EQ(rs2.exit_code, 0) << Describe(rs2);
+    EXPECT_EQ(Inode("/proc/" + std::to_string(Pid(copy)) + "/ns/net"), Inode(target.Path()));
+    EXPECT_GT(WaitForCountAbove(stopped_again), stopped_again);
+    Berthctl({"rm", "--force", copy});
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// A tar whose first member is berth-archive.toml with this content (made with the system tar).
+std::string HandMadeArchive(const std::string& dir, const std::string& manifest) {
+    fs::create_directories(dir);
+    std::ofstream(dir + "/berth-archive.toml") << manifest;
+    CommandResult tar = Tool({"tar", "-C", dir, "-cf", dir + ".tar", "berth-archive.toml"});
+    EXPECT_EQ(tar.exit_code, 0) << Describe(tar);
+    return dir + ".tar";
+}
+
+TEST_F(CheckpointTest, ImportRefusesBadArchivesAndMissingNetnsBeforeAnythingStarts) {
+    NamedNetns netns("berth-test-" + std::to_string(::getpid()));
+    std::string name = UniqueName("src");
+    RunCounter(name, netns.Path());
+    std::string tar = TempDir() + "/good.tar";
+    CommandResult cp = Berthctl({"checkpoint", name, "--export", tar, "--leave-running"});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    EXPECT_EQ(Status(name), "running");
+
+    std::string data = ReadText(tar);
+    std::string flipped = data;
+    // Inside the pages image (its data follows its 512-byte header): the tar stays valid, the content does not.
+    size_t pages = data.find("images/pages-1.img");
+    ASSERT_NE(pages, std::string::npos);
+    ASSERT_LT(pages + 512 + 200, data.size());
+    flipped[pages + 512 + 200] = static_cast<char>(flipped[pages + 512 + 200] ^ 0x5a);
+    std::ofstream(TempDir() + "/flipped.tar", std::ios::binary) << flipped;
+    std::ofstream(TempDir() + "/truncated.tar", std::ios::binary) << data.substr(0, data.size() / 2);
+    struct Case {
+        std::vector<std::string> args;
+        std::string expected;  // in the error
+    };
+    const std::string missing = "/run/netns/berth-test-missing-" + std::to_string(::getpid());
+    std::vector<Case> cases = {
+        {{"--import", tar, "--netns", missing}, missing + " is not available"},
+        {{"--import", TempDir() + "/flipped.tar"}, "corrupted"},
+        {{"--import", TempDir() + "/truncated.tar"}, "runcated"},
+        {{"--import", HandMadeArchive(TempDir() + "/future", "format = 99\ncontainer = 'x'\n")},
+         "archive format 99 is not supported (this berthctl reads format 1; update Berth)"},
+        {{"--import", HandMadeArchive(TempDir() + "/old", "format = 0\ncontainer = 'x'\n")},
+         "archive format 0 is not supported (this berthctl reads format 1; export it again"},
+        {{"--import", TempDir() + "/none.tar"}, "none.tar"},
+    };
+    std::string work = TempDir() + "/work";
+    fs::create_directories(work);
+    for (const Case& c : cases) {
+        std::string copy = UniqueName("bad");
+        std::vector<std::string> args = {"restore", "--name", copy, "--work-path", work, "--detach"};
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        auto before = ReadText(c.args[1]);
+        CommandResult rs = Berthctl(args);
+        EXPECT_NE(rs.exit_code, 0) << Describe(rs);
+        EXPECT_NE(rs.err.find(c.expected), std::string::npos) << Describe(rs);
+        EXPECT_NE(Berthctl({"state", copy}).exit_code, 0) << "a state was left for " << copy;
+        EXPECT_TRUE(CgroupDirsContaining(copy).empty());
+        EXPECT_EQ(ReadText(c.args[1]), before) << "the archive changed";
+        EXPECT_TRUE(fs::is_empty(work)) << "the extracted images were left in " << work;
+    }
+    EXPECT_EQ(Status(name), "running");
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -612,6 +612,44 @@ TEST_F(DaemonRestoreTest, RestoreWithoutItsNetnsFailsNamingThePathAndKeepsTheIma
     EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at);
 }
 
+TEST_F(DaemonRestoreTest, ExportImportAndPreDumpOptionsThroughTheBus) {
+    HarnessNetns source(Harness(), "berth-dt-src-" + std::to_string(getpid()));
+    HarnessNetns target(Harness(), "berth-dt-dst-" + std::to_string(getpid()));
+    const std::string name = "exported";
+    CreateCounter(name, source.Path());
+    ASSERT_GT(WaitForCountAbove(name, 3), 3) << "the counter never ran";
+
+    // PreDump: where this kernel has no dirty-memory tracking it is refused up front, the container untouched.
+    if (RunOnHost({"criu", "check", "--feature", "mem_dirty_track"}).exit_code != 0) {
+        auto pre = Call("CheckpointContainer", "ssa{sv}", {name, dir_ + "/pre", "1", "PreDump", "b", "true"});
+        EXPECT_NE(pre.exit_code, 0) << Describe(pre);
+        EXPECT_NE(pre.err.find("does not track dirty memory"), std::string::npos) << Describe(pre);
+        EXPECT_EQ(Property(name, "State"), "s \"running\"");
+    }
+
+    const std::string archive = dir_ + "/exported.tar.zst";
+    auto r = Call("CheckpointContainer", "ssa{sv}", {name, "", "1", "Export", "s", archive});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property(name, "State"), "s \"checkpointed\"");
+    long stopped_at = Count(name);
+
+    r = Call("RestoreContainer", "ssa{sv}", {"imported", "", "1", "Import", "s", dir_ + "/missing.tar"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(ErrorNameOf("RestoreContainer", {"'imported'", "''", "{'Import': <'" + dir_ + "/missing.tar'>}"}),
+              "org.berth1.Error.InvalidState");
+
+    r = Call("RestoreContainer", "ssa{sv}",
+             {"imported", "", "2", "Import", "s", archive, "NetworkNamespace", "s", target.Path()});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Trim(r.out), "o \"/org/berth1/container/imported\"");
+    EXPECT_EQ(Property("imported", "State"), "s \"running\"");
+    std::string leader = Property("imported", "Leader").substr(2);
+    ASSERT_NE(leader, "0");
+    EXPECT_EQ(InodeInside("/proc/" + leader + "/ns/net"), InodeInside(target.Path()));
+    // The counter's file is named after the original container: the same process, continued.
+    EXPECT_GT(WaitForCountAbove(name, stopped_at), stopped_at) << "the counter did not continue";
+}
+
 TEST_F(DaemonTest, FiftyParallelContainersLeaveNothingBehind) {
     auto r = RunShell(
         "T=$(cat " + dir_ + "/conf/sleeper.toml); "
@@ -850,6 +888,127 @@ TEST_F(BerthctlClientTest, DetachedRunAndExecGoThroughBerthd) {
     r = ViaBerthd("kill det TERM");
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_TRUE(WaitForProperty("det", "ExitStatus", "i 7"));
+}
+
+// Containers waiting for their go file (rootfs/tmp/go-NAME) before they exit with their own code,
+// so each exits exactly when the test says: before, during or after berthd's restart.
+class ExitRecordTest : public BerthctlClientTest {
+protected:
+    void RunWaiting(const std::string& name, int code) {
+        unlink((rootfs_ + "/tmp/go-" + name).c_str());
+        WriteConfig(name, "[\"/bin/sh\", \"-c\", \"trap 'exit " + std::to_string(code) + "' TERM; while [ ! -e /tmp/go-" +
+                              name + " ]; do sleep 0.1; done; exit " + std::to_string(code) + "\"]");
+        auto r = Call("RunContainer", "ssa{sv}", {name, "", "0"});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        ASSERT_EQ(Property(name, "State"), "s \"running\"");
+    }
+    void Go(const std::string& name) { WriteFileAtomic(rootfs_ + "/tmp/go-" + name, ""); }
+    // The monitor wrote the exit status into the state dir (what berthd finds when it starts).
+    bool WaitForRecordedExit(const std::string& name, int code) {
+        std::string wanted = "exit_code = " + std::to_string(code);
+        for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(100ms))
+            if (Run({"cat", "/run/berth/" + name + "/state.toml"}).out.find(wanted) != std::string::npos)
+                return true;
+        return false;
+    }
+    void KillBerthd() {
+        auto r = RunShell("kill -9 $(systemctl show -P MainPID " + unit_ + ")");
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        killed_units_.push_back(unit_);
+    }
+    // Every reader says the same: the bus properties, berthctl state and list through berthd, and
+    // berthctl standalone on the state dir.
+    void ExpectStoppedWith(const std::string& name, int code) {
+        SCOPED_TRACE(name);
+        EXPECT_TRUE(WaitForProperty(name, "ExitStatus", "i " + std::to_string(code))) << Property(name, "ExitStatus");
+        EXPECT_EQ(Property(name, "State"), "s \"stopped\"");
+        EXPECT_EQ(Property(name, "Leader"), "u 0");
+        const std::string exit_field = "\"exit_code\" : " + std::to_string(code);
+        for (const auto& r : {ViaBerthd("state " + name), InProcess("state " + name)}) {
+            EXPECT_EQ(r.exit_code, 0) << Describe(r);
+            EXPECT_NE(r.out.find("\"status\" : \"stopped\""), std::string::npos) << r.out;
+            EXPECT_NE(r.out.find(exit_field), std::string::npos) << r.out;
+        }
+        auto daemon_list = ViaBerthd("list --json");
+        auto local_list = InProcess("list --json");
+        EXPECT_EQ(daemon_list.out, local_list.out);
+        EXPECT_NE(daemon_list.out.find(exit_field + ",\n        \"id\" : \"" + name + "\""), std::string::npos)
+            << daemon_list.out;
+        std::smatch row;
+        auto table = ViaBerthd("list");
+        EXPECT_TRUE(std::regex_search(table.out, row, std::regex("\\n" + name + " +0 +stopped "))) << table.out;
+    }
+    void TearDown() override {
+        for (const auto& unit : killed_units_) {
+            Run({"systemctl", "stop", unit});
+            Run({"systemctl", "reset-failed", unit});
+        }
+        BerthctlClientTest::TearDown();
+    }
+    std::vector<std::string> killed_units_;
+};
+
+TEST_F(ExitRecordTest, ExitsBeforeDuringAndAfterARestartAreRecordedForEveryReader) {
+    RunWaiting("before", 11);
+    RunWaiting("during", 12);
+    RunWaiting("after", 13);
+    RunWaiting("scopestop", 14);
+    std::string after_leader = Property("after", "Leader").substr(2);
+    KillBerthd();
+    if (HasFatalFailure())
+        return;
+
+    // While berthd is down: one exits on its own, one's scope is stopped by systemd (SIGTERM: its trap's 14).
+    Go("before");
+    ASSERT_TRUE(WaitForRecordedExit("before", 11)) << "the monitor records the exit without berthd";
+    auto r = Run({"systemctl", "stop", "berth-scopestop.scope"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    ASSERT_TRUE(WaitForRecordedExit("scopestop", 14)) << Run({"cat", "/run/berth/scopestop/state.toml"}).out;
+    // One exits while the new berthd starts and re-adopts.
+    Go("during");
+    StartBerthd("/run/berth");
+
+    std::string log = dir_ + "/exit-signals.log";
+    r = RunShell("busctl monitor --match=\"type='signal',sender='org.berth1',path='/org/berth1/container/after'\" > " +
+                 log + " 2>&1 & echo $! > " + dir_ + "/exit-monitor.pid; for i in $(seq 100); do grep -q Monitoring " +
+                 log + " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(Property("after", "State"), "s \"running\"");
+    EXPECT_EQ(Property("after", "Leader"), "u " + after_leader);
+    // And one after: the re-adopted container is watched as closely as a new one.
+    Go("after");
+
+    ExpectStoppedWith("before", 11);
+    ExpectStoppedWith("during", 12);
+    ExpectStoppedWith("after", 13);
+    ExpectStoppedWith("scopestop", 14);
+    std::string seen;
+    for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(100ms))
+        if ((seen = ReadFileIfExists(log).value_or("")).find("INT32 13") != std::string::npos)
+            break;
+    RunShell("kill $(cat " + dir_ + "/exit-monitor.pid)");
+    EXPECT_NE(seen.find("STRING \"ExitStatus\""), std::string::npos) << seen;
+    EXPECT_NE(seen.find("INT32 13"), std::string::npos) << "PropertiesChanged carries the exit status\n" << seen;
+}
+
+// A change made beside berthd (berthctl standalone on its state dir) reaches the bus too: berthd
+// follows the state dir, so its properties never disagree with `berthctl state`.
+TEST_F(ExitRecordTest, ChangesMadeBesideBerthdReachTheBus) {
+    RunWaiting("beside", 21);
+    auto r = InProcess("pause beside");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("beside", "State", "s \"paused\"")) << Property("beside", "State");
+    r = InProcess("resume beside");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("beside", "State", "s \"running\"")) << Property("beside", "State");
+    Go("beside");
+    ExpectStoppedWith("beside", 21);
+    r = InProcess("rm beside");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string gone;
+    for (int i = 0; i < 300 && gone != "org.berth1.Error.NoSuchContainer"; ++i, std::this_thread::sleep_for(100ms))
+        gone = ErrorNameOf("GetContainer", {"beside"});
+    EXPECT_EQ(gone, "org.berth1.Error.NoSuchContainer") << "the object goes with the container";
 }
 
 // The bus closes a connection left unauthenticated past its auth_timeout (4 s here, see
