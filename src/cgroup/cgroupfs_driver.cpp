@@ -5,6 +5,7 @@
 #include "cgroup/cgroup_tree.hpp"
 #include "cgroup/controller_files.hpp"
 #include "cgroup/placement_files.hpp"
+#include "cgroup/v1_cpuset.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -54,23 +55,6 @@ void EnableV2Controllers(const Hierarchy& unified, const std::string& dir) {
 CgroupfsDriver::CgroupfsDriver() : layout_(DetectLayout()) {}
 
 CgroupfsDriver::CgroupfsDriver(Layout layout) : layout_(std::move(layout)) {}
-
-void CgroupfsDriver::InheritCpuset(const std::string& dir, bool cpus_configured) {
-    std::string parent = Parent(dir);
-    for (const char* file : {files::kCpusetCpus, files::kCpusetMems}) {
-        if (file == std::string(files::kCpusetCpus) && cpus_configured)
-            continue;
-        std::string mine = TrimRight(ReadFile(dir + "/" + file));
-        if (!mine.empty())
-            continue;
-        std::string value = TrimRight(ReadFile(parent + "/" + file));
-        try {
-            WriteFile(dir + "/" + file, value);
-        } catch (const Error& e) {
-            ThrowErrno(e.Errno(), "Failed to copy " + std::string(file) + " '" + value + "' into " + dir);
-        }
-    }
-}
 
 void CgroupfsDriver::PrepareParent(const Hierarchy& h, const std::string& parent) {
     MakeCgroupDir(parent);

@@ -29,8 +29,6 @@ private:
     // directories made (a directory already there and empty is a crash leftover and reused).
     Placement MakeDirectories(const std::string& container);
     void PrepareParent(const Hierarchy& h, const std::string& parent);
-    // v1 cpuset: a new cgroup has empty cpus/mems and accepts no task until they are set.
-    void InheritCpuset(const std::string& dir, bool cpus_configured);
 
     Layout layout_;
 };

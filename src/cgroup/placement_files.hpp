@@ -20,12 +20,16 @@ struct ResolvedWrite {
 };
 
 // Each configured resource's file in the placement: v1 files where the controller is on v1, else
-// v2 files in the unified dir. Throws when a configured controller is mounted nowhere.
+// v2 files in the unified dir. Throws when a configured controller is mounted nowhere, or a limit
+// cannot be expressed in this layout (memory_high on v1, device rules on v2).
 std::vector<ResolvedWrite> ResolveWrites(const Layout& layout, const Placement& placement,
                                          const config::Resources& resources);
 // Writes them (optional files only when present). A write the kernel refuses because of another
 // limit (memory.memsw below memory.limit) is retried once after the rest.
 void ApplyWrites(const std::vector<ResolvedWrite>& writes);
+// Throws when the kernel offers none of the optional files (only_if_present) one controller was
+// to write into one directory: no blkio.weight nor blkio.bfq.weight, no memory.memsw.*.
+void RequireOfferedFiles(const std::vector<ResolvedWrite>& writes);
 // Throws naming the file, the wanted and the read value when a file does not show its write.
 void VerifyWrites(const std::vector<ResolvedWrite>& writes);
 

@@ -1,7 +1,11 @@
 // Writing resource files into a placement's cgroup directories and checking they took.
 #include <unistd.h>
 
+#include <map>
+#include <set>
+
 #include "cgroup/placement_files.hpp"
+#include "config/defaults.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -19,10 +23,6 @@ void Resolve(const Placement& placement, const Hierarchy& h, const FileWrite& w,
         out.push_back({*dir, w});
         return;
     }
-    if (w.only_if_present) {
-        LogDebug("no " + h.key + " cgroup in this placement: " + w.file + " not written");
-        return;
-    }
     throw Error("Failed to set " + w.file + ": the container has no cgroup in the " + h.key + " hierarchy");
 }
 
@@ -35,22 +35,43 @@ void WriteOne(const ResolvedWrite& rw) {
     }
 }
 
+// Limits the layout cannot express (v1 memory, v2 devices): failing beats leaving out what was asked for.
+void RejectInexpressible(const Layout& layout, const config::Resources& r) {
+    // cgroup v2 controls devices with a BPF program only, which this driver does not load: the
+    // default rules are left out: a container's /dev holds only the nodes they allow.
+    if (!r.devices.empty() && layout.V1ForController("devices") == nullptr) {
+        if (r.devices != config::DefaultDeviceRules())
+            throw Error("Failed to apply the device rules: on cgroup v2 they need a BPF program, which the "
+                        "cgroupfs driver does not load (the systemd driver has systemd do it)",
+                        EOPNOTSUPP);
+        LogDebug("cgroup v2: the default device rules are not loaded as a BPF program");
+    }
+    if (layout.V1ForController("memory") == nullptr)
+        return;
+    if (r.memory_high)
+        throw Error("Failed to apply memory_high: cgroup v1 has no memory.high, and the memory controller is on v1 here",
+                    EOPNOTSUPP);
+    if (r.memory_swap_max && !r.memory_max)
+        throw Error("Failed to apply memory_swap_max: cgroup v1 limits memory and swap together "
+                    "(memory.memsw.limit_in_bytes), so it needs memory_max too",
+                    EOPNOTSUPP);
+}
+
 }  // namespace
 
 std::vector<ResolvedWrite> ResolveWrites(const Layout& layout, const Placement& placement,
                                          const config::Resources& resources) {
+    RejectInexpressible(layout, resources);
     std::vector<ResolvedWrite> out;
     for (const FileWrite& w : ResourcesToV1Writes(resources))
         if (const Hierarchy* h = layout.V1ForController(w.controller))
             Resolve(placement, *h, w, out);
     const Hierarchy* unified = layout.Unified();
     for (const FileWrite& w : ResourcesToV2Writes(resources)) {
-        if (layout.V1ForController(w.controller) != nullptr)
-            continue;  // written as its v1 file above
+        if (layout.V1ForController(w.controller == "io" ? "blkio" : w.controller) != nullptr)
+            continue;  // written as its v1 file above (v2's io is v1's blkio)
         if (unified != nullptr && unified->HasController(w.controller)) {
             Resolve(placement, *unified, w, out);
-        } else if (w.only_if_present) {
-            LogDebug("no " + w.controller + " controller: " + w.file + " not written");
         } else {
             throw Error("Failed to set " + w.file + ": the " + w.controller + " controller is not available");
         }
@@ -58,11 +79,36 @@ std::vector<ResolvedWrite> ResolveWrites(const Layout& layout, const Placement& 
     return out;
 }
 
+void RequireOfferedFiles(const std::vector<ResolvedWrite>& writes) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> missing;  // (dir, controller)
+    std::set<std::pair<std::string, std::string>> offered;
+    for (const ResolvedWrite& rw : writes) {
+        if (!rw.write.only_if_present)
+            continue;
+        std::pair<std::string, std::string> group{rw.dir, rw.write.controller};
+        if (PathExists(rw.dir + "/" + rw.write.file))
+            offered.insert(group);
+        else
+            missing[group].push_back(rw.write.file);
+    }
+    for (const auto& [group, files] : missing) {
+        if (offered.count(group))
+            continue;
+        std::string names;
+        for (const std::string& f : files)
+            names += (names.empty() ? "" : " or ") + f;
+        throw Error("Failed to set " + names + " in " + group.first +
+                        ": the kernel does not offer it (an I/O scheduler with weights, swap accounting)",
+                    EOPNOTSUPP);
+    }
+}
+
 void ApplyWrites(const std::vector<ResolvedWrite>& writes) {
+    RequireOfferedFiles(writes);
     std::vector<const ResolvedWrite*> refused;
     for (const ResolvedWrite& rw : writes) {
         if (rw.write.only_if_present && !PathExists(rw.dir + "/" + rw.write.file)) {
-            LogDebug(rw.dir + "/" + rw.write.file + " is not offered by the kernel: not written");
+            LogDebug(rw.dir + "/" + rw.write.file + " is not offered by the kernel: its alternative is written");
             continue;
         }
         try {

@@ -1,7 +1,6 @@
 // config::Resources -> cgroup v2 files (memory, cpu, pids, io, cpuset controllers).
 #include "cgroup/controller_files.hpp"
 #include "cgroup/resources.hpp"
-#include "util/log.hpp"
 
 namespace berth::cgroup {
 namespace {
@@ -31,8 +30,6 @@ std::vector<FileWrite> ResourcesToV2Writes(const config::Resources& r) {
         writes.push_back({"pids", files::kPidsMax, V2Number(*r.tasks_max)});
     if (r.io_weight)
         writes.push_back({"io", files::kIoWeight, "default " + std::to_string(*r.io_weight), true});
-    if (!r.devices.empty())
-        LogDebug("cgroup v2 device rules need a BPF program, which Berth does not load: device rules not applied");
     return writes;
 }
 

@@ -43,6 +43,24 @@ void Add(std::vector<UnitProperty>& props, const SystemdFeatures& features, cons
     props.push_back({name, std::move(value)});
 }
 
+// Appends a property for a configured limit: a systemd too old for it fails the start rather than
+// leave the limit out.
+void AddLimit(std::vector<UnitProperty>& props, const SystemdFeatures& features, const std::string& key,
+              const std::string& name, PropertyValue value) {
+    int needed = PropertyMinVersion(name);
+    if (features.version != 0 && needed > features.version)
+        throw Error("Failed to apply " + key + ": systemd " + std::to_string(features.version) + " lacks " + name +
+                        " (since " + std::to_string(needed) + ")",
+                    EOPNOTSUPP);
+    props.push_back({name, std::move(value)});
+}
+
+[[noreturn]] void NeedsV2(const std::string& key, const std::string& property) {
+    throw Error("Failed to apply " + key + ": systemd sets " + property +
+                    " only on cgroup v2, and the memory controller is on cgroup v1 here",
+                EOPNOTSUPP);
+}
+
 uint64_t Limit(uint64_t value) { return value == kUnlimited ? kInfinity : value; }
 
 // "136 pts" lines of /proc/devices, in the section of the given type.
@@ -112,6 +130,46 @@ std::vector<uint8_t> CpuListToMask(const std::string& cpus) {
     return mask;
 }
 
+namespace {
+
+std::string DescribeRule(const config::DeviceRule& rule) {
+    auto number = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("*"); };
+    return std::string(rule.allow ? "allow " : "deny ") + rule.type + " " + number(rule.major) + ":" +
+           number(rule.minor) + " " + rule.access;
+}
+
+[[noreturn]] void Inexpressible(const config::DeviceRule& rule, const std::string& why) {
+    throw Error("Failed to apply device rule '" + DescribeRule(rule) + "' with the systemd driver: " + why,
+                EOPNOTSUPP);
+}
+
+// A deny rule after the allow list: systemd has no deny list, but under DevicePolicy=strict a
+// device not on the allow list is denied already, and an allowed one can be taken off it.
+void ApplyDeny(DevicePolicy& policy, const config::DeviceRule& rule) {
+    if (!policy.strict)
+        Inexpressible(rule, "systemd has no deny list, and everything is allowed before it");
+    if (!rule.major || !rule.minor)
+        Inexpressible(rule, "systemd has no deny list for a whole device class");
+    std::string node = std::string("/dev/") + (rule.type == 'b' ? "block" : "char") + "/" +
+                       std::to_string(*rule.major) + ":" + std::to_string(*rule.minor);
+    for (auto it = policy.allow.begin(); it != policy.allow.end();) {
+        if (it->first != node) {
+            ++it;
+            continue;
+        }
+        std::string left;
+        for (char c : it->second)
+            if (rule.access.find(c) == std::string::npos)
+                left.push_back(c);
+        if (left.empty())
+            it = policy.allow.erase(it);
+        else
+            (it++)->second = left;
+    }
+}
+
+}  // namespace
+
 DevicePolicy DeviceRulesToPolicy(const std::vector<config::DeviceRule>& rules, const std::string& proc_devices) {
     DevicePolicy policy;
     for (const config::DeviceRule& rule : rules) {
@@ -120,7 +178,7 @@ DevicePolicy DeviceRulesToPolicy(const std::vector<config::DeviceRule>& rules, c
                 policy.strict = true;
                 policy.allow.clear();  // everything before a deny-all is revoked by it
             } else {
-                LogDebug("systemd has no device deny list: a deny rule after the allow list is not applied");
+                ApplyDeny(policy, rule);
             }
             continue;
         }
@@ -137,11 +195,11 @@ DevicePolicy DeviceRulesToPolicy(const std::vector<config::DeviceRule>& rules, c
         } else if (rule.major) {
             std::string name = DeviceClassName(proc_devices, rule.type, *rule.major);
             if (name.empty())
-                LogDebug("no device class with major " + std::to_string(*rule.major) + ": rule not applied");
-            else
-                policy.allow.push_back({std::string(kind) + "-" + name, rule.access});
+                Inexpressible(rule, "no " + std::string(kind) + " device class has major " +
+                                        std::to_string(*rule.major) + " in /proc/devices");
+            policy.allow.push_back({std::string(kind) + "-" + name, rule.access});
         } else {
-            LogDebug("device rules for every major number of a type are not expressible in systemd: skipped");
+            Inexpressible(rule, "systemd's DeviceAllow names no \"every major number\" of a type");
         }
     }
     return policy;
@@ -151,51 +209,50 @@ std::vector<UnitProperty> ResourceProperties(const config::Resources& r, const S
                                              const std::string& proc_devices) {
     std::vector<UnitProperty> props;
     if (r.memory_max)
-        Add(props, f, f.unified ? "MemoryMax" : "MemoryLimit", Limit(r.memory_max->bytes));
+        AddLimit(props, f, "memory_max", f.unified ? "MemoryMax" : "MemoryLimit", Limit(r.memory_max->bytes));
     if (r.memory_high) {
-        if (f.unified)
-            Add(props, f, "MemoryHigh", Limit(r.memory_high->bytes));
-        else
-            LogDebug("MemoryHigh needs cgroup v2: not set");
+        if (!f.unified)
+            NeedsV2("memory_high", "MemoryHigh");
+        AddLimit(props, f, "memory_high", "MemoryHigh", Limit(r.memory_high->bytes));
     }
     if (r.memory_swap_max) {
-        if (f.unified)
-            Add(props, f, "MemorySwapMax", Limit(r.memory_swap_max->bytes));
-        else
-            LogDebug("MemorySwapMax needs cgroup v2: not set");
+        if (!f.unified)
+            NeedsV2("memory_swap_max", "MemorySwapMax");
+        AddLimit(props, f, "memory_swap_max", "MemorySwapMax", Limit(r.memory_swap_max->bytes));
     }
     if (r.cpu_weight) {
         if (f.unified)
-            Add(props, f, "CPUWeight", *r.cpu_weight);
+            AddLimit(props, f, "cpu_weight", "CPUWeight", *r.cpu_weight);
         else
-            Add(props, f, "CPUShares", CpuWeightToShares(*r.cpu_weight));
+            AddLimit(props, f, "cpu_weight", "CPUShares", CpuWeightToShares(*r.cpu_weight));
     }
     if (r.cpu_quota) {
         // percent of one CPU -> CPU time per second: 100% = 1 s/s = 1'000'000 us.
         uint64_t percent = r.cpu_quota->percent;
-        Add(props, f, "CPUQuotaPerSecUSec", percent == 0 ? kInfinity : percent * 10000);
+        AddLimit(props, f, "cpu_quota", "CPUQuotaPerSecUSec", percent == 0 ? kInfinity : percent * 10000);
+        // Without it systemd keeps its default period of 100 ms, the one Berth uses.
         Add(props, f, "CPUQuotaPeriodUSec", kCpuPeriodUsec);
     }
     if (r.tasks_max)
-        Add(props, f, "TasksMax", Limit(*r.tasks_max));
+        AddLimit(props, f, "tasks_max", "TasksMax", Limit(*r.tasks_max));
     if (r.io_weight) {
         if (f.unified)
-            Add(props, f, "IOWeight", *r.io_weight);
+            AddLimit(props, f, "io_weight", "IOWeight", *r.io_weight);
         else
-            Add(props, f, "BlockIOWeight", IoWeightToBlkioWeight(*r.io_weight));
+            AddLimit(props, f, "io_weight", "BlockIOWeight", IoWeightToBlkioWeight(*r.io_weight));
     }
     if (r.allowed_cpus) {
         if (f.unified)
-            Add(props, f, "AllowedCPUs", CpuListToMask(*r.allowed_cpus));
+            AddLimit(props, f, "allowed_cpus", "AllowedCPUs", CpuListToMask(*r.allowed_cpus));
         else
-            LogDebug("systemd manages cpusets only on cgroup v2: AllowedCPUs not set");
+            LogDebug("systemd manages cpusets only on cgroup v2: allowed_cpus goes to Berth's own v1 cpuset");
     }
     if (!r.devices.empty()) {
         DevicePolicy policy = DeviceRulesToPolicy(r.devices, proc_devices);
         // The allow list goes first: DevicePolicy=strict before it would briefly block everything.
         if (!policy.allow.empty())
-            Add(props, f, "DeviceAllow", policy.allow);
-        Add(props, f, "DevicePolicy", std::string(policy.strict ? "strict" : "auto"));
+            AddLimit(props, f, "devices", "DeviceAllow", policy.allow);
+        AddLimit(props, f, "devices", "DevicePolicy", std::string(policy.strict ? "strict" : "auto"));
     }
     return props;
 }

@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "cgroup/cgroup_tree.hpp"
+#include "cgroup/controller_files.hpp"
 #include "cgroup/placement_files.hpp"
 #include "cgroup/systemd_manager.hpp"
+#include "cgroup/v1_cpuset.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
@@ -34,6 +36,18 @@ const std::string& UnitOf(const Placement& placement) {
 void ValidateName(const std::string& container) {
     if (container.empty() || container.find_first_of("/\\ \n") != std::string::npos)
         throw Error("Failed to create a scope for container '" + container + "': invalid name", EINVAL);
+}
+
+// The limits of the memory, cpu and pids controllers (VerifiableWrites) of changes.
+config::Resources Verifiable(const config::Resources& changes) {
+    config::Resources out;
+    out.memory_max = changes.memory_max;
+    out.memory_high = changes.memory_high;
+    out.memory_swap_max = changes.memory_swap_max;
+    out.cpu_weight = changes.cpu_weight;
+    out.cpu_quota = changes.cpu_quota;
+    out.tasks_max = changes.tasks_max;
+    return out;
 }
 
 // Only the limits whose files systemd writes exactly as the cgroupfs mapping does are compared.
@@ -80,21 +94,39 @@ const SystemdFeatures& SystemdDriver::Features() {
     return features_;
 }
 
-Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
-    Placement placement;
-    placement.driver = Name();
-    placement.unit = unit;
+std::string SystemdDriver::ScopeCgroup(const std::string& unit, pid_t pid) {
     std::optional<std::string> cgroup = ScopeCgroupOfProcess(pid, unit);
     if (!cgroup)
         cgroup = manager_.UnitStringProperty(unit, kScopeInterface, "ControlGroup");
     if (!cgroup || cgroup->empty())
         throw Error("Failed to find the cgroup of " + unit + ": systemd reports none");
+    return *cgroup;
+}
+
+Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
+    Placement placement;
+    placement.driver = Name();
+    placement.unit = unit;
+    std::string cgroup = ScopeCgroup(unit, pid);
+    const Hierarchy* own_cpuset = layout_.V1ForController("cpuset");
     for (const Hierarchy& h : layout_.hierarchies) {
-        std::string dir = h.mount_point + *cgroup;
-        if (PathExists(dir))
+        std::string dir = h.mount_point + cgroup;
+        // A v1 cpuset dir is never systemd's: one there is Berth's (ApplyV1Cpuset), or a leftover.
+        if (&h != own_cpuset && PathExists(dir))
             placement.paths[h.key] = dir;
     }
     return placement;
+}
+
+void SystemdDriver::ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const std::string& cpus,
+                                  pid_t pid) {
+    const Hierarchy* cpuset = layout_.V1ForController("cpuset");
+    if (cpuset == nullptr)
+        throw Error("Failed to apply allowed_cpus '" + cpus + "' to " + placement.unit +
+                        ": systemd sets AllowedCPUs only on cgroup v2, and no v1 cpuset hierarchy is mounted",
+                    EOPNOTSUPP);
+    placement.paths[cpuset->key] = cpuset->mount_point + cgroup;  // recorded first: Destroy removes it
+    MoveProcess(MakeV1Cpuset(*cpuset, cgroup, cpus), pid);
 }
 
 Placement SystemdDriver::Create(const std::string& container, pid_t pid, const config::Resources& resources) {
@@ -112,10 +144,21 @@ Placement SystemdDriver::CreateWhileWaiting(const std::string& container, pid_t 
     manager_.StartTransientUnit(
         unit, ScopeProperties(container, pid, pidfd.Get(), resources, Features(), ProcDevices()), job_timeout_,
         while_waiting);
+    Placement placement{Name(), unit, {}};
     try {
-        return PlacementOf(unit, pid);
+        placement = PlacementOf(unit, pid);
+        // systemd sets AllowedCPUs on cgroup v2 only (ResourceProperties); on v1 Berth does.
+        if (resources.allowed_cpus && !Features().unified)
+            ApplyV1Cpuset(placement, ScopeCgroup(unit, pid), *resources.allowed_cpus, pid);
+        if (resources.io_weight) {
+            // systemd writes whichever weight file the kernel offers, and says nothing if none.
+            config::Resources io;
+            io.io_weight = resources.io_weight;
+            RequireOfferedFiles(ResolveWrites(layout_, placement, io));
+        }
+        return placement;
     } catch (...) {
-        Destroy(Placement{Name(), unit, {}});
+        Destroy(placement);
         throw;
     }
 }
@@ -123,6 +166,10 @@ Placement SystemdDriver::CreateWhileWaiting(const std::string& container, pid_t 
 void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
     if (Features().version >= 238) {
         manager_.AttachProcessesToUnit(UnitOf(placement), pid);
+        // systemd leaves v1 cpusets alone: Berth's own one (allowed_cpus) takes the process too.
+        if (const Hierarchy* cpuset = layout_.V1ForController("cpuset"))
+            if (auto it = placement.paths.find(cpuset->key); it != placement.paths.end())
+                MoveProcess(it->second, pid);
         return;
     }
     for (const auto& [key, dir] : placement.paths)
@@ -132,11 +179,20 @@ void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
 void SystemdDriver::Update(const Placement& placement, const config::Resources& resources) {
     config::Resources changes = resources;
     changes.devices.clear();  // device rules are fixed at Create
+    if (changes.allowed_cpus && !Features().unified) {
+        const Hierarchy* cpuset = layout_.V1ForController("cpuset");
+        auto it = cpuset ? placement.paths.find(cpuset->key) : placement.paths.end();
+        if (it == placement.paths.end())
+            throw Error("Failed to change allowed_cpus of " + UnitOf(placement) +
+                            ": on cgroup v1 only a container started with allowed_cpus has a cpuset of its own",
+                        EOPNOTSUPP);
+        WriteFile(it->second + "/" + files::kCpusetCpus, *changes.allowed_cpus);
+    }
     std::vector<UnitProperty> props = ResourceProperties(changes, Features(), "");
     if (props.empty())
         return;
     manager_.SetUnitProperties(UnitOf(placement), props);
-    std::vector<ResolvedWrite> expected = VerifiableWrites(ResolveWrites(layout_, placement, changes));
+    std::vector<ResolvedWrite> expected = VerifiableWrites(ResolveWrites(layout_, placement, Verifiable(changes)));
     bool applied = WaitUntil(
         [&] {
             try {
@@ -207,6 +263,10 @@ void SystemdDriver::Destroy(const Placement& placement) {
     // The stop job ends once the scope is dead and its cgroups pruned; systemd collects the unit
     // (CollectMode=inactive-or-failed) before it handles our next call, so one look usually suffices.
     const bool unit_gone = !manager_.StopUnit(unit, job_timeout_);  // NoSuchUnit: nothing to ask again
+    // Berth's own v1 cpuset (ApplyV1Cpuset): systemd does not remove it.
+    if (const Hierarchy* cpuset = layout_.V1ForController("cpuset"))
+        if (auto it = placement.paths.find(cpuset->key); it != placement.paths.end())
+            RemoveCgroupTree(it->second);
     if (Removed(placement, unit_gone))
         return;
     manager_.ResetFailedUnit(unit);

@@ -32,8 +32,13 @@ public:
     void Destroy(const Placement& placement) override;
 
 private:
+    // The unit's cgroup path ("/berth.slice/berth-web.scope"); pid is a process inside.
+    std::string ScopeCgroup(const std::string& unit, pid_t pid);
     // The unit's cgroup directory in every mounted hierarchy where it exists; pid is a process inside.
     Placement PlacementOf(const std::string& unit, pid_t pid);
+    // allowed_cpus where systemd cannot set AllowedCPUs (cpuset on cgroup v1): a cpuset cgroup of
+    // Berth's own at the scope's path, holding pid, recorded in placement. Throws without a v1 cpuset.
+    void ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const std::string& cpus, pid_t pid);
     void SetFrozen(const Placement& placement, bool frozen);
     // features_ with systemd's version, waiting for its answer on first use.
     const SystemdFeatures& Features();

@@ -213,5 +213,44 @@ TEST_F(CgroupfsDriverTest, FailedCreateLeavesNothing) {
     // TearDown checks no directory remains.
 }
 
+// An io_weight is written to the weight file the kernel offers, or the create fails saying none is
+// offered (this machine's v1 blkio has neither blkio.weight nor blkio.bfq.weight); never dropped.
+TEST_F(CgroupfsDriverTest, IoWeightIsAppliedOrRefusedNeverDropped) {
+    SpinningChild child;
+    config::Resources io;
+    io.io_weight = 50;
+    std::string refused;
+    try {
+        placement_ = driver_.Create(name_, child.Pid(), io);
+    } catch (const Error& e) {
+        refused = e.what();
+    }
+    if (!refused.empty()) {
+        EXPECT_NE(refused.find("the kernel does not offer it"), std::string::npos) << refused;
+        return;  // TearDown checks no directory remains
+    }
+    std::string dir = DirFor(V1("blkio") ? "blkio" : "io");
+    std::optional<std::string> v1 = ReadFileIfExists(dir + "/blkio.weight");
+    std::optional<std::string> bfq = ReadFileIfExists(dir + "/blkio.bfq.weight");
+    std::optional<std::string> v2 = ReadFileIfExists(dir + "/io.weight");
+    EXPECT_TRUE((v1 && TrimRight(*v1) == "250") || (bfq && bfq->find("250") != std::string::npos) ||
+                (v2 && v2->find("default 50") != std::string::npos))
+        << "no weight file of " << dir << " shows the weight";
+}
+
+TEST_F(CgroupfsDriverTest, MemoryHighIsRefusedWhereMemoryIsOnV1) {
+    if (!V1("memory"))
+        GTEST_SKIP() << "the memory controller is on cgroup v2 here: memory.high exists";
+    SpinningChild child;
+    config::Resources high;
+    high.memory_high = config::ByteSize{32 * kMiB};
+    try {
+        placement_ = driver_.Create(name_, child.Pid(), high);
+        ADD_FAILURE() << "memory_high was accepted on cgroup v1, which has no memory.high";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("memory_high"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace berth::cgroup

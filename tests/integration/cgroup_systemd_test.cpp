@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <regex>
 #include <thread>
 
 #include "cgroup/cgroup_layout.hpp"
@@ -367,6 +368,38 @@ TEST_F(SystemdBerthctlInHarness, RootfsFailureWhileTheScopeIsCreatedIsReportedAn
     EXPECT_NE(r.exit_code, 0) << Describe(r);
     EXPECT_NE(r.err.find("mount /dev on rootfs: Not a directory"), std::string::npos) << Describe(r);
     EXPECT_NE(Berthctl({"state", name_}).exit_code, 0) << "no state may remain";
+}
+
+// systemd sets AllowedCPUs on cgroup v2 only; with cpuset on v1 (hybrid here) Berth applies
+// allowed_cpus in a cpuset cgroup of its own at the scope's path, for the init and exec'd processes.
+TEST_F(SystemdBerthctlInHarness, AllowedCpusBindTheContainerAndItsExecOnEveryLayout) {
+    std::optional<std::string> online = ReadFileIfExists("/sys/devices/system/cpu/online");
+    if (!online || TrimRight(*online) == "0")
+        GTEST_SKIP() << "one CPU only: allowed_cpus could not differ from the default";
+    std::string conf = Harness().Dir() + "/cpus-conf-" + name_;
+    MakeDirs(conf);
+    WriteFileAtomic(conf + "/" + name_ + ".toml",
+                    "rootfs = \"" + rootfs_ + "\"\n[process]\nargs = [\"sleep\", \"1000\"]\n"
+                    "[resources]\nallowed_cpus = \"1\"\n");
+    CommandResult run = Berthctl({"--config-path", conf, "run", "--detach", name_});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    std::smatch pid;
+    std::string state = Berthctl({"state", name_}).out;
+    ASSERT_TRUE(std::regex_search(state, pid, std::regex("\"pid\" : ([0-9]+)"))) << state;
+    CommandResult init = Run({"grep", "Cpus_allowed_list", "/proc/" + pid[1].str() + "/status"});
+    EXPECT_EQ(TrimRight(init.out), "Cpus_allowed_list:\t1") << Describe(init);
+    CommandResult exec = Berthctl({"exec", name_, "--", "grep", "Cpus_allowed_list", "/proc/self/status"});
+    EXPECT_EQ(TrimRight(exec.out), "Cpus_allowed_list:\t1") << Describe(exec);
+    if (DetectLayout().V1ForController("cpuset") != nullptr) {
+        std::string dir = "/sys/fs/cgroup/cpuset/" + Harness().CgroupName() + "/berth.slice/" + unit_;
+        EXPECT_EQ(Read(dir + "/cpuset.cpus"), "1");
+        CommandResult procs = Run({"cat", dir + "/cgroup.procs"});  // pids as the harness sees them
+        EXPECT_NE(("\n" + procs.out).find("\n" + pid[1].str() + "\n"), std::string::npos) << Describe(procs);
+    } else {
+        EXPECT_EQ(ShowInside("AllowedCPUs"), "1");
+    }
+    CommandResult rm = Berthctl({"rm", "--force", name_});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);  // TearDown: no cgroup dir (the cpuset one too) is left
 }
 
 TEST_F(SystemdBerthctlInHarness, MemoryHogIsOomKilled) {

@@ -1151,11 +1151,11 @@ TEST_F(ExitRecordTest, ChangesMadeBesideBerthdReachTheBus) {
     EXPECT_EQ(gone, "org.berth1.Error.NoSuchContainer") << "the object goes with the container";
 }
 
-// The bus closes a connection left unauthenticated past its auth_timeout (2 s here, see
+// The bus closes a connection left unauthenticated past its auth_timeout (4 s here, see
 // dbus-short-auth-timeout.conf): berthd's spare monitor and its own connection to systemd, opened
 // before a pause, must serve after it as they do right after the start.
 TEST_F(BerthctlClientTest, RunExecAndForegroundRunWorkAfterIdlingPastTheBusAuthTimeout) {
-    constexpr auto kPastAuthTimeout = 3s;
+    constexpr auto kPastAuthTimeout = 5s;
     std::this_thread::sleep_for(kPastAuthTimeout);
     auto r = ViaBerthd("run --detach --rootfs " + rootfs_ + " --name idler -- /bin/sh -c 'while :; do sleep 0.1; done'");
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
