@@ -14,9 +14,9 @@ namespace berth::cli {
 namespace {
 
 // Whether the checkpointed container had a terminal; unreadable images are for the restore to report.
-bool WantsTerminal(const std::string& image_dir) {
+bool WantsTerminal(const std::string& image_dir, const std::string& netns_path) {
     try {
-        checkpoint::Descriptor descriptor = checkpoint::CheckRestorable(image_dir);
+        checkpoint::Descriptor descriptor = checkpoint::CheckRestorable(image_dir, netns_path);
         return config::ParseContainerConfigString(descriptor.container, descriptor.config_toml, image_dir)
             .process.terminal;
     } catch (const std::exception&) {
@@ -68,7 +68,7 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
         return 0;
     }
     // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
-    std::unique_ptr<Backend> backend = daemon_capable && !WantsTerminal(options.image_dir)
+    std::unique_ptr<Backend> backend = daemon_capable && !WantsTerminal(options.image_dir, options.netns_path)
                                            ? MakeBackend(global)
                                            : MakeInProcessBackend(global);
     return backend->RestoreAttached(options);
