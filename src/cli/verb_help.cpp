@@ -13,8 +13,11 @@ using Options = std::vector<std::pair<std::string, std::string>>;  // names, wha
 const std::map<std::string, Options>& AllOptions() {
     static const std::map<std::string, Options> options = {
         {"checkpoint",
-         {{"--image-path DIR", "write the CRIU images to DIR (required)"},
+         {{"--image-path DIR", "write the CRIU images to DIR (or give --export)"},
+          {"--export FILE", "write the checkpoint as one archive FILE (.tar, .tar.zst compressed)"},
           {"--work-path DIR", "CRIU's logs and work files go to DIR (default: the image dir)"},
+          {"--pre-dump", "write only the memory and keep the container running (for --parent-path)"},
+          {"--parent-path DIR", "dump on top of the pre-dump in DIR: only pages changed since"},
           {"--leave-running", "keep the container running after the dump"},
           {"--tcp-established", "checkpoint established TCP connections"},
           {"--ext-unix-sk", "allow external unix sockets"},
@@ -28,7 +31,9 @@ const std::map<std::string, Options>& AllOptions() {
         {"list", {{"--json", "print JSON instead of a table"}}},
         {"ps", {{"--json", "print JSON instead of one pid a line"}}},
         {"restore",
-         {{"--image-path DIR", "read the CRIU images from DIR (required)"},
+         {{"--image-path DIR", "read the CRIU images from DIR (or give --import)"},
+          {"--import FILE", "restore from an archive of checkpoint --export (NAME: the recorded one)"},
+          {"--netns PATH", "join the network namespace at PATH instead of the recorded one"},
           {"--work-path DIR", "CRIU's logs and work files go to DIR (default: the image dir)"},
           {"--name NEW", "restore under the name NEW instead of NAME"},
           {"-d, --detach", "return once restored instead of waiting for the container's exit"}}},
