@@ -10,6 +10,7 @@
 #include "cli/arg_cursor.hpp"
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "cli/service_notify.hpp"
 #include "config/defaults.hpp"
 #include "config/units.hpp"
 #include "util/error.hpp"
@@ -176,6 +177,7 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
                 std::cout << container.State().name << std::endl;
             return 0;
         }
+        NotifyContainerStarted(container.State().name);
         return manager.StayInForeground(container);
     } catch (const Error& e) {
         PrintVerbError("run", e.what());

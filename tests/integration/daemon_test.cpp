@@ -1011,6 +1011,10 @@ TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
              std::string::npos;
     EXPECT_TRUE(up) << "the service's container runs";
     EXPECT_EQ(Trim(Run({"systemctl", "is-active", "berth@sleeper"}).out), "active");
+    // Type=notify: start returned because berthctl sent READY=1 (with its status line).
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "Type", "berth@sleeper"}).out), "notify");
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "StatusText", "berth@sleeper"}).out),
+              "Container sleeper started");
     r = Run({"systemctl", "stop", "berth@sleeper"});
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ExecMainStatus", "berth@sleeper"}).out), "7")
