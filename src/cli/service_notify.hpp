@@ -5,6 +5,9 @@
 
 namespace berth::cli {
 
+// READY=1 (unless SetReadyFromContainer was called: then only the status) and STATUS= to the service manager.
 void NotifyContainerStarted(const std::string& name);
+// notify = "container": the container's own READY=1 counts, berthctl sends none.
+void SetReadyFromContainer();
 
 }  // namespace berth::cli

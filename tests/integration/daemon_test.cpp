@@ -1022,8 +1022,52 @@ TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
     Run({"systemctl", "reset-failed", "berth@sleeper"});
     EXPECT_FALSE(PathExists(dir_ + "/state/sleeper"));
     EXPECT_FALSE(PathExists(dir_ + "/state/quick"));
-    RunShell("rm -rf /run/systemd/system/berth@.service /run/systemd/system/berth@.service.d && "
-             "systemctl daemon-reload");
+
+    // notify = "container": ready only when the container's program sends READY=1 (the host's
+    // systemd-notify, run by the host's loader from a read-only /usr mounted in).
+    const std::string go = "/go-notifier";
+    const std::string notify =
+        "/host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path "
+        "/host/usr/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu/systemd /host/usr/bin/systemd-notify";
+    WriteFileAtomic(dir_ + "/conf/notifier.toml",
+                    "rootfs = \"" + rootfs_ + "\"\nnotify = \"container\"\n[process]\nargs = [\"/bin/sh\", \"-c\", "
+                    "\"while [ ! -e " + go + " ]; do sleep 0.1; done; " + notify +
+                    " --ready --status=container-ready; trap 'exit 0' TERM; while :; do sleep 0.1; done\"]\n"
+                    "[[mounts]]\ntype = \"bind\"\nsource = \"/usr\"\ndestination = \"/host/usr\"\n"
+                    "options = [\"rbind\", \"ro\"]\n");
+    r = Run({"systemctl", "start", "--no-block", "berth@notifier"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    up = false;
+    for (int i = 0; i < 300 && !up; ++i, std::this_thread::sleep_for(100ms))
+        up = ReadFileIfExists(dir_ + "/state/notifier/state.toml").value_or("").find("status = 'running'") !=
+             std::string::npos;
+    EXPECT_TRUE(up) << "the container runs";
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ActiveState", "berth@notifier"}).out), "activating")
+        << "not ready before the container says so";
+    WriteFileAtomic(rootfs_ + go, "");
+    std::string active;
+    for (int i = 0; i < 300 && active != "active"; ++i, std::this_thread::sleep_for(100ms))
+        active = Trim(Run({"systemctl", "show", "-P", "ActiveState", "berth@notifier"}).out);
+    Run({"rm", "-f", rootfs_ + go});
+    EXPECT_EQ(active, "active") << Describe(Run({"systemctl", "status", "--no-pager", "berth@notifier"}));
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "StatusText", "berth@notifier"}).out), "container-ready");
+    Run({"systemctl", "stop", "berth@notifier"});
+    Run({"systemctl", "reset-failed", "berth@notifier"});
+
+    // Restart=on-failure: quick exits 3 each time and systemd starts it again.
+    r = RunShell("mkdir -p /run/systemd/system/berth@quick.service.d && printf '[Service]\\nRestart=on-failure\\n"
+                 "RestartSec=100ms\\n' > /run/systemd/system/berth@quick.service.d/restart.conf && "
+                 "systemctl daemon-reload && systemctl start berth@quick");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    int restarts = 0;
+    for (int i = 0; i < 300 && restarts < 2; ++i, std::this_thread::sleep_for(100ms))
+        restarts = std::atoi(Trim(Run({"systemctl", "show", "-P", "NRestarts", "berth@quick"}).out).c_str());
+    EXPECT_GE(restarts, 2) << Describe(Run({"systemctl", "status", "--no-pager", "berth@quick"}));
+    Run({"systemctl", "stop", "berth@quick"});
+    Run({"systemctl", "reset-failed", "berth@quick"});
+    EXPECT_FALSE(PathExists(dir_ + "/state/quick")) << "each run removed its container";
+    RunShell("rm -rf /run/systemd/system/berth@.service /run/systemd/system/berth@.service.d "
+             "/run/systemd/system/berth@quick.service.d && systemctl daemon-reload");
 }
 
 TEST_F(DaemonTest, BusActivationStartsBerthdService) {
