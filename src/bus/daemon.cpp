@@ -12,6 +12,7 @@
 
 #include "bus/errors.hpp"
 #include "manager/container_id.hpp"
+#include "bus/events.hpp"
 #include "util/file.hpp"
 #include "util/proc_stat.hpp"
 #include "util/log.hpp"
@@ -303,18 +304,23 @@ void Daemon::Upsert(const ContainerRecord& record) {
         std::string path = ContainerObjectPath(record.name);
         sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "ContainerNew", "so", record.name.c_str(),
                            path.c_str());
+        EmitContainerEvents(bus_, record.name, LifecycleEvents(nullptr, &record), record.exit_status);
     } else {
         ContainerRecord before = it->second;
         it->second = record;
         EmitContainerChanges(bus_, before, record);
+        EmitContainerEvents(bus_, record.name, LifecycleEvents(&before, &record), record.exit_status);
     }
     WatchLeader(record);
 }
 
 void Daemon::Forget(const std::string& name) {
     watches_.erase(name);
-    if (records_.erase(name) == 0)
+    auto it = records_.find(name);
+    if (it == records_.end())
         return;
+    EmitContainerEvents(bus_, name, LifecycleEvents(&it->second, nullptr), -1);
+    records_.erase(it);
     std::string path = ContainerObjectPath(name);
     sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "ContainerRemoved", "so", name.c_str(), path.c_str());
 }

@@ -394,6 +394,8 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_SIGNAL_WITH_NAMES("ContainerNew", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ContainerRemoved", "so", SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
     SD_BUS_SIGNAL_WITH_NAMES("ExecExited", "sui", SD_BUS_PARAM(name) SD_BUS_PARAM(pid) SD_BUS_PARAM(exit_status), 0),
+    SD_BUS_SIGNAL_WITH_NAMES("ContainerEvent", "ssit",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(event) SD_BUS_PARAM(exit_status) SD_BUS_PARAM(usec), 0),
     SD_BUS_VTABLE_END,
 };
 

@@ -425,6 +425,18 @@ void SystemdManager::AttachProcessesToUnit(const std::string& unit, pid_t pid) {
     CheckBusCall(r, error, "Failed to attach process " + std::to_string(pid) + " to unit " + unit);
 }
 
+int SystemdManager::CallService(const char* service, const char* path, const char* interface, const char* method,
+                                const std::function<void(sd_bus_message*)>& append, BusError& error) {
+    std::lock_guard lock(mutex_);
+    sd_bus* bus = Bus();
+    sd_bus_message* m = nullptr;
+    Check(sd_bus_message_new_method_call(bus, &m, service, path, interface, method),
+          std::string("Failed to create D-Bus call ") + method);
+    MessagePtr call(m);
+    append(call.get());
+    return sd_bus_call(bus, call.get(), kQuickCallUsec, error.Get(), nullptr);
+}
+
 std::optional<std::string> SystemdManager::UnitStringProperty(const std::string& unit, const std::string& interface,
                                                               const std::string& property) {
     std::lock_guard lock(mutex_);

@@ -54,6 +54,10 @@ public:
     // when no such unit is loaded.
     std::optional<std::string> UnitStringProperty(const std::string& unit, const std::string& interface,
                                                   const std::string& property);
+    // Calls a method of another service on the same connection (systemd-machined); append adds the
+    // arguments to the call. Returns sd-bus's result (< 0 with error set on failure).
+    int CallService(const char* service, const char* path, const char* interface, const char* method,
+                    const std::function<void(sd_bus_message*)>& append, BusError& error);
 
 private:
     SystemdManager() = default;

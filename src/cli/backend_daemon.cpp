@@ -11,6 +11,7 @@
 
 #include "cgroup/bus_util.hpp"
 #include "cli/backend.hpp"
+#include "cli/service_notify.hpp"
 #include "config/loader.hpp"
 #include "manager/errors.hpp"
 #include "manager/forwarded_signals.hpp"
@@ -377,6 +378,7 @@ private:
             }
             throw;
         }
+        NotifyContainerStarted(name);
         manager::ContainerState state = Inspect(name);
         int unknown_exit_ticks = 0;
         // Re-read on every change, and once a second in case a change went unseen.

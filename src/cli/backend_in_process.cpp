@@ -4,6 +4,7 @@
 
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "cli/service_notify.hpp"
 #include "manager/checkpointing.hpp"
 #include "util/log.hpp"
 #include "util/time_format.hpp"
@@ -53,6 +54,7 @@ public:
             manager_.Remove(Id(name), true);
             throw;
         }
+        NotifyContainerStarted(name);
         return manager_.StayInForeground(*container);
     }
     int Exec(const std::string& name, const launch::ExecRequest& request) override {
@@ -65,7 +67,10 @@ public:
         manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, false);
     }
     int RestoreAttached(const checkpoint::RestoreOptions& options) override {
-        return manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, true).StayInForeground();
+        manager::RestoredContainer restored =
+            manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, true);
+        NotifyContainerStarted(restored.State().name);
+        return restored.StayInForeground();
     }
 
 private:

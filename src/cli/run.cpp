@@ -10,6 +10,8 @@
 #include "cli/arg_cursor.hpp"
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "cli/notify_proxy.hpp"
+#include "cli/service_notify.hpp"
 #include "config/defaults.hpp"
 #include "config/units.hpp"
 #include "manager/detached_run.hpp"
@@ -106,12 +108,14 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
 }
 
 // Create (+ Start) through berthd: the init is the child of berthd's monitor, which records its exit.
-int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, const RunArgs& args) {
+// config_changed: berthctl added to NAME.toml's configuration (notify proxy), so berthd gets it whole.
+int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, const RunArgs& args,
+                     bool config_changed) {
     try {
         if (args.detach) {
             berthd.CreateAndStart(config.name, args.rootfs ? &config : nullptr);
         } else {
-            if (args.rootfs)
+            if (args.rootfs || config_changed)
                 berthd.CreateFrom(config);
             else
                 berthd.Create(config.name);
@@ -155,11 +159,20 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
     if (args.detach && config.process.terminal)
         throw UsageError{"container " + config.name + " wants a terminal: it cannot run detached"};
 
+    std::unique_ptr<NotifyProxy> notify_proxy;
+    try {
+        if (!args.detach)
+            notify_proxy = NotifyProxy::ForContainer(config);
+    } catch (const Error& e) {
+        PrintVerbError("run", e.what());
+        return kStartFailedExitCode;
+    }
+
     // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
     if (!config.process.terminal) {
         std::unique_ptr<Backend> backend = MakeBackend(global);
         if (backend->Kind() == "berthd")
-            return RunThroughBerthd(*backend, config, args);
+            return RunThroughBerthd(*backend, config, args, notify_proxy != nullptr);
     }
 
     try {
@@ -173,6 +186,7 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
         manager::RunOptions options;
         options.foreground = true;
         manager::Container container = manager.Run(config, options);
+        NotifyContainerStarted(container.State().name);
         return manager.StayInForeground(container);
     } catch (const Error& e) {
         PrintVerbError("run", e.what());

@@ -16,7 +16,7 @@ namespace {
 const std::vector<std::string_view> kRootKeys = {
     "rootfs",     "hostname", "stop_timeout", "masked_paths", "readonly_paths", "process",
     "namespaces", "mounts",   "devices",      "capabilities", "rlimits",        "uid_mappings",
-    "gid_mappings", "seccomp", "resources",   "checkpoint",
+    "gid_mappings", "seccomp", "resources",   "checkpoint",     "notify",
 };
 
 std::optional<std::string> ReadRootfsPath(const toml::node& node, const std::string& path, Problems& problems) {
@@ -393,6 +393,9 @@ void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Probl
     if (const toml::node* node = root.get("stop_timeout"))
         if (std::optional<Duration> value = ReadDuration(*node, "stop_timeout", problems))
             config.stop_timeout = *value;
+    if (const toml::node* node = root.get("notify"))
+        if (std::optional<std::string> value = ReadChoice(*node, "notify", {"started", "container"}, problems))
+            config.notify = *value;
     if (const toml::node* node = root.get("masked_paths"))
         if (std::optional<std::vector<std::string>> value = ReadAbsolutePathArray(*node, "masked_paths", problems))
             config.masked_paths = std::move(*value);

@@ -119,6 +119,7 @@ std::string FormatContainerConfig(const ContainerConfig& config) {
         out << "# Container " << config.name << ": the merged configuration\n";
     out << "hostname = " << Quote(config.hostname) << "\n";
     out << "stop_timeout = " << Quote(FormatDuration(config.stop_timeout)) << "\n";
+    out << "notify = " << Quote(config.notify) << "\n";
     out << "masked_paths = " << StringList(config.masked_paths) << "\n";
     out << "readonly_paths = " << StringList(config.readonly_paths) << "\n";
     // Empty arrays of tables can't be written as [[headers]]; an empty inline array replaces the default.

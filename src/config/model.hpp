@@ -163,6 +163,9 @@ struct ContainerConfig {
     Resources resources;
     CheckpointDefaults checkpoint;
     Duration stop_timeout = std::chrono::seconds(10);
+    // Under a Type=notify service: "started" (berthctl's READY=1 once the init runs) or
+    // "container" (the container's own READY=1, through a NOTIFY_SOCKET passed in).
+    std::string notify = "started";
     friend bool operator==(const ContainerConfig&, const ContainerConfig&) = default;
 
     // The namespace entry of a kind, if the container has one.

@@ -8,6 +8,7 @@
 #include "checkpoint/archive.hpp"
 #include "checkpoint/criu_version.hpp"
 
+#include "cgroup/machine_registration.hpp"
 #include "manager/container_lock.hpp"
 #include "manager/errors.hpp"
 #include "manager/foreground.hpp"
@@ -228,6 +229,7 @@ RestoredContainer RestoreContainer(const std::string& state_dir, const std::stri
         driver->Destroy(r.placement);
         throw;
     }
+    cgroup::RegisterMachine(state.placement, state.name, state.pid, state.rootfs);
     restored.pidfd_ = std::move(r.pidfd);
     restored.terminal_master_ = std::move(r.terminal_master);
     restored.warnings_ = std::move(r.warnings);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cgroup/machine_registration.hpp"
 #include "manager/container_lock.hpp"
 #include "manager/foreground.hpp"
 #include "manager/init_process.hpp"
@@ -126,6 +127,7 @@ Container Manager::Launch(ContainerState state, const RunOptions& options, bool 
         driver->Destroy(launched.placement);
         throw;
     }
+    cgroup::RegisterMachine(state.placement, state.name, state.pid, state.rootfs);
     container.state_ = std::move(state);
     container.pidfd_ = std::move(launched.pidfd);
     container.terminal_master_ = std::move(launched.terminal_master);

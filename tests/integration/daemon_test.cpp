@@ -237,7 +237,7 @@ TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
     auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
     auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
     auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
-    EXPECT_EQ(live_manager.size(), 22u);
+    EXPECT_EQ(live_manager.size(), 23u);
     EXPECT_EQ(live_container.size(), 17u);
     EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
     EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
@@ -602,6 +602,109 @@ TEST_F(DaemonTest, CorruptStateIsSkipped) {
     EXPECT_NE(std::find(names.begin(), names.end(), "healthy"), names.end());
     EXPECT_EQ(std::find(names.begin(), names.end(), "broken"), names.end());
     Run({"rm", "-rf", dir_ + "/state/broken"});
+}
+
+TEST_F(DaemonTest, RunningContainersAreMachinesOfMachined) {
+    CreateAndStart("machine");
+    std::string leader = Property("machine", "Leader").substr(2);
+    auto r = Run({"machinectl", "list", "--no-legend", "--no-pager"});
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|\\n)machine +container +berth "))) << Describe(r);
+    r = Run({"machinectl", "status", "machine", "--no-pager"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("Leader: " + leader + " "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Service: berth; class container"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Root: " + rootfs_ + "\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Unit: berth-machine.scope"), std::string::npos) << r.out;
+
+    // terminate stops the scope: the init's TERM trap exits 7, and Berth records it.
+    r = Run({"machinectl", "terminate", "machine"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("machine", "State", "s \"stopped\"")) << Property("machine", "State");
+    EXPECT_EQ(Property("machine", "ExitStatus"), "i 7");
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; ++i, std::this_thread::sleep_for(100ms))
+        gone = Run({"machinectl", "show", "machine"}).exit_code != 0;
+    EXPECT_TRUE(gone) << "the registration ends with the container: "
+                      << Describe(Run({"machinectl", "list", "--no-pager"}));
+}
+
+TEST_F(DaemonTest, WithoutMachinedContainersRunAndDebugSaysSo) {
+    auto r = RunShell("systemctl mask --runtime systemd-machined.service && systemctl stop systemd-machined.service");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    r = RunShell("BERTH_NO_DAEMON=1 " + kBerthctl + " --debug --state-dir " + dir_ + "/state --config-path " + dir_ +
+                 "/conf run --detach sleeper");
+    Run({"systemctl", "unmask", "--runtime", "systemd-machined.service"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("systemd-machined is not available"), std::string::npos) << Describe(r);
+    EXPECT_EQ(r.err.find("warning"), std::string::npos) << Describe(r);
+    ListNames();  // berthd picks up what berthctl made in-process
+    EXPECT_EQ(Property("sleeper", "State"), "s \"running\"");
+    EXPECT_NE(Run({"machinectl", "show", "sleeper"}).exit_code, 0);
+}
+
+TEST_F(DaemonTest, LogsReadsTheJournalAsJournalctlDoes) {
+    // Unique: the harness' journal may be persistent and shared with earlier runs.
+    const std::string name = "logger" + std::to_string(getpid());
+    const std::string go = "/go-" + name;
+    WriteConfig(name, "[\"/bin/sh\", \"-c\", \"echo one; echo two; echo three >&2; while [ ! -e " + go +
+                          " ]; do sleep 0.1; done; echo after-go; while :; do sleep 1; done\"]");
+    CreateAndStart(name, name);
+    const std::string journalctl = "journalctl --no-pager -o cat CONTAINER_NAME=" + name;
+    std::string journal;
+    for (int i = 0; i < 300 && journal.find("three") == std::string::npos; ++i, std::this_thread::sleep_for(100ms))
+        journal = RunShell(journalctl).out;
+    ASSERT_EQ(journal, "one\ntwo\nthree\n");
+    auto r = Run({kBerthctl, "logs", name});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, journal);
+    r = Run({kBerthctl, "logs", "-n", "2", name});
+    EXPECT_EQ(r.out, "two\nthree\n") << Describe(r);
+    r = Run({kBerthctl, "logs", "--since", "1h", name});
+    EXPECT_EQ(r.out, journal) << Describe(r);
+    r = Run({kBerthctl, "logs", "--since", "2000-01-01T00:00:00Z", "-n", "1", name});
+    EXPECT_EQ(r.out, "three\n") << Describe(r);
+
+    // -f prints what is there, then what comes.
+    const std::string followed = dir_ + "/follow.out";
+    r = RunShell(kBerthctl + " logs -f -n 1 " + name + " > " + followed + " 2>&1 & echo $! > " + dir_ + "/follow.pid");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string seen;
+    for (int i = 0; i < 300 && seen.find("three") == std::string::npos; ++i, std::this_thread::sleep_for(100ms))
+        seen = ReadFileIfExists(followed).value_or("");
+    WriteFileAtomic(rootfs_ + go, "");
+    for (int i = 0; i < 300 && seen.find("after-go") == std::string::npos; ++i, std::this_thread::sleep_for(100ms))
+        seen = ReadFileIfExists(followed).value_or("");
+    RunShell("kill $(cat " + dir_ + "/follow.pid)");
+    Run({"rm", "-f", rootfs_ + go});
+    EXPECT_EQ(seen, "three\nafter-go\n");
+    EXPECT_EQ(RunShell(journalctl).out, "one\ntwo\nthree\nafter-go\n");
+}
+
+TEST_F(DaemonTest, EventsStreamTheLifecycleInOrder) {
+    std::string log = dir_ + "/events.log";
+    // Only "eventful": the other container's events must not show.
+    auto r = RunShell(kBerthctl + " --debug events --json eventful > " + log + " 2>&1 & echo $! > " + dir_ +
+                      "/events.pid; for i in $(seq 100); do grep -q listening " + log +
+                      " 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r) << ReadFileIfExists(log).value_or("");
+    CreateAndStart("bystander");
+    CreateAndStart("eventful");
+    ASSERT_EQ(Call("PauseContainer", "s", {"eventful"}).exit_code, 0);
+    ASSERT_EQ(Call("ResumeContainer", "s", {"eventful"}).exit_code, 0);
+    ASSERT_EQ(Call("KillContainer", "si", {"eventful", "15"}).exit_code, 0);
+    ASSERT_TRUE(WaitForProperty("eventful", "State", "s \"stopped\""));
+    ASSERT_EQ(Call("RemoveContainer", "sb", {"eventful", "false"}).exit_code, 0);
+    std::string seen;
+    for (int i = 0; i < 100 && seen.find("removed") == std::string::npos; ++i, std::this_thread::sleep_for(100ms))
+        seen = ReadFileIfExists(log).value_or("");
+    RunShell("kill $(cat " + dir_ + "/events.pid)");
+    std::vector<std::string> events;
+    std::regex line("\\{\"time\":\"[0-9T:.-]+Z\",\"name\":\"eventful\",\"event\":\"([a-z]+)\"(,\"exit_code\":(-?[0-9]+))?\\}\n");
+    for (auto it = std::sregex_iterator(seen.begin(), seen.end(), line); it != std::sregex_iterator(); ++it)
+        events.push_back((*it)[1].str() + ((*it)[3].matched ? " " + (*it)[3].str() : ""));
+    EXPECT_EQ(events, (std::vector<std::string>{"created", "started", "paused", "resumed", "exited 7", "removed"}))
+        << seen;
+    EXPECT_EQ(seen.find("bystander"), std::string::npos) << seen;
 }
 
 // A named netns inside the harness (its /run is private) with a stand-in interface; deleted on destruction.
@@ -1229,6 +1332,10 @@ TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
              std::string::npos;
     EXPECT_TRUE(up) << "the service's container runs";
     EXPECT_EQ(Trim(Run({"systemctl", "is-active", "berth@sleeper"}).out), "active");
+    // Type=notify: start returned because berthctl sent READY=1 (with its status line).
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "Type", "berth@sleeper"}).out), "notify");
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "StatusText", "berth@sleeper"}).out),
+              "Container sleeper started");
     r = Run({"systemctl", "stop", "berth@sleeper"});
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ExecMainStatus", "berth@sleeper"}).out), "7")
@@ -1236,8 +1343,52 @@ TEST_F(DaemonTest, BerthAtServiceRunsAndPropagatesExitCodes) {
     Run({"systemctl", "reset-failed", "berth@sleeper"});
     EXPECT_FALSE(PathExists(dir_ + "/state/sleeper"));
     EXPECT_FALSE(PathExists(dir_ + "/state/quick"));
-    RunShell("rm -rf /run/systemd/system/berth@.service /run/systemd/system/berth@.service.d && "
-             "systemctl daemon-reload");
+
+    // notify = "container": ready only when the container's program sends READY=1 (the host's
+    // systemd-notify, run by the host's loader from a read-only /usr mounted in).
+    const std::string go = "/go-notifier";
+    const std::string notify =
+        "/host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --library-path "
+        "/host/usr/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu/systemd /host/usr/bin/systemd-notify";
+    WriteFileAtomic(dir_ + "/conf/notifier.toml",
+                    "rootfs = \"" + rootfs_ + "\"\nnotify = \"container\"\n[process]\nargs = [\"/bin/sh\", \"-c\", "
+                    "\"while [ ! -e " + go + " ]; do sleep 0.1; done; " + notify +
+                    " --ready --status=container-ready; trap 'exit 0' TERM; while :; do sleep 0.1; done\"]\n"
+                    "[[mounts]]\ntype = \"bind\"\nsource = \"/usr\"\ndestination = \"/host/usr\"\n"
+                    "options = [\"rbind\", \"ro\"]\n");
+    r = Run({"systemctl", "start", "--no-block", "berth@notifier"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    up = false;
+    for (int i = 0; i < 300 && !up; ++i, std::this_thread::sleep_for(100ms))
+        up = ReadFileIfExists(dir_ + "/state/notifier/state.toml").value_or("").find("status = 'running'") !=
+             std::string::npos;
+    EXPECT_TRUE(up) << "the container runs";
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "ActiveState", "berth@notifier"}).out), "activating")
+        << "not ready before the container says so";
+    WriteFileAtomic(rootfs_ + go, "");
+    std::string active;
+    for (int i = 0; i < 300 && active != "active"; ++i, std::this_thread::sleep_for(100ms))
+        active = Trim(Run({"systemctl", "show", "-P", "ActiveState", "berth@notifier"}).out);
+    Run({"rm", "-f", rootfs_ + go});
+    EXPECT_EQ(active, "active") << Describe(Run({"systemctl", "status", "--no-pager", "berth@notifier"}));
+    EXPECT_EQ(Trim(Run({"systemctl", "show", "-P", "StatusText", "berth@notifier"}).out), "container-ready");
+    Run({"systemctl", "stop", "berth@notifier"});
+    Run({"systemctl", "reset-failed", "berth@notifier"});
+
+    // Restart=on-failure: quick exits 3 each time and systemd starts it again.
+    r = RunShell("mkdir -p /run/systemd/system/berth@quick.service.d && printf '[Service]\\nRestart=on-failure\\n"
+                 "RestartSec=100ms\\n' > /run/systemd/system/berth@quick.service.d/restart.conf && "
+                 "systemctl daemon-reload && systemctl start berth@quick");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    int restarts = 0;
+    for (int i = 0; i < 300 && restarts < 2; ++i, std::this_thread::sleep_for(100ms))
+        restarts = std::atoi(Trim(Run({"systemctl", "show", "-P", "NRestarts", "berth@quick"}).out).c_str());
+    EXPECT_GE(restarts, 2) << Describe(Run({"systemctl", "status", "--no-pager", "berth@quick"}));
+    Run({"systemctl", "stop", "berth@quick"});
+    Run({"systemctl", "reset-failed", "berth@quick"});
+    EXPECT_FALSE(PathExists(dir_ + "/state/quick")) << "each run removed its container";
+    RunShell("rm -rf /run/systemd/system/berth@.service /run/systemd/system/berth@.service.d "
+             "/run/systemd/system/berth@quick.service.d && systemctl daemon-reload");
 }
 
 TEST_F(DaemonTest, BusActivationStartsBerthdService) {

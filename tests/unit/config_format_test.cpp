@@ -155,10 +155,12 @@ TEST(ConfigFormat, SeccompModesAndUnsetLimits) {
     config.seccomp = {SeccompMode::Unconfined, ""};
     config.hostname = "";
     config.stop_timeout = std::chrono::milliseconds(1500);
+    config.notify = "container";
     ContainerConfig back = RoundTrip(config);
     EXPECT_EQ(back.seccomp.mode, SeccompMode::Unconfined);
     EXPECT_FALSE(back.resources.memory_max.has_value());
     EXPECT_EQ(back.stop_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(back.notify, "container") << "a key the formatter drops is lost for later processes";
     EXPECT_EQ(back, config);
 }
 
