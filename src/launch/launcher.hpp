@@ -40,12 +40,21 @@ struct Launched {
 // behind (process killed and reaped, cgroup destroyed).
 Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, const LaunchOptions& options);
 
+// An exec'd process of its own (runtime-spec exec --process): its user, groups, capabilities,
+// rlimits, no_new_privileges and environment instead of the container's init's.
+struct ExecProcess {
+    config::ProcessConfig process;  // args, cwd and terminal: the request's when it sets them
+    config::Capabilities capabilities;
+    std::vector<config::Rlimit> rlimits;
+};
+
 struct ExecRequest {
     std::vector<std::string> args;
     std::vector<std::string> env;  // empty: the container's process env
     std::optional<std::string> cwd;
     bool terminal = false;
     Stdio stdio;
+    std::optional<ExecProcess> process;  // unset: the container's process settings
 };
 
 // Starts a new process inside the running container whose init is `init_pid`: all its namespaces,

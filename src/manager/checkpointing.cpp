@@ -52,7 +52,7 @@ checkpoint::CheckpointResult CheckpointContainer(const std::string& state_dir, c
         effective.manage_cgroups_mode = defaults.manage_cgroups_mode;
 
     checkpoint::CheckpointResult result = checkpoint::Checkpoint({id.str(), state.pid, state.config}, effective);
-    if (options.leave_running)
+    if (options.leave_running || options.pre_dump)
         return result;
 
     WaitUntilGone(state);
