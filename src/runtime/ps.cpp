@@ -1,6 +1,7 @@
 // berth-runtime ps [--format table|json] ID [PS_ARGS...]: the container's processes, as runc's:
 // json is the array of pids in its cgroup (what the containerd shim reads); table is ps(1)'s
 // output (PS_ARGS, default -ef) cut down to those pids.
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
