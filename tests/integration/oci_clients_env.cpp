@@ -86,11 +86,11 @@ std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
     return pids;
 }
 
-// Removes cgroup dirs bottom up (their processes are gone by now).
-void RemoveCgroupDirs(std::vector<std::string> dirs) {
-    std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+// Removes cgroup dirs with everything below them (conmon's "conmon" child too), bottom up; their
+// processes are gone by now.
+void RemoveCgroupTrees(const std::vector<std::string>& dirs) {
     for (const std::string& dir : dirs)
-        ::rmdir(dir.c_str());
+        RunCommand({"find", dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"});
 }
 
 std::string TempBase() {
@@ -168,7 +168,7 @@ void ClientEnv::RemoveEverything() {
     for (const std::string& mount : mounts)
         ::umount2(mount.c_str(), MNT_DETACH);
     RunCommand({"rm", "-rf", "--one-file-system", temp_dir_});
-    RemoveCgroupDirs(CgroupDirsContaining(tag_));
+    RemoveCgroupTrees(CgroupDirsContaining(tag_));
     temp_dir_.clear();
 }
 
