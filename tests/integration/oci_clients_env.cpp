@@ -93,7 +93,9 @@ void RemoveCgroupTrees(const std::vector<std::string>& dirs) {
         RunCommand({"find", dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"});
 }
 
-std::string TempBase() {
+std::string TempBase(const std::string& base_dir) {
+    if (!base_dir.empty())
+        return base_dir;
     const char* base = std::getenv("TMPDIR");
     return base && *base ? base : "/tmp";
 }
@@ -114,8 +116,8 @@ std::string MissingClientPrerequisite(const std::vector<std::string>& programs) 
     return "";
 }
 
-ClientEnv::ClientEnv(std::string runtime) : runtime_(std::move(runtime)) {
-    std::string pattern = TempBase() + "/berth-oci-e2e-XXXXXX";
+ClientEnv::ClientEnv(std::string runtime, const std::string& base_dir) : runtime_(std::move(runtime)) {
+    std::string pattern = TempBase(base_dir) + "/berth-oci-e2e-XXXXXX";
     if (!::mkdtemp(pattern.data()))
         throw std::runtime_error("mkdtemp " + pattern + " failed");
     temp_dir_ = pattern;
@@ -174,14 +176,15 @@ void ClientEnv::RemoveEverything() {
 
 // --- podman ------------------------------------------------------------------------------
 
-PodmanEnv::PodmanEnv(std::string runtime) : ClientEnv(std::move(runtime)) {
+PodmanEnv::PodmanEnv(std::string runtime, std::string cgroup_manager, const std::string& base_dir)
+    : ClientEnv(std::move(runtime), base_dir), cgroup_manager_(std::move(cgroup_manager)) {
     conf_ = TempDir() + "/containers.conf";
     // nofile/nproc at most the host's (CAP_SYS_RESOURCE is not ours); no registry is reachable.
     WriteText(conf_,
               "[containers]\n"
               "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"
               "[engine]\n"
-              "cgroup_manager = \"cgroupfs\"\n"
+              "cgroup_manager = \"" + cgroup_manager_ + "\"\n"
               "events_logger = \"file\"\n"
               "events_logfile_path = \"" + TempDir() + "/events.log\"\n");
     std::string rootfs = MakeRootfs();
@@ -199,7 +202,7 @@ std::vector<std::string> PodmanEnv::Argv(const std::vector<std::string>& args) c
     std::vector<std::string> argv = {
         "env", "CONTAINERS_CONF=" + conf_, "podman",
         "--root", TempDir() + "/storage", "--runroot", TempDir() + "/run", "--tmpdir", TempDir() + "/libpod",
-        "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+        "--storage-driver", "vfs", "--cgroup-manager", cgroup_manager_, "--events-backend", "file",
         "--runtime", Runtime(),
     };
     argv.insert(argv.end(), args.begin(), args.end());
@@ -212,7 +215,7 @@ CommandResult PodmanEnv::Podman(const std::vector<std::string>& args, std::chron
 
 // --- containerd ----------------------------------------------------------------------------
 
-ContainerdEnv::ContainerdEnv(std::string runtime) : ClientEnv(std::move(runtime)) {
+ContainerdEnv::ContainerdEnv(std::string runtime) : ClientEnv(std::move(runtime), "") {
     Start();
     std::string rootfs = MakeRootfs();
     std::string archive = TempDir() + "/busybox-oci.tar";

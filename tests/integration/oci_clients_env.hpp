@@ -40,7 +40,8 @@ public:
     Leftovers FindLeftovers() const;
 
 protected:
-    explicit ClientEnv(std::string runtime);
+    // base_dir: where the temp dir is made ("" = $TMPDIR or /tmp).
+    ClientEnv(std::string runtime, const std::string& base_dir);
     ~ClientEnv();
     // Kills processes naming the temp dir, unmounts under it, removes it and the tagged cgroups.
     void RemoveEverything();
@@ -54,12 +55,13 @@ private:
     int counter_ = 0;
 };
 
-// podman --root/--runroot/--tmpdir in the temp dir, cgroupfs manager, file events, vfs storage,
-// --runtime RUNTIME, CONTAINERS_CONF of its own; the image (podman import of the busybox rootfs)
-// is Image().
+// podman --root/--runroot/--tmpdir in the temp dir, the cgroupfs (or systemd) manager, file
+// events, vfs storage, --runtime RUNTIME, CONTAINERS_CONF of its own; the image (podman import of
+// the busybox rootfs) is Image(). For the systemd manager inside the systemd harness, base_dir
+// must be visible there (not below /tmp).
 class PodmanEnv : public ClientEnv {
 public:
-    explicit PodmanEnv(std::string runtime);
+    explicit PodmanEnv(std::string runtime, std::string cgroup_manager = "cgroupfs", const std::string& base_dir = "");
     ~PodmanEnv();
 
     const std::string& Image() const { return image_; }
@@ -69,6 +71,7 @@ public:
     CommandResult Podman(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 120s) const;
 
 private:
+    std::string cgroup_manager_;
     std::string conf_;
     std::string image_ = "localhost/berth-busybox:e2e";
 };
