@@ -23,9 +23,13 @@ struct LaunchOptions {
     // With config.process.terminal: the launcher allocates a pty inside the container and returns
     // its master here (the caller relays it and forwards window size changes).
     bool want_terminal_master = false;
+    // OCI create: an fd (a FIFO opened read-write, see manager/start_gate.hpp) the init reads one
+    // byte from right before execve. Launch then returns once the init waits there; the init must
+    // outlive this process, so it gets a copy of our memory instead of sharing it. -1: exec at once.
+    int start_gate = -1;
 };
 
-// A running container init.
+// A running container init (or one waiting at its start gate).
 struct Launched {
     pid_t pid = -1;
     UniqueFd pidfd;                 // pidfd_open(pid) taken before the process was released

@@ -73,8 +73,11 @@ OciContainer ConvertSpec(const Json& spec, const ConvertContext& context) {
         Invalid("process", "missing (Berth needs the process to run at create)");
     ConvertProcess(*process, config, out.extras);
     ConvertMounts(spec, config);
-    if (const Json* linux_section = OptObject(spec, "linux", ""))
+    if (const Json* linux_section = OptObject(spec, "linux", "")) {
         ConvertLinux(*linux_section, config, out.extras);
+        if (const Json* seccomp = OptObject(*linux_section, "seccomp", "linux"))
+            out.seccomp_profile = ConvertSeccomp(*seccomp);
+    }
     if (const Json* hooks = OptObject(spec, "hooks", ""))
         out.extras.hooks = ConvertHooks(*hooks);
     out.extras.annotations = ConvertAnnotations(spec);
@@ -90,7 +93,7 @@ OciContainer LoadBundle(const ConvertContext& context) {
     try {
         spec = Json::parse(in);
     } catch (const Json::parse_error& e) {
-        throw Error(file + ": " + e.what(), EINVAL);
+        throw Error(file + ": " + e.what());
     }
     return ConvertSpec(spec, context);
 }

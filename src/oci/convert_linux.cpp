@@ -88,7 +88,7 @@ void ConvertDevices(const Json& linux_section, std::vector<config::DeviceConfig>
 
 void RefuseUnhonoured(const Json& linux_section) {
     static const char* const kEmptyOnly[] = {"sysctl", "personality", "intelRdt", "timeOffsets",
-                                             "memoryPolicy", "netDevices", "seccomp"};
+                                             "memoryPolicy", "netDevices"};
     for (const char* key : kEmptyOnly) {
         const Json* value = Member(linux_section, key);
         if (value && !value->empty())

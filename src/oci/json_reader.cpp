@@ -12,14 +12,14 @@ std::string MemberPath(const std::string& path, const std::string& key) { return
 std::string IndexPath(const std::string& path, size_t index) { return path + "[" + std::to_string(index) + "]"; }
 
 void TypeError(const std::string& path, const std::string& expected) {
-    throw Error("config.json: " + path + ": expected " + expected, EINVAL);
+    throw Error("config.json: " + path + ": expected " + expected);
 }
 
 void Unsupported(const std::string& path, const std::string& why) {
-    throw Error("config.json: " + path + ": not supported by Berth: " + why, EOPNOTSUPP);
+    throw Error("config.json: " + path + ": not supported by Berth: " + why);
 }
 
-void Invalid(const std::string& path, const std::string& why) { throw Error("config.json: " + path + ": " + why, EINVAL); }
+void Invalid(const std::string& path, const std::string& why) { throw Error("config.json: " + path + ": " + why); }
 
 const Json* Member(const Json& object, const std::string& key) {
     auto it = object.find(key);

@@ -40,6 +40,9 @@ struct OciExtras {
 struct OciContainer {
     config::ContainerConfig config;
     OciExtras extras;
+    // linux.seccomp as a Berth seccomp profile (TOML, see launch/seccomp.hpp): the caller stores it
+    // and points config.seccomp at the file. Empty: no linux.seccomp (unconfined).
+    std::string seccomp_profile;
 };
 
 struct ConvertContext {
@@ -62,5 +65,6 @@ void ConvertLinux(const nlohmann::json& linux_section, config::ContainerConfig& 
 void ConvertResources(const nlohmann::json& resources, config::Resources& into);
 void ConvertMounts(const nlohmann::json& spec, config::ContainerConfig& config);
 std::map<std::string, std::vector<Hook>> ConvertHooks(const nlohmann::json& hooks);
+std::string ConvertSeccomp(const nlohmann::json& seccomp);
 
 }  // namespace berth::oci

@@ -9,7 +9,7 @@
 
 #include "manager/errors.hpp"
 #include "runtime/options.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 
 namespace berth::runtime {
@@ -82,7 +82,7 @@ int EventsMain(const GlobalOptions& global, const std::vector<std::string>& args
             options.RejectUnknown();
     }
     manager::ContainerId id(TakeSingleId(options.Rest()));
-    manager::Manager manager = OpenManager(global);
+    manager::Manager manager = MakeManager(global);
     if (once) {
         std::cout << StatsEvent(id.str(), manager.Stats(id)).dump() << std::endl;
         return 0;

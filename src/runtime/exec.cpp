@@ -11,7 +11,7 @@
 #include "oci/spec.hpp"
 #include "runtime/options.hpp"
 #include "runtime/process_handoff.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -162,7 +162,7 @@ launch::ExecRequest MakeRequest(const ExecFlags& flags, const config::ContainerC
 
 int ExecMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     ExecFlags flags = ParseExecFlags(args);
-    manager::Manager manager = OpenManager(global);
+    manager::Manager manager = MakeManager(global);
     manager::ContainerId id(flags.rest[0]);
     launch::ExecRequest request = MakeRequest(flags, manager.Get(id).config);
     if (request.terminal && flags.detach && flags.console_socket.empty())

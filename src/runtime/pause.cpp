@@ -1,6 +1,6 @@
 // berth-runtime pause ID: freezes every process of the container (cgroup freezer), as runc's.
 #include "runtime/options.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 
 namespace berth::runtime {
@@ -10,7 +10,7 @@ int PauseMain(const GlobalOptions& global, const std::vector<std::string>& args)
     OptionParser options(args);
     if (options.AtOption())
         options.RejectUnknown();
-    OpenManager(global).Pause(manager::ContainerId(TakeSingleId(options.Rest())));
+    MakeManager(global).Pause(manager::ContainerId(TakeSingleId(options.Rest())));
     return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "runtime/options.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -93,7 +93,7 @@ int PsMain(const GlobalOptions& global, const std::vector<std::string>& args) {
         throw UsageError{"container id cannot be empty"};
     if (format != "table" && format != "json")
         throw UsageError{"invalid format option '" + format + "' (table or json)"};
-    std::vector<pid_t> pids = OpenManager(global).Processes(manager::ContainerId(rest[0]));
+    std::vector<pid_t> pids = MakeManager(global).Processes(manager::ContainerId(rest[0]));
     if (format == "json") {
         if (rest.size() > 1)
             throw UsageError{"ps options cannot be used with --format json"};

@@ -9,6 +9,7 @@
 #include "cli/absolute_path.hpp"
 #include "manager/checkpointing.hpp"
 #include "oci/spec.hpp"
+#include "runtime/context.hpp"
 #include "runtime/options.hpp"
 #include "runtime/process_handoff.hpp"
 #include "runtime/verb.hpp"
@@ -93,6 +94,7 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
         options.criu_path = global.criu_path;
     manager::RestoredContainer restored = manager::RestoreContainer(
         global.root, global.systemd_cgroup ? "systemd" : "cgroupfs", options, !flags.detach);
+    SaveExtras(global, id, container.extras);  // state shows the bundle, annotations as after create
     for (const std::string& warning : restored.Warnings())
         std::cerr << "berth-runtime: warning: " << warning << "\n";
     if (!flags.pid_file.empty())

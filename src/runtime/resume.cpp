@@ -1,6 +1,6 @@
 // berth-runtime resume ID: thaws a paused container (cgroup freezer), as runc's.
 #include "runtime/options.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 
 namespace berth::runtime {
@@ -10,7 +10,7 @@ int ResumeMain(const GlobalOptions& global, const std::vector<std::string>& args
     OptionParser options(args);
     if (options.AtOption())
         options.RejectUnknown();
-    OpenManager(global).Resume(manager::ContainerId(TakeSingleId(options.Rest())));
+    MakeManager(global).Resume(manager::ContainerId(TakeSingleId(options.Rest())));
     return 0;
 }
 

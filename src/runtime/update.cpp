@@ -10,7 +10,7 @@
 
 #include "oci/spec.hpp"
 #include "runtime/options.hpp"
-#include "runtime/runtime_manager.hpp"
+#include "runtime/context.hpp"
 #include "runtime/verb.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -133,7 +133,7 @@ int UpdateMain(const GlobalOptions& global, const std::vector<std::string>& args
         document.merge_patch(resources);
         resources = document;
     }
-    manager::Manager manager = OpenManager(global);
+    manager::Manager manager = MakeManager(global);
     config::Resources changes;
     // The memory+swap sum needs the limit: when only swap is given, the container's limit counts.
     if (resources.contains("memory") && resources["memory"].contains("swap") && !resources["memory"].contains("limit")) {
