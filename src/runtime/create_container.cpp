@@ -1,8 +1,6 @@
 #include "runtime/create_container.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -10,9 +8,9 @@
 #include "runtime/context.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/options.hpp"
+#include "runtime/process_handoff.hpp"
 #include "runtime/runtime_log.hpp"
 #include "util/error.hpp"
-#include "util/fd_passing.hpp"
 #include "util/file.hpp"
 
 namespace berth::runtime {
@@ -27,29 +25,6 @@ std::string AbsoluteBundle(const std::string& bundle) {
     return path;
 }
 
-UniqueFd ConnectConsoleSocket(const std::string& path) {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        ThrowErrno("create a socket for --console-socket");
-    UniqueFd sock(fd);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
-        throw Error("--console-socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.c_str(), path.size());
-    if (::connect(sock.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        ThrowErrno("connect to the console socket " + path);
-    return sock;
-}
-
-void WritePidFile(const std::string& path, pid_t pid) {
-    // Written beside and renamed, so a reader never sees a partial pid (as runc does).
-    const std::string temp = path + ".berth-tmp";
-    WriteFile(temp, std::to_string(pid));
-    if (::rename(temp.c_str(), path.c_str()) < 0)
-        ThrowErrno("rename " + temp + " to " + path);
-}
-
 void WriteOomScoreAdj(pid_t pid, int64_t value) {
     WriteFile("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(value));
 }
@@ -61,10 +36,8 @@ void FinishCreate(const GlobalOptions& global, manager::Manager& manager, const 
     SaveExtras(global, id, extras);
     if (extras.oom_score_adj)
         WriteOomScoreAdj(container.Pid(), *extras.oom_score_adj);
-    if (!request.console_socket.empty()) {
-        UniqueFd sock = ConnectConsoleSocket(request.console_socket);
-        SendWithFds(sock.Get(), "berth-runtime console", {container.TerminalMaster()});
-    }
+    if (!request.console_socket.empty())
+        SendConsole(request.console_socket, container.TerminalMaster());
     const std::string state = OciState(manager.Get(id), extras).dump();
     RunHooks(extras, "prestart", state);
     RunHooks(extras, "createRuntime", state);
