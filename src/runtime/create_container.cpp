@@ -91,7 +91,7 @@ manager::Container CreateContainer(const GlobalOptions& global, manager::Manager
             throw manager::ContainerExists("Container " + id.str() + " already exists");
         MakeDirs(dir);
         converted.config.seccomp = {config::SeccompMode::Profile, dir + "/seccomp.toml"};
-        WriteFile(converted.config.seccomp.profile, converted.seccomp_profile);
+        WriteFileAtomic(converted.config.seccomp.profile, converted.seccomp_profile, 0600, Durability::RuntimeOnly);
     }
     manager::RunOptions options;
     options.wait_for_start = true;
