@@ -1,4 +1,5 @@
 // linux: namespaces, id mappings, devices, resources, cgroupsPath, masked and read-only paths.
+#include "config/defaults.hpp"
 #include "oci/json_reader.hpp"
 #include "oci/spec.hpp"
 
@@ -111,6 +112,14 @@ void ConvertLinux(const Json& linux_section, config::ContainerConfig& config, Oc
     ConvertDevices(linux_section, config.devices);
     if (const Json* resources = OptObject(linux_section, "resources", "linux"))
         ConvertResources(*resources, config.resources);
+    if (!config.resources.devices.empty()) {
+        // As runc: the devices the launcher makes (and the configured ones) stay usable after the
+        // spec's rules (a bare deny-all, as `runc spec` writes, would fail the launcher's mknod).
+        std::vector<config::DeviceRule> defaults = config::DefaultDeviceRules();
+        config.resources.devices.insert(config.resources.devices.end(), defaults.begin() + 1, defaults.end());
+        for (const config::DeviceConfig& dev : config.devices)
+            config.resources.devices.push_back({true, dev.type, dev.major, dev.minor, "rwm"});
+    }
     extras.cgroups_path = OptString(linux_section, "cgroupsPath", "linux").value_or("");
     config.masked_paths = StringArray(linux_section, "maskedPaths", "linux");
     config.readonly_paths = StringArray(linux_section, "readonlyPaths", "linux");
