@@ -5,6 +5,7 @@
 #include <string>
 
 #include "launch/seccomp.hpp"
+#include "config/defaults.hpp"
 #include "oci/spec.hpp"
 #include "util/error.hpp"
 
@@ -203,7 +204,9 @@ TEST(OciConvert, Resources) {
     EXPECT_EQ(*r.allowed_cpus, "0");
     EXPECT_EQ(*r.tasks_max, 64u);
     EXPECT_EQ(*r.io_weight, 1 + (490u * 9999) / 990);
-    ASSERT_EQ(r.devices.size(), 2u);
+    // The spec's rules first, then (as runc) the launcher's always-allowed devices.
+    ASSERT_EQ(r.devices.size(), 2u + config::DefaultDeviceRules().size() - 1);
+    EXPECT_EQ(r.devices.back(), (config::DeviceRule{true, 'c', 136, std::nullopt, "rwm"}));
     EXPECT_EQ(r.devices[0], (config::DeviceRule{false, 'a', std::nullopt, std::nullopt, "rwm"}));
     EXPECT_EQ(r.devices[1], (config::DeviceRule{true, 'c', 1, 3, "rw"}));
     spec["linux"]["resources"]["cpu"]["quota"] = 33333;
