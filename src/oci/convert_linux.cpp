@@ -110,9 +110,11 @@ void ConvertLinux(const Json& linux_section, config::ContainerConfig& config, Oc
     config.uid_mappings = ConvertIdMappings(linux_section, "uidMappings");
     config.gid_mappings = ConvertIdMappings(linux_section, "gidMappings");
     ConvertDevices(linux_section, config.devices);
-    if (const Json* resources = OptObject(linux_section, "resources", "linux"))
+    const Json* resources = OptObject(linux_section, "resources", "linux");
+    if (resources)
         ConvertResources(*resources, config.resources);
-    if (!config.resources.devices.empty()) {
+    const Json* rules = resources ? Member(*resources, "devices") : nullptr;
+    if (rules && rules->is_array() && !rules->empty()) {
         // As runc: the devices the launcher makes (and the configured ones) stay usable after the
         // spec's rules (a bare deny-all, as `runc spec` writes, would fail the launcher's mknod).
         std::vector<config::DeviceRule> defaults = config::DefaultDeviceRules();
