@@ -39,6 +39,11 @@ struct CheckpointOptions {
     CriuFlags flags;
     std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = ignore
     std::string criu_path = DefaultCriuPath();
+    // CRIU's iterative migration (runc checkpoint --pre-dump / --parent-path): a pre-dump copies
+    // the memory and leaves the container running with its dirty pages tracked; a later dump
+    // with parent_path (relative to image_dir, e.g. "../pre") writes only the pages changed since.
+    bool pre_dump = false;
+    std::string parent_path;
 };
 
 struct CheckpointedContainer {
@@ -68,6 +73,10 @@ struct RestoreOptions {
     // New fds for the init's stdio where it was a pipe or socket at checkpoint time.
     int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
     std::string criu_path = DefaultCriuPath();
+    // The configuration to restore into instead of the checkpointed one (an OCI restore's bundle,
+    // possibly a new container made from an exported checkpoint): its rootfs and the sources of its
+    // bind mounts replace the recorded ones. The netns joined by path stays the checkpoint's.
+    std::optional<config::ContainerConfig> config;
 };
 
 struct RestoredContainer {

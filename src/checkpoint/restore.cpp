@@ -96,6 +96,19 @@ UniqueFd ReopenHostFile(const std::string& path) {
     return OpenOrThrow("/dev/null", O_RDWR);
 }
 
+// The source of the configured bind mount at m's destination (a restore into another container's
+// configuration), else the recorded one (masked paths, fresh tmpfs, devices).
+std::string BindSourceIn(const config::ContainerConfig& config, const ExternalMount& m) {
+    for (const config::MountConfig& mount : config.mounts) {
+        bool bind = mount.type == "bind" ||
+                    std::find_if(mount.options.begin(), mount.options.end(),
+                                 [](const std::string& o) { return o == "bind" || o == "rbind"; }) != mount.options.end();
+        if (bind && mount.destination == m.destination)
+            return mount.source;
+    }
+    return m.source;
+}
+
 }  // namespace
 
 Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override) {
@@ -135,7 +148,8 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     const Descriptor& d = r.descriptor;
     const std::string name = options.name.empty() ? d.container : options.name;
     const std::string what = "restore container " + name;
-    r.config = config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
+    r.config = options.config ? *options.config
+                              : config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
     r.config.name = name;
     for (config::NamespaceConfig& ns : r.config.namespaces)
         if (ns.kind == config::NamespaceKind::Net && ns.path && d.netns_path)
@@ -172,7 +186,7 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         o.set_empty_ns(CLONE_NEWNET);
     std::vector<CriuProcessOptions::Tmpfs> fresh_tmpfs;
     for (const ExternalMount& m : d.external_mounts) {
-        std::string source = m.source;
+        std::string source = options.config ? BindSourceIn(r.config, m) : m.source;
         if (source == kEmptyMaskDirectory) {
             MakeDirs(kEmptyMaskDirectory, 0555);
         } else if (source.rfind(kFreshTmpfsPrefix, 0) == 0) {

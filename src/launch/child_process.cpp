@@ -48,7 +48,8 @@ OwnedChild::~OwnedChild() {
         ::prctl(PR_SET_DUMPABLE, restore_dumpable_, 0, 0, 0);
 }
 
-OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, const std::string& what) {
+OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, const std::string& what,
+                      bool share_memory) {
     if (namespace_flags == 0) {
         // The unreaped child's pid cannot be reused, so pidfd_open right after fork is race-free.
         pid_t pid = ::fork();
@@ -76,7 +77,7 @@ OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, c
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int pidfd = -1;
     pid_t pid = ::clone(RunChild, static_cast<char*>(stack) + kChildStackSize,
-                        CLONE_VM | CLONE_PIDFD | namespace_flags | SIGCHLD, const_cast<std::function<void()>*>(&child),
+                        (share_memory ? CLONE_VM : 0) | CLONE_PIDFD | namespace_flags | SIGCHLD, const_cast<std::function<void()>*>(&child),
                         &pidfd);
     if (pid < 0) {
         int err = errno;

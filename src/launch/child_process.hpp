@@ -28,7 +28,7 @@ public:
     }
 
 private:
-    friend OwnedChild CloneChild(int, const std::function<void()>&, const std::string&);
+    friend OwnedChild CloneChild(int, const std::function<void()>&, const std::string&, bool);
     pid_t pid_;
     UniqueFd pidfd_;
     bool released_ = false;
@@ -46,8 +46,11 @@ private:
 //    child works, and the child only waits while the parent works. Our mm is marked
 //    non-dumpable for that time (it is the child's too); the destructor restores it.
 //    Needs a single-threaded caller (berthctl, berthd's per-container monitor).
+//    share_memory false: the same clone without CLONE_VM (a copy, as fork), for a child that must
+//    outlive us before its execve (an OCI init waiting at its start gate).
 //  - Without flags: glibc's fork() + pidfd_open, safe from a multi-threaded caller (exec).
-OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, const std::string& what);
+OwnedChild CloneChild(int namespace_flags, const std::function<void()>& child, const std::string& what,
+                      bool share_memory = true);
 
 // /proc/PID/stat field 22 (start time in clock ticks since boot).
 unsigned long long ReadStartTime(pid_t pid);

@@ -61,6 +61,18 @@ struct ExecChildArgs {
     }
 }
 
+// The container's configuration with an exec'd process' own settings in place of the init's.
+config::ContainerConfig WithProcess(const config::ContainerConfig& config, const ExecProcess& own,
+                                    const std::vector<std::string>& args) {
+    config::ContainerConfig with = config;
+    with.process = own.process;
+    if (!args.empty())
+        with.process.args = args;
+    with.capabilities = own.capabilities;
+    with.rlimits = own.rlimits;
+    return with;
+}
+
 }  // namespace
 
 Executed Exec(const config::ContainerConfig& config, pid_t init_pid, const cgroup::Placement& placement,
@@ -71,7 +83,7 @@ Executed Exec(const config::ContainerConfig& config, pid_t init_pid, const cgrou
     UniqueFd init_pidfd(raw_pidfd);
     int flags = DifferingNamespaces(init_pid);
 
-    ProcessPlan process = MakeProcessPlan(config);
+    ProcessPlan process = request.process ? MakeProcessPlan(WithProcess(config, *request.process, request.args)) : MakeProcessPlan(config);
     if (!request.args.empty())
         process.args = request.args;
     if (!request.env.empty())

@@ -23,9 +23,13 @@ struct LaunchOptions {
     // With config.process.terminal: the launcher allocates a pty inside the container and returns
     // its master here (the caller relays it and forwards window size changes).
     bool want_terminal_master = false;
+    // OCI create: an fd (a FIFO opened read-write, see manager/start_gate.hpp) the init reads one
+    // byte from right before execve. Launch then returns once the init waits there; the init must
+    // outlive this process, so it gets a copy of our memory instead of sharing it. -1: exec at once.
+    int start_gate = -1;
 };
 
-// A running container init.
+// A running container init (or one waiting at its start gate).
 struct Launched {
     pid_t pid = -1;
     UniqueFd pidfd;                 // pidfd_open(pid) taken before the process was released
@@ -40,12 +44,21 @@ struct Launched {
 // behind (process killed and reaped, cgroup destroyed).
 Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, const LaunchOptions& options);
 
+// An exec'd process of its own (runtime-spec exec --process): its user, groups, capabilities,
+// rlimits, no_new_privileges and environment instead of the container's init's.
+struct ExecProcess {
+    config::ProcessConfig process;  // args, cwd and terminal: the request's when it sets them
+    config::Capabilities capabilities;
+    std::vector<config::Rlimit> rlimits;
+};
+
 struct ExecRequest {
     std::vector<std::string> args;
     std::vector<std::string> env;  // empty: the container's process env
     std::optional<std::string> cwd;
     bool terminal = false;
     Stdio stdio;
+    std::optional<ExecProcess> process;  // unset: the container's process settings
 };
 
 // Starts a new process inside the running container whose init is `init_pid`: all its namespaces,

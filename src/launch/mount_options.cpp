@@ -55,6 +55,15 @@ bool MountOptions::NeedsBindRemount() const {
     return IsBind() && (flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0;
 }
 
+std::vector<std::string> KnownMountOptionNames() {
+    std::vector<std::string> names;
+    for (const FlagOption& f : kFlagOptions)
+        names.emplace_back(f.name);
+    for (const PropagationOption& p : kPropagationOptions)
+        names.emplace_back(p.name);
+    return names;
+}
+
 MountOptions ParseMountOptions(const std::vector<std::string>& options, const std::string& type) {
     MountOptions out;
     if (type == "bind")

@@ -17,6 +17,9 @@ struct MountOptions {
     bool NeedsBindRemount() const;
 };
 
+// The option names ParseMountOptions turns into flags or propagation (others pass on as data).
+std::vector<std::string> KnownMountOptionNames();
+
 // Parses the options of one mount. A mount of type "bind" is a bind mount even without "bind".
 MountOptions ParseMountOptions(const std::vector<std::string>& options, const std::string& type = "");
 

@@ -62,6 +62,22 @@ std::string SearchPathOf(const std::vector<std::string>& env) {
     return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
+bool FindProgram(const std::string& program, const std::vector<std::string>& env) {
+    if (program.find('/') != std::string::npos)
+        return ::access(program.c_str(), X_OK) == 0;
+    std::string path = SearchPathOf(env);
+    size_t start = 0;
+    for (;;) {
+        size_t colon = path.find(':', start);
+        std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        if (::access(((dir.empty() ? "." : dir) + "/" + program).c_str(), X_OK) == 0)
+            return true;
+        if (colon == std::string::npos)
+            return false;
+        start = colon + 1;
+    }
+}
+
 void ExecProgram(const std::vector<std::string>& args, const std::vector<std::string>& env) {
     if (args.empty())
         throw Error("exec: no command given");

@@ -26,6 +26,9 @@ void ResetSignals();
 // The PATH value of an environment ("KEY=value" list), or the default search path.
 std::string SearchPathOf(const std::vector<std::string>& env);
 
+// Whether execve(args[0]) could find an executable file (searching PATH when it has no '/').
+bool FindProgram(const std::string& program, const std::vector<std::string>& env);
+
 // execve of args[0] (searched in PATH when it has no '/'); returns only by throwing.
 [[noreturn]] void ExecProgram(const std::vector<std::string>& args, const std::vector<std::string>& env);
 

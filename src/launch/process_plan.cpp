@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "launch/process.hpp"
@@ -10,6 +11,30 @@
 #include "util/error.hpp"
 
 namespace berth::launch {
+namespace {
+
+// OCI create: tell the parent we are ready, then block until `start` writes a byte (or every
+// writer is gone: the container was deleted). A missing program fails create, as runc's does.
+void WaitAtStartGate(const ProcessPlan& plan, int sync) {
+    if (!FindProgram(plan.args[0], plan.env))
+        ThrowErrno(ENOENT, "find " + plan.args[0] + " in the container (searched " + SearchPathOf(plan.env) + ")");
+    SendGated(sync);
+    // Our copies of the parent's fds (the container's lock among them) must not outlive it: only
+    // 0-2 and the gate stay. Nobody reads the sync socket any more.
+    const unsigned gate = static_cast<unsigned>(plan.start_gate);
+    if ((gate > 3 && ::syscall(SYS_close_range, 3u, gate - 1, 0u) < 0) ||
+        ::syscall(SYS_close_range, gate + 1, ~0u, 0u) < 0)
+        ::_exit(1);
+    char byte;
+    ssize_t n;
+    while ((n = ::read(plan.start_gate, &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1)
+        ::_exit(1);
+    ::close(plan.start_gate);
+}
+
+}  // namespace
 
 ProcessPlan MakeProcessPlan(const config::ContainerConfig& config) {
     ProcessPlan plan;
@@ -59,6 +84,8 @@ void FinishProcess(const ProcessPlan& plan, int sync) {
         ThrowErrno("prctl PR_SET_NO_NEW_PRIVS");
     ::umask(022);
     ResetSignals();
+    if (plan.start_gate >= 0)
+        WaitAtStartGate(plan, sync);
     if (plan.seccomp && plan.no_new_privileges)
         plan.seccomp->Load();
     ExecProgram(plan.args, plan.env);

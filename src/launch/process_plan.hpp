@@ -29,6 +29,7 @@ struct ProcessPlan {
     CapabilityPlan capabilities;
     std::vector<ResolvedRlimit> rlimits;
     std::unique_ptr<SeccompFilter> seccomp;  // null: unconfined
+    int start_gate = -1;  // LaunchOptions::start_gate
 };
 
 // Resolves the container's process settings; throws Error for unknown capability or rlimit

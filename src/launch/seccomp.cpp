@@ -27,6 +27,7 @@ uint32_t ToScmpAction(SeccompAction action, int errno_value) {
         case SeccompAction::KillProcess: return SCMP_ACT_KILL_PROCESS;
         case SeccompAction::Trap: return SCMP_ACT_TRAP;
         case SeccompAction::Log: return SCMP_ACT_LOG;
+        case SeccompAction::Trace: return SCMP_ACT_TRACE(static_cast<uint16_t>(errno_value));
     }
     return SCMP_ACT_KILL_PROCESS;
 }
@@ -57,16 +58,149 @@ int ReadErrno(const toml::node& node, const std::string& origin, const std::stri
     return static_cast<int>(*value);
 }
 
-// One rule per bit: libseccomp ORs rules of one syscall, so any of the bits triggers the action.
-int AddArg0BitRules(void* ctx, uint32_t action, int nr, uint64_t bits) {
-    for (uint64_t bit = 1; bit != 0; bit <<= 1) {
-        if (!(bits & bit))
-            continue;
-        int r = seccomp_rule_add(static_cast<scmp_filter_ctx>(ctx), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit));
-        if (r < 0)
-            return r;
+const toml::array& ReadArray(const toml::node& node, const std::string& origin, const std::string& key) {
+    const toml::array* array = node.as_array();
+    if (!array)
+        ProfileError(origin, node.source(), key + ": expected an array");
+    return *array;
+}
+
+std::string ReadString(const toml::node& node, const std::string& origin, const std::string& key) {
+    std::optional<std::string> text = node.value<std::string>();
+    if (!text)
+        ProfileError(origin, node.source(), key + ": expected a string");
+    return *text;
+}
+
+// A 64-bit value: a TOML integer, or a decimal string for values above INT64_MAX.
+uint64_t ReadU64(const toml::node& node, const std::string& origin, const std::string& key) {
+    if (std::optional<int64_t> number = node.value<int64_t>(); number && *number >= 0)
+        return static_cast<uint64_t>(*number);
+    std::optional<std::string> text = node.value<std::string>();
+    if (text && !text->empty() && text->find_first_not_of("0123456789") == std::string::npos && text->size() <= 20)
+        return std::stoull(*text);
+    ProfileError(origin, node.source(), key + ": expected a non-negative integer");
+}
+
+std::optional<SeccompOp> SeccompOpFromName(const std::string& name) {
+    static const std::pair<const char*, SeccompOp> kOps[] = {
+        {"ne", SeccompOp::Ne}, {"lt", SeccompOp::Lt}, {"le", SeccompOp::Le},          {"eq", SeccompOp::Eq},
+        {"ge", SeccompOp::Ge}, {"gt", SeccompOp::Gt}, {"masked_eq", SeccompOp::MaskedEq},
+    };
+    for (const auto& [text, op] : kOps)
+        if (name == text)
+            return op;
+    return std::nullopt;
+}
+
+SeccompArg ReadArg(const toml::node& node, const std::string& origin, const std::string& key) {
+    const toml::table* table = node.as_table();
+    if (!table)
+        ProfileError(origin, node.source(), key + ": expected a table");
+    SeccompArg arg;
+    bool has_value = false;
+    for (const auto& [akey, anode] : *table) {
+        std::string ak(akey.str());
+        if (ak == "index") {
+            uint64_t index = ReadU64(anode, origin, key + ".index");
+            if (index > 5)
+                ProfileError(origin, anode.source(), key + ".index: expected 0..5");
+            arg.index = static_cast<unsigned>(index);
+        } else if (ak == "value") {
+            arg.value = ReadU64(anode, origin, key + ".value");
+            has_value = true;
+        } else if (ak == "value_two") {
+            arg.value_two = ReadU64(anode, origin, key + ".value_two");
+        } else if (ak == "op") {
+            std::optional<SeccompOp> op = SeccompOpFromName(ReadString(anode, origin, key + ".op"));
+            if (!op)
+                ProfileError(origin, anode.source(), key + ".op: expected ne, lt, le, eq, ge, gt or masked_eq");
+            arg.op = *op;
+        } else {
+            ProfileError(origin, anode.source(), key + "." + ak + ": unknown key");
+        }
     }
-    return 0;
+    if (!has_value)
+        ProfileError(origin, node.source(), key + ".value: missing");
+    return arg;
+}
+
+std::vector<SeccompArg> ReadArgs(const toml::node& node, const std::string& origin, const std::string& key) {
+    std::vector<SeccompArg> args;
+    size_t i = 0;
+    for (const toml::node& entry : ReadArray(node, origin, key))
+        args.push_back(ReadArg(entry, origin, key + "[" + std::to_string(i++) + "]"));
+    return args;
+}
+
+std::vector<std::string> ReadArchitectures(const toml::node& node, const std::string& origin) {
+    std::vector<std::string> arches;
+    for (const toml::node& entry : ReadArray(node, origin, "architectures")) {
+        std::string name = ReadString(entry, origin, "architectures");
+        if (seccomp_arch_resolve_name(name.c_str()) == 0)
+            ProfileError(origin, entry.source(), "architectures: unknown architecture '" + name + "'");
+        arches.push_back(name);
+    }
+    return arches;
+}
+
+unsigned ReadFlags(const toml::node& node, const std::string& origin) {
+    unsigned flags = 0;
+    for (const toml::node& entry : ReadArray(node, origin, "flags")) {
+        std::string name = ReadString(entry, origin, "flags");
+        if (name == "tsync")
+            flags |= SECCOMP_FILTER_FLAG_TSYNC;
+        else if (name == "log")
+            flags |= SECCOMP_FILTER_FLAG_LOG;
+        else if (name == "spec_allow")
+            flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        else
+            ProfileError(origin, entry.source(), "flags: unknown flag '" + name + "' (tsync, log, spec_allow)");
+    }
+    return flags;
+}
+
+scmp_compare ToScmpOp(SeccompOp op) {
+    switch (op) {
+        case SeccompOp::Ne: return SCMP_CMP_NE;
+        case SeccompOp::Lt: return SCMP_CMP_LT;
+        case SeccompOp::Le: return SCMP_CMP_LE;
+        case SeccompOp::Eq: return SCMP_CMP_EQ;
+        case SeccompOp::Ge: return SCMP_CMP_GE;
+        case SeccompOp::Gt: return SCMP_CMP_GT;
+        case SeccompOp::MaskedEq: return SCMP_CMP_MASKED_EQ;
+    }
+    return SCMP_CMP_EQ;
+}
+
+// The rules libseccomp gets for one syscall: one with every condition, or (when two conditions
+// name the same argument, which one libseccomp rule cannot hold) one per condition, as runc does.
+std::vector<std::vector<scmp_arg_cmp>> ConditionSets(const std::vector<SeccompArg>& args) {
+    std::vector<scmp_arg_cmp> all;
+    bool repeated = false;
+    for (const SeccompArg& arg : args) {
+        for (const scmp_arg_cmp& earlier : all)
+            repeated = repeated || earlier.arg == arg.index;
+        all.push_back({arg.index, ToScmpOp(arg.op), arg.value, arg.value_two});
+    }
+    if (!repeated)
+        return {all};
+    std::vector<std::vector<scmp_arg_cmp>> sets;
+    for (const scmp_arg_cmp& cmp : all)
+        sets.push_back({cmp});
+    return sets;
+}
+
+void AddRule(scmp_filter_ctx ctx, uint32_t action, int nr, const std::string& name, const SeccompRule& rule) {
+    for (const std::vector<scmp_arg_cmp>& conditions : ConditionSets(rule.args)) {
+        int r = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(conditions.size()),
+                                       conditions.empty() ? nullptr : conditions.data());
+        // A syscall this architecture does not have (vm86 on x86_64) needs no rule; a syscall
+        // already named by an earlier rule keeps that rule.
+        if (r == -EDOM || r == -EEXIST || (r < 0 && nr < 0))
+            continue;
+        CheckNegErrno(r, "seccomp: add a rule for " + name);
+    }
 }
 
 }  // namespace
@@ -78,6 +212,7 @@ std::optional<SeccompAction> SeccompActionFromName(const std::string& name) {
     if (name == "kill_process") return SeccompAction::KillProcess;
     if (name == "trap") return SeccompAction::Trap;
     if (name == "log") return SeccompAction::Log;
+    if (name == "trace") return SeccompAction::Trace;
     return std::nullopt;
 }
 
@@ -101,9 +236,12 @@ SeccompProfile DefaultSeccompProfile() {
     profile.rules.push_back({DefaultDeniedSyscalls(), SeccompAction::Errno, EPERM});
     // As Docker's default: no new namespaces through clone either (unshare is denied above), and
     // clone3, whose flags a filter cannot see, answers ENOSYS so that libc falls back to clone.
-    profile.rules.push_back({{"clone"}, SeccompAction::Errno, EPERM,
-                             CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
-                                 CLONE_NEWNET | CLONE_NEWCGROUP});
+    // Several conditions on one argument make one rule each, so any CLONE_NEW* bit is refused.
+    SeccompRule clone_new{{"clone"}, SeccompAction::Errno, EPERM, {}};
+    for (uint64_t bit : {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                         CLONE_NEWCGROUP})
+        clone_new.args.push_back({0, bit, bit, SeccompOp::MaskedEq});
+    profile.rules.push_back(std::move(clone_new));
     profile.rules.push_back({{"clone3"}, SeccompAction::Errno, ENOSYS});
     return profile;
 }
@@ -123,6 +261,10 @@ SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::stri
             profile.default_action = ReadAction(node, origin, k);
         } else if (k == "default_errno") {
             profile.default_errno = ReadErrno(node, origin, k);
+        } else if (k == "architectures") {
+            profile.architectures = ReadArchitectures(node, origin);
+        } else if (k == "flags") {
+            profile.flags = ReadFlags(node, origin);
         } else if (k == "syscalls") {
             const toml::array* rules = node.as_array();
             if (!rules)
@@ -154,6 +296,8 @@ SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::stri
                         has_action = true;
                     } else if (rk == "errno") {
                         rule.errno_value = ReadErrno(rnode, origin, prefix + ".errno");
+                    } else if (rk == "args") {
+                        rule.args = ReadArgs(rnode, origin, prefix + ".args");
                     } else {
                         ProfileError(origin, rnode.source(), prefix + "." + rk + ": unknown key");
                     }
@@ -177,6 +321,12 @@ SeccompFilter::SeccompFilter(const SeccompProfile& profile) {
     if (!ctx)
         throw Error("seccomp_init failed");
     // The exported program carries no attributes: no_new_privs is the configuration's business.
+    for (const std::string& arch : profile.architectures) {
+        int r = seccomp_arch_add(ctx.get(), seccomp_arch_resolve_name(arch.c_str()));
+        if (r != -EEXIST)
+            CheckNegErrno(r, "seccomp: add architecture " + arch);
+    }
+    flags_ = profile.flags;
     for (const SeccompRule& rule : profile.rules) {
         uint32_t action = ToScmpAction(rule.action, rule.errno_value);
         if (action == default_action)
@@ -185,13 +335,7 @@ SeccompFilter::SeccompFilter(const SeccompProfile& profile) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
             if (nr == __NR_SCMP_ERROR)
                 throw Error("seccomp: unknown syscall '" + name + "'");
-            int r = rule.arg0_any_bit ? AddArg0BitRules(ctx.get(), action, nr, rule.arg0_any_bit)
-                                      : seccomp_rule_add(ctx.get(), action, nr, 0);
-            // A syscall this architecture does not have (vm86 on x86_64) needs no rule; a syscall
-            // already named by an earlier rule keeps that rule.
-            if (r == -EDOM || r == -EEXIST || (r < 0 && nr < 0))
-                continue;
-            CheckNegErrno(r, "seccomp: add a rule for " + name);
+            AddRule(ctx.get(), action, nr, name, rule);
         }
     }
     UniqueFd memfd(::memfd_create("berth-seccomp", MFD_CLOEXEC));
@@ -210,7 +354,7 @@ void SeccompFilter::Load() const {
     static_assert(sizeof(Instruction) == sizeof(sock_filter));
     sock_fprog prog{static_cast<unsigned short>(program_.size()),
                     reinterpret_cast<sock_filter*>(const_cast<Instruction*>(program_.data()))};
-    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog) < 0)
         ThrowErrno("load the seccomp filter");
 }
 

@@ -8,7 +8,11 @@
 //   [[syscalls]]
 //   names = ["mount", "umount2"]
 //   action = "errno"                # same actions as above
-//   errno = 1                       # with action = "errno" (default EPERM)
+//   errno = 1                       # with action = "errno" (default EPERM; "trace": the tracer's value)
+//   args = [{ index = 0, value = "1", value_two = "0", op = "eq" }]  # ne lt le eq ge gt masked_eq
+// Optional: architectures = ["x86_64", "x86"] (libseccomp names; the native one is always in),
+// flags = ["tsync", "log", "spec_allow"] (seccomp(2) filter flags). Conditions on different
+// arguments of one rule must all hold; several on the same argument make one rule each.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,21 +23,32 @@
 
 namespace berth::launch {
 
-enum class SeccompAction { Allow, Errno, Kill, KillProcess, Trap, Log };
+enum class SeccompAction { Allow, Errno, Kill, KillProcess, Trap, Log, Trace };
+
+enum class SeccompOp { Ne, Lt, Le, Eq, Ge, Gt, MaskedEq };
+
+// A condition on one argument of the syscall (libseccomp's scmp_arg_cmp).
+struct SeccompArg {
+    unsigned index = 0;  // 0..5
+    uint64_t value = 0;
+    uint64_t value_two = 0;  // the mask's operand with masked_eq
+    SeccompOp op = SeccompOp::Eq;
+    friend bool operator==(const SeccompArg&, const SeccompArg&) = default;
+};
 
 struct SeccompRule {
     std::vector<std::string> names;
     SeccompAction action = SeccompAction::Errno;
     int errno_value = 1;  // EPERM
-    // Non-zero: the rule applies only when the first argument has any of these bits (the default
-    // profile's clone with CLONE_NEW* flags); profile files cannot say this yet.
-    uint64_t arg0_any_bit = 0;
+    std::vector<SeccompArg> args;
     friend bool operator==(const SeccompRule&, const SeccompRule&) = default;
 };
 
 struct SeccompProfile {
     SeccompAction default_action = SeccompAction::Allow;
     int default_errno = 1;
+    std::vector<std::string> architectures;  // libseccomp names besides the native one
+    unsigned flags = 0;                      // SECCOMP_FILTER_FLAG_* for seccomp(2)
     std::vector<SeccompRule> rules;
     friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
 };
@@ -67,6 +82,7 @@ public:
 
 private:
     std::vector<Instruction> program_;
+    unsigned flags_ = 0;
 };
 
 // The filter a configuration asks for; nullptr for `unconfined`. Reads the profile file.

@@ -71,6 +71,7 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     }
     plan.process = MakeProcessPlan(config);
     plan.process.stdio = options.stdio;
+    plan.process.start_gate = options.start_gate;
     bool in_user_ns = new_user || ns.joins(NamespaceKind::User);
     plan.rootfs.in_user_namespace = in_user_ns;
     plan.rootfs.new_net_namespace = ns.creates(NamespaceKind::Net);
@@ -91,7 +92,8 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     ScopedNamespaces joined(ns.parent_joins);
     // Named, not a temporary: the child runs it from our memory after CloneChild returns.
     const std::function<void()> init_main = [&plan] { RunContainerInit(plan); };
-    OwnedChild child = CloneChild(ns.clone_flags, init_main, "clone the container's init");
+    OwnedChild child = CloneChild(ns.clone_flags, init_main, "clone the container's init",
+                                  /*share_memory=*/options.start_gate < 0);
     joined.Restore();
     child_sync.Reset();  // our copy would hide the EOF that means "exec succeeded"
 

@@ -11,7 +11,7 @@
 namespace berth::launch {
 namespace {
 
-enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3, SetUp = 4, Ready = 5 };
+enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3, SetUp = 4, Ready = 5, Gated = 6 };
 
 struct Header {
     Kind kind;
@@ -98,6 +98,8 @@ void SendFailure(int sock, const std::string& step, int err) noexcept {
     }
 }
 
+void SendGated(int sock) { SendHeader(sock, Kind::Gated, 0, {}, -1); }
+
 void SendTerminalMaster(int sock, int master) { SendHeader(sock, Kind::TerminalMaster, 0, {}, master); }
 
 UniqueFd ReceiveUntilExec(int sock) {
@@ -130,6 +132,8 @@ UniqueFd ReceiveUntilExec(int sock) {
             throw Error("short message on the sync socket");
         Header header;
         std::memcpy(&header, buf, sizeof header);
+        if (header.kind == Kind::Gated)
+            return terminal;
         if (header.kind == Kind::Failed)
             throw Error(std::string(buf + sizeof header, static_cast<size_t>(n) - sizeof header), header.err);
     }

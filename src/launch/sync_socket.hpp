@@ -1,7 +1,8 @@
 #pragma once
 // The parent/child sync protocol over a SOCK_SEQPACKET socket pair (one message per send).
 //   parent -> child: Go (maps written, cgroup placed: go on).
-//   child -> parent: Failed {step, errno} | TerminalMaster (fd in SCM_RIGHTS) ... then EOF.
+//   child -> parent: Failed {step, errno} | TerminalMaster (fd in SCM_RIGHTS) ... then EOF,
+//   or Gated (waiting at the start gate for `start`; the parent returns, EOF comes at exec).
 // When the child can set up its rootfs before the cgroup placement, Go is preceded by
 //   parent -> child: SetUp (the parent now only waits, so the child may use the shared memory);
 //   child -> parent: Ready (done, waiting for Go) | Failed (and the child waits for Go, then exits).
@@ -25,8 +26,10 @@ bool WaitForSetUp(int sock);  // false on EOF or any other message
 void SendReady(int sock);
 void SendFailure(int sock, const std::string& step, int err) noexcept;
 void SendTerminalMaster(int sock, int master);
+// The child is set up and waits at its start gate (LaunchOptions::start_gate) instead of exec'ing.
+void SendGated(int sock);
 
-// Parent side: reads until EOF. Returns the terminal master if one was sent; throws Error(step,
+// Parent side: reads until EOF (or Gated). Returns the terminal master if one was sent; throws Error(step,
 // errno) exactly as the child reported it.
 UniqueFd ReceiveUntilExec(int sock);
 

@@ -23,6 +23,8 @@ class RestoredContainer {
 public:
     const ContainerState& State() const { return state_; }
     const std::vector<std::string>& Warnings() const { return warnings_; }
+    // The restored pty master (a terminal container), -1 without; stays owned by this object.
+    int TerminalMaster() const { return terminal_master_.Get(); }
     // Forwards signals and relays the terminal until the init exits, then removes the
     // container's cgroup and state as a foreground `run` does. Needs foreground = true.
     int StayInForeground();

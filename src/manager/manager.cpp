@@ -9,6 +9,7 @@
 #include "manager/container_lock.hpp"
 #include "manager/foreground.hpp"
 #include "manager/init_process.hpp"
+#include "manager/start_gate.hpp"
 #include "util/file.hpp"
 #include "util/proc_stat.hpp"
 #include "util/time_format.hpp"
@@ -20,6 +21,12 @@ namespace {
 constexpr std::chrono::seconds kKillTimeout{10};
 
 bool IsLive(Status status) { return status == Status::Running || status == Status::Paused; }
+
+// A created container whose init already waits at its start gate (berth-runtime create).
+bool IsGated(const ContainerState& state) { return state.status == Status::Created && state.pid > 0; }
+
+// Has an init process that may still run: live, or waiting at its start gate.
+bool HasInit(const ContainerState& state) { return IsLive(state.status) || IsGated(state); }
 
 ContainerState NewState(const config::ContainerConfig& config) {
     ContainerState state;
@@ -74,6 +81,8 @@ Container Manager::Start(const ContainerId& id, const RunOptions& options) {
     ContainerState state = ReadLive(id);
     if (state.status != Status::Created)
         throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
+    if (IsGated(state))
+        throw InvalidState("Container " + id.str() + " waits for `berth-runtime start`");
     return Launch(std::move(state), options, true);
 }
 
@@ -109,12 +118,17 @@ Container Manager::Launch(ContainerState state, const RunOptions& options, bool 
     launch_options.container_id = state.name;
     launch_options.stdio = options.stdio;
     launch_options.want_terminal_master = state.config.process.terminal;
+    UniqueFd gate;
+    if (options.wait_for_start) {
+        gate = MakeStartGate(store_.Dir(ContainerId(state.name)));
+        launch_options.start_gate = gate.Get();
+    }
     launch::Launched launched = launch::Launch(state.config, *driver, launch_options);
 
     state.pid = launched.pid;
     state.pid_start_time = launched.start_time ? launched.start_time : ProcessStartTime(launched.pid).value_or(0);
     state.placement = launched.placement;
-    state.status = Status::Running;
+    state.status = options.wait_for_start ? Status::Created : Status::Running;
     try {
         if (config_recorded)
             store_.WriteStateOnly(state);
@@ -160,6 +174,8 @@ int Manager::StayInForeground(Container& container) {
 
 ContainerState Manager::ReadLive(const ContainerId& id, bool with_config) const {
     ContainerState state = with_config ? store_.Read(id) : store_.ReadStateOnly(id);
+    if (IsGated(state) && !InitAlive(state.pid, state.pid_start_time))
+        state.status = Status::Stopped;
     if (!IsLive(state.status))
         return state;
     if (!InitAlive(state.pid, state.pid_start_time)) {
@@ -208,10 +224,22 @@ void Manager::Signal(const ContainerId& id, int sig) {
     if (!PathExists(store_.Dir(id)))
         throw NoSuchContainer("No such container: " + id.str());
     ContainerState state = ReadLive(id);
-    UniqueFd pidfd = IsLive(state.status) ? OpenInitPidfd(state.pid, state.pid_start_time) : UniqueFd();
+    UniqueFd pidfd = HasInit(state) ? OpenInitPidfd(state.pid, state.pid_start_time) : UniqueFd();
     if (!pidfd)
         throw InvalidState("Container " + id.str() + " is not running");
     SendSignal(pidfd.Get(), state.pid, sig);
+}
+
+void Manager::Release(const ContainerId& id) {
+    if (!PathExists(store_.Dir(id)))
+        throw NoSuchContainer("No such container: " + id.str());
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = ReadLive(id);
+    if (!IsGated(state))
+        throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
+    OpenStartGate(store_.Dir(id));
+    state.status = Status::Running;
+    store_.WriteStateOnly(state);
 }
 
 void Manager::Stop(const ContainerId& id, std::chrono::milliseconds timeout, int sig) {
@@ -350,7 +378,10 @@ void Manager::Remove(const ContainerId& id, bool force) {
         store_.Remove(id);
         return;
     }
-    if (IsLive(state.status)) {
+    if (IsGated(state)) {
+        // Deleting a created container takes its waiting init down (runc's delete does too).
+        KillAndWait(state);
+    } else if (IsLive(state.status)) {
         if (!force)
             throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) +
                                ": stop it first or remove it with --force");

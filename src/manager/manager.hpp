@@ -30,6 +30,9 @@ struct RunOptions {
     bool foreground = false;
     // A cgroup driver made in advance (a warm monitor's, of this Manager's kind); null: make one.
     cgroup::Driver* driver = nullptr;
+    // OCI create: the init waits right before execve (see start_gate.hpp) and the container is
+    // recorded created with its pid; Release lets it go on.
+    bool wait_for_start = false;
 };
 
 // A container this process started: owns its init's pidfd (the init is our child) and terminal.
@@ -70,6 +73,9 @@ public:
     // Starts a created container: launches its init as a child of the calling process and records
     // it as running. On failure nothing of the start remains; the container stays created.
     Container Start(const ContainerId& id, const RunOptions& options);
+    // Releases the init of a container launched with wait_for_start (status created, pid set):
+    // it execs its program, the container is recorded running. Throws InvalidState otherwise.
+    void Release(const ContainerId& id);
     // Create + Start; on failure nothing remains at all (no state directory either).
     Container Run(const config::ContainerConfig& config, const RunOptions& options);
     // For a container started with options.foreground: forwards signals, relays its terminal, waits

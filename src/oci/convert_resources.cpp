@@ -1,0 +1,139 @@
+// linux.resources: memory, cpu, pids, blockIO weight and device rules onto config::Resources;
+// the limits the model has no place for are refused by name.
+#include <cstdint>
+
+#include "oci/json_reader.hpp"
+#include "oci/spec.hpp"
+
+namespace berth::oci {
+namespace {
+
+constexpr uint64_t kDefaultCpuPeriod = 100000;  // microseconds, the kernel's default
+
+void RefuseSet(const Json& object, const std::string& path, std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+        const Json* value = Member(object, key);
+        if (value && !(value->is_array() && value->empty()) && !(value->is_object() && value->empty()))
+            Unsupported(MemberPath(path, key), "no such limit in Berth's model");
+    }
+}
+
+void ConvertMemory(const Json& resources, config::Resources& into) {
+    const Json* memory = OptObject(resources, "memory", "linux.resources");
+    if (!memory)
+        return;
+    const std::string path = "linux.resources.memory";
+    std::optional<int64_t> limit = OptInt(*memory, "limit", path);
+    if (limit && *limit > 0)
+        into.memory_max = config::ByteSize{static_cast<uint64_t>(*limit)};
+    // OCI's swap is memory + swap (cgroup v1's memsw); the model keeps swap alone.
+    std::optional<int64_t> swap = OptInt(*memory, "swap", path);
+    if (swap && *swap > 0) {
+        if (!limit || *limit <= 0 || *swap < *limit)
+            Invalid(MemberPath(path, "swap"), "memory+swap needs a memory limit no larger than it");
+        into.memory_swap_max = config::ByteSize{static_cast<uint64_t>(*swap - *limit)};
+    }
+    if (OptBool(*memory, "disableOOMKiller", path).value_or(false))
+        Unsupported(MemberPath(path, "disableOOMKiller"), "the OOM killer stays on");
+    RefuseSet(*memory, path, {"reservation", "kernel", "kernelTCP", "swappiness"});
+}
+
+// runc's conversion of cgroup v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000).
+uint64_t WeightFromShares(uint64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
+
+void ConvertCpu(const Json& resources, config::Resources& into) {
+    const Json* cpu = OptObject(resources, "cpu", "linux.resources");
+    if (!cpu)
+        return;
+    const std::string path = "linux.resources.cpu";
+    if (std::optional<uint64_t> shares = OptUint(*cpu, "shares", path); shares && *shares != 0) {
+        if (*shares < 2 || *shares > 262144)
+            Invalid(MemberPath(path, "shares"), "expected 2..262144");
+        into.cpu_weight = WeightFromShares(*shares);
+    }
+    std::optional<int64_t> quota = OptInt(*cpu, "quota", path);
+    uint64_t period = OptUint(*cpu, "period", path).value_or(0);
+    if (quota && *quota > 0) {
+        if (period == 0)
+            period = kDefaultCpuPeriod;
+        uint64_t scaled = static_cast<uint64_t>(*quota) * 100;
+        if (scaled % period != 0)
+            Unsupported(MemberPath(path, "quota"), "Berth's quota is a whole percentage of a CPU (quota*100 "
+                                                   "must be a multiple of the period)");
+        into.cpu_quota = config::CpuQuota{static_cast<uint32_t>(scaled / period)};
+    } else if (period != 0 && period != kDefaultCpuPeriod) {
+        Unsupported(MemberPath(path, "period"), "only the default period (100000) without a quota");
+    }
+    if (std::optional<std::string> cpus = OptString(*cpu, "cpus", path); cpus && !cpus->empty())
+        into.allowed_cpus = *cpus;
+    if (!OptString(*cpu, "mems", path).value_or("").empty())
+        Unsupported(MemberPath(path, "mems"), "no such limit in Berth's model");
+    for (const char* key : {"realtimeRuntime", "realtimePeriod", "burst"})
+        if (OptInt(*cpu, key, path).value_or(0) != 0)
+            Unsupported(MemberPath(path, key), "no such limit in Berth's model");
+    if (OptInt(*cpu, "idle", path).value_or(0) != 0)
+        Unsupported(MemberPath(path, "idle"), "no such limit in Berth's model");
+}
+
+void ConvertBlockIo(const Json& resources, config::Resources& into) {
+    const Json* block = OptObject(resources, "blockIO", "linux.resources");
+    if (!block)
+        return;
+    const std::string path = "linux.resources.blockIO";
+    if (std::optional<uint64_t> weight = OptUint(*block, "weight", path); weight && *weight != 0) {
+        if (*weight < 10 || *weight > 1000)
+            Invalid(MemberPath(path, "weight"), "expected 10..1000");
+        into.io_weight = 1 + ((*weight - 10) * 9999) / 990;  // v1 blkio.weight -> v2 io.weight, as runc
+    }
+    if (OptUint(*block, "leafWeight", path).value_or(0) != 0)
+        Unsupported(MemberPath(path, "leafWeight"), "no such limit in Berth's model");
+    RefuseSet(*block, path, {"weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                             "throttleReadIOPSDevice", "throttleWriteIOPSDevice"});
+}
+
+void ConvertDeviceRules(const Json& resources, std::vector<config::DeviceRule>& rules) {
+    const Json* list = OptArray(resources, "devices", "linux.resources");
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->size(); ++i) {
+        const std::string path = IndexPath("linux.resources.devices", i);
+        const Json& item = AsObject((*list)[i], path);
+        config::DeviceRule rule;
+        std::optional<bool> allow = OptBool(item, "allow", path);
+        if (!allow)
+            Invalid(MemberPath(path, "allow"), "missing");
+        rule.allow = *allow;
+        std::string type = OptString(item, "type", path).value_or("a");
+        if (type != "a" && type != "c" && type != "b")
+            Invalid(MemberPath(path, "type"), "expected a, c or b, not '" + type + "'");
+        rule.type = type[0];
+        rule.major = OptInt(item, "major", path);
+        rule.minor = OptInt(item, "minor", path);
+        // Some writers spell "any" as -1 instead of leaving the number out.
+        if (rule.major && *rule.major < 0)
+            rule.major.reset();
+        if (rule.minor && *rule.minor < 0)
+            rule.minor.reset();
+        rule.access = OptString(item, "access", path).value_or("rwm");
+        if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos)
+            Invalid(MemberPath(path, "access"), "expected letters of rwm, not '" + rule.access + "'");
+        rules.push_back(rule);
+    }
+}
+
+}  // namespace
+
+void ConvertResources(const Json& resources, config::Resources& into) {
+    ConvertMemory(resources, into);
+    ConvertCpu(resources, into);
+    if (const Json* pids = OptObject(resources, "pids", "linux.resources")) {
+        std::optional<int64_t> limit = OptInt(*pids, "limit", "linux.resources.pids");
+        if (limit && *limit > 0)
+            into.tasks_max = static_cast<uint64_t>(*limit);
+    }
+    ConvertBlockIo(resources, into);
+    ConvertDeviceRules(resources, into.devices);
+    RefuseSet(resources, "linux.resources", {"hugepageLimits", "network", "rdma", "unified"});
+}
+
+}  // namespace berth::oci
