@@ -44,10 +44,7 @@ UniqueFd ConnectConsoleSocket(const std::string& path) {
 
 void WritePidFile(const std::string& path, pid_t pid) {
     // Written beside and renamed, so a reader never sees a partial pid (as runc does).
-    const std::string temp = path + ".berth-tmp";
-    WriteFile(temp, std::to_string(pid));
-    if (::rename(temp.c_str(), path.c_str()) < 0)
-        ThrowErrno("rename " + temp + " to " + path);
+    WriteFileAtomic(path, std::to_string(pid), 0644, Durability::RuntimeOnly);
 }
 
 void WriteOomScoreAdj(pid_t pid, int64_t value) {
@@ -118,7 +115,7 @@ manager::Container CreateContainer(const GlobalOptions& global, manager::Manager
             throw manager::ContainerExists("Container " + id.str() + " already exists");
         MakeDirs(dir);
         converted.config.seccomp = {config::SeccompMode::Profile, dir + "/seccomp.toml"};
-        WriteFile(converted.config.seccomp.profile, converted.seccomp_profile);
+        WriteFileAtomic(converted.config.seccomp.profile, converted.seccomp_profile, 0600, Durability::RuntimeOnly);
     }
     manager::RunOptions options;
     options.wait_for_start = true;
@@ -141,12 +138,7 @@ void StartContainer(const GlobalOptions& global, manager::Manager& manager, cons
     manager::ContainerId id(id_text);
     manager.Release(id);
     oci::OciExtras extras = LoadExtras(global, id);
-    try {
-        RunHooks(extras, "poststart", OciState(manager.Get(id), extras).dump());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "berth-runtime: warning: %s\n", e.what());
-        WriteRuntimeLog("warning", e.what());
-    }
+    RunHooksWarning(extras, "poststart", OciState(manager.Get(id), extras).dump());
 }
 
 }  // namespace berth::runtime
