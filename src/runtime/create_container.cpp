@@ -114,12 +114,7 @@ void StartContainer(const GlobalOptions& global, manager::Manager& manager, cons
     manager::ContainerId id(id_text);
     manager.Release(id);
     oci::OciExtras extras = LoadExtras(global, id);
-    try {
-        RunHooks(extras, "poststart", OciState(manager.Get(id), extras).dump());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "berth-runtime: warning: %s\n", e.what());
-        WriteRuntimeLog("warning", e.what());
-    }
+    RunHooksWarning(extras, "poststart", OciState(manager.Get(id), extras).dump());
 }
 
 }  // namespace berth::runtime

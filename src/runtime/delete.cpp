@@ -1,11 +1,8 @@
 // delete [--force] ID: a stopped (or created) container's cgroup and state go; --force kills a
 // running one first. The poststop hooks run after.
-#include <cstdio>
-
 #include "runtime/context.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/options.hpp"
-#include "runtime/runtime_log.hpp"
 
 namespace berth::runtime {
 namespace {
@@ -34,12 +31,7 @@ int DeleteMain(const GlobalOptions& global, const std::vector<std::string>& args
         throw;
     }
     state.status = manager::Status::Stopped;
-    try {
-        RunHooks(extras, "poststop", OciState(state, extras).dump());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "berth-runtime: warning: %s\n", e.what());
-        WriteRuntimeLog("warning", e.what());
-    }
+    RunHooksWarning(extras, "poststop", OciState(state, extras).dump());
     return 0;
 }
 

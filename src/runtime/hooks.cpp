@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 
+#include "runtime/runtime_log.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -93,6 +95,15 @@ void RunHooks(const oci::OciExtras& extras, const std::string& kind, const std::
         } catch (const Error& e) {
             throw Error("Failed to run the " + kind + " hooks: " + e.Context(), e.Errno());
         }
+    }
+}
+
+void RunHooksWarning(const oci::OciExtras& extras, const std::string& kind, const std::string& state_json) {
+    try {
+        RunHooks(extras, kind, state_json);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "berth-runtime: warning: %s\n", e.what());
+        WriteRuntimeLog("warning", e.what());
     }
 }
 

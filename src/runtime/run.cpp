@@ -1,12 +1,9 @@
 // run [--bundle DIR] [--detach] [--pid-file FILE] [--console-socket SOCK] ID: create + start; without
 // --detach it stays until the container exits, deletes it and exits with its exit code.
-#include <cstdio>
-
 #include "runtime/context.hpp"
 #include "runtime/create_container.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/options.hpp"
-#include "runtime/runtime_log.hpp"
 
 namespace berth::runtime {
 namespace {
@@ -36,12 +33,7 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     manager::ContainerState state = container.State();
     int exit_code = manager.StayInForeground(container);
     state.status = manager::Status::Stopped;
-    try {
-        RunHooks(extras, "poststop", OciState(state, extras).dump());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "berth-runtime: warning: %s\n", e.what());
-        WriteRuntimeLog("warning", e.what());
-    }
+    RunHooksWarning(extras, "poststop", OciState(state, extras).dump());
     return exit_code;
 }
 

@@ -171,8 +171,9 @@ TEST_F(OciRuntimeTest, RootReadonlyMountsMaskedAndReadonlyPaths) {
     std::ofstream(data + "/file") << "from the host\n";
     json spec = MinimalSpec({"sh", "-c", "cat /data/file; touch /x 2>/dev/null || echo root-ro;"
                                          "touch /data/y 2>/dev/null || echo data-ro; grep -c ' /run ' /proc/self/mountinfo;"
-                                         "wc -c < /proc/kcore; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo sys-ro"});
+                                         "wc -c < /proc/cpuinfo; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo sys-ro"});
     spec["root"]["readonly"] = true;
+    spec["linux"]["maskedPaths"] = {"/proc/cpuinfo"};  // a file: /dev/null is bound over it
     spec["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", data}, {"options", {"rbind", "ro"}}});
     spec["mounts"].push_back({{"destination", "/run"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"size=1m"}}});
     CommandResult r = RunSpec(spec);
@@ -182,20 +183,19 @@ TEST_F(OciRuntimeTest, RootReadonlyMountsMaskedAndReadonlyPaths) {
 }
 
 TEST_F(OciRuntimeTest, SeccompArgsConditionsReturnTheErrno) {
-    json spec = MinimalSpec({"sh", "-c", "mkdir -m 700 /tmp/a 2>&1; mkdir -m 755 /tmp/b && echo b-made"});
-    // mkdir(path, mode) and mkdirat(dirfd, path, mode) with mode 0700 fail with ENOSYS; others pass.
-    spec["linux"]["seccomp"] = {
-        {"defaultAction", "SCMP_ACT_ALLOW"},
-        {"architectures", {"SCMP_ARCH_X86_64"}},
-        {"syscalls",
-         {{{"names", {"mkdir"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38},
-           {"args", {{{"index", 1}, {"value", 0700}, {"op", "SCMP_CMP_EQ"}}}}},
-          {{"names", {"mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38},
-           {"args", {{{"index", 2}, {"value", 0700}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+    json spec = MinimalSpec({"sh", "-c", "touch /tmp/a; chmod 700 /tmp/a 2>&1; chmod 755 /tmp/a && echo 755-set"});
+    // chmod(path, mode) and fchmodat(dirfd, path, mode) to 0700 fail with ENOSYS; other modes pass.
+    auto mode_rule = [](const char* name, int index) {
+        return json{{"names", {name}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38},
+                    {"args", {{{"index", index}, {"value", 0700}, {"op", "SCMP_CMP_EQ"}}}}};
+    };
+    spec["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                {"architectures", {"SCMP_ARCH_X86_64"}},
+                                {"syscalls", {mode_rule("chmod", 1), mode_rule("fchmodat", 2), mode_rule("fchmodat2", 2)}}};
     CommandResult r = RunSpec(spec);
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_NE(r.out.find("Function not implemented"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("b-made"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("755-set"), std::string::npos) << r.out;
     ExpectNothingLeftBehind();
 }
 
