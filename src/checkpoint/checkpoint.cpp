@@ -193,13 +193,9 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     d.stdio = StdioKeys(container.init_pid, mounts, d.stdio_paths);
 
     rpc::criu_req req;
-    req.set_type(options.pre_dump ? rpc::PRE_DUMP : rpc::DUMP);
+    req.set_type(rpc::DUMP);
     req.set_notify_success(true);
     rpc::criu_opts& o = *req.mutable_opts();
-    if (options.pre_dump || !options.parent_path.empty())
-        o.set_track_mem(true);
-    if (!options.parent_path.empty())
-        o.set_parent_img(options.parent_path);
     o.set_images_dir_fd(image_fd.Get());
     o.set_work_dir_fd(work_fd.Get());
     o.set_log_file("dump.log");

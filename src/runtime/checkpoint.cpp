@@ -2,6 +2,7 @@
 // [--ext-unix-sk] [--shell-job] [--file-locks] [--pre-dump] [--parent-path DIR]
 // [--manage-cgroups-mode MODE] ID: runc's checkpoint over Berth's checkpoint module (CRIU swrk): a
 // netns the container joined by path is recorded as external, so restore puts it back there.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/absolute_path.hpp"
@@ -27,6 +28,7 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
     if (!global.criu_path.empty())
         options.criu_path = global.criu_path;
     std::string image_path = "checkpoint";  // runc's default: ./checkpoint
+    std::string parent_path;                // runc's: relative to --image-path
     OptionParser parser(args);
     while (parser.AtOption()) {
         const std::string name = parser.Name();
@@ -39,7 +41,7 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
         else if (name == "work-path")
             options.work_dir = cli::AbsolutePathOf(parser.TakeValue());
         else if (name == "parent-path")
-            options.parent_path = parser.TakeValue();
+            parent_path = parser.TakeValue();
         else if (name == "leave-running")
             options.leave_running = parser.TakeFlag();
         else if (name == "tcp-established")
@@ -63,9 +65,11 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
     const std::string& mode = options.manage_cgroups_mode;
     if (!mode.empty() && mode != "soft" && mode != "full" && mode != "strict" && mode != "ignore")
         throw UsageError{"invalid --manage-cgroups-mode '" + mode + "' (soft, full, strict or ignore)"};
-    if (!options.parent_path.empty() && options.parent_path[0] == '/')
-        throw UsageError{"--parent-path must be relative to --image-path (as CRIU links it), not " + options.parent_path};
+    if (!parent_path.empty() && parent_path[0] == '/')
+        throw UsageError{"--parent-path must be relative to --image-path (as CRIU links it), not " + parent_path};
     options.image_dir = cli::AbsolutePathOf(image_path);
+    if (!parent_path.empty())
+        options.parent_dir = std::filesystem::weakly_canonical(options.image_dir + "/" + parent_path).string();
     manager::ContainerId id(TakeSingleId(parser.Rest()));
     checkpoint::CheckpointResult result = manager::CheckpointContainer(global.root, id, options);
     for (const std::string& warning : result.warnings)
