@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 
@@ -11,6 +12,7 @@
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
 #include "config/defaults.hpp"
+#include "config/loader.hpp"
 #include "config/units.hpp"
 #include "util/error.hpp"
 
@@ -83,7 +85,10 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
     config.rootfs = AbsolutePath(*args.rootfs);
     config.process.args = args.positionals;
     // As podman does: a container with its own UTS namespace is named after itself unless told otherwise.
+    // (A '_' is fine in a container name, not in a host name.)
     config.hostname = args.hostname.value_or(config.name);
+    if (!args.hostname)
+        std::replace(config.hostname.begin(), config.hostname.end(), '_', '-');
     if (args.netns) {
         bool replaced = false;
         for (config::NamespaceConfig& ns : config.namespaces)
@@ -101,6 +106,8 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
             throw UsageError{"--memory " + *args.memory + ": " + e.what()};
         }
     }
+    // What files are checked for, flags are too, before anything is created.
+    config::ValidateContainerConfig(config, "command line");
     return config;
 }
 
