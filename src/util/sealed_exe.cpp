@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,6 +59,26 @@ UniqueFd SealedCopyOfSelf() {
     return copy;
 }
 
+// The binary as a detached read-only bind mount of itself (as runc does): nothing is copied, and
+// /proc/PID/exe then opens for writing with EROFS. Empty where the kernel or our privileges do not
+// allow it (the memfd copy is the fallback).
+UniqueFd ReadOnlyCloneOfSelf() {
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return UniqueFd();
+    path[n] = '\0';
+    int tree = ::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0)
+        return UniqueFd();
+    UniqueFd clone(tree);
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (::mount_setattr(clone.Get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return UniqueFd();
+    return clone;
+}
+
 }  // namespace
 
 bool RunningFromSealedCopy() {
@@ -65,7 +87,11 @@ bool RunningFromSealedCopy() {
         return false;
     UniqueFd self(fd);
     int seals = ::fcntl(self.Get(), F_GET_SEALS);
-    return seals >= 0 && (seals & kSeals) == kSeals;
+    if (seals >= 0 && (seals & kSeals) == kSeals)
+        return true;
+    // A binary on a read-only mount (our clone, or a read-only /usr) cannot be opened for writing.
+    struct statvfs fs {};
+    return ::fstatvfs(self.Get(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
 }
 
 void ReexecFromSealedCopy(char** argv) {
@@ -80,7 +106,9 @@ void ReexecFromSealedCopy(char** argv) {
     }
     if (::getenv(kReexecMarker) != nullptr)
         throw Error("Failed to run from a sealed copy of the binary: the re-executed copy is not sealed");
-    UniqueFd copy = SealedCopyOfSelf();
+    UniqueFd copy = ReadOnlyCloneOfSelf();
+    if (!copy)
+        copy = SealedCopyOfSelf();
     ::setenv(kReexecMarker, "1", 1);
     ::syscall(SYS_execveat, copy.Get(), "", argv, environ, AT_EMPTY_PATH);
     int err = errno;
