@@ -488,9 +488,6 @@ TEST_F(CheckpointTest, ExecJoinsTheRestoredContainersNamespacesAndCgroup) {
     ExpectNothingLeftBehind();
 }
 
-}  // namespace
-}  // namespace berth::testing
-
 // Issue 19 item 3: CRIU given a pages image cut in half looped forever, logging tens of MB/s.
 // With the bounds ([checkpoint] criu_timeout, the 64 MiB log cap) the restore fails, CRIU's
 // whole tree dies with the restore's cgroup, and the images are as they were (restore.log aside).
@@ -501,10 +498,11 @@ TEST_F(CheckpointTest, CorruptImageRestoreIsBoundedAndLeavesNothing) {
     ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
     std::string descriptor_path = ImageDir("1") + "/berth-checkpoint.toml";
     std::string descriptor = ReadText(descriptor_path);
-    std::string default_timeout = "criu_timeout = \\\"10min\\\"";
+    std::string default_timeout = "criu_timeout = \"10min\"";  // in a '''literal''' string
+
     size_t at = descriptor.find(default_timeout);
     ASSERT_NE(at, std::string::npos) << descriptor;
-    descriptor.replace(at, default_timeout.size(), "criu_timeout = \\\"20s\\\"");
+    descriptor.replace(at, default_timeout.size(), "criu_timeout = \"20s\"");
     std::ofstream(descriptor_path) << descriptor;
     std::string pages = ImageDir("1") + "/pages-1.img";
     ASSERT_TRUE(fs::exists(pages));
@@ -525,3 +523,6 @@ TEST_F(CheckpointTest, CorruptImageRestoreIsBoundedAndLeavesNothing) {
     Berthctl({"rm", "--force", name});
     ExpectNothingLeftBehind();
 }
+
+}  // namespace
+}  // namespace berth::testing
