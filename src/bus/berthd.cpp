@@ -15,6 +15,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/process_title.hpp"
+#include "util/sealed_exe.hpp"
 
 namespace berth::bus {
 namespace {
@@ -126,8 +127,8 @@ int Serve(const DaemonOptions& options) {
                   "Failed to attach the bus to the event loop");
 
     EngineSettings settings = options.engine;
-    {
-        // Monitors re-execute this very binary.
+    if (!RunningFromSealedCopy()) {
+        // Monitors re-execute this very binary (from a sealed copy: /proc/self/exe itself).
         char buf[4096];
         ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
         if (n > 0)
@@ -162,6 +163,13 @@ int Main(const std::vector<std::string>& args) {
 }  // namespace berth::bus
 
 int main(int argc, char** argv) {
+    try {
+        // Everything berthd forks (monitors, exec'd processes) enters containers: see sealed_exe.hpp.
+        berth::ReexecFromSealedCopy(argv);
+    } catch (const std::exception& e) {
+        std::cerr << "berthd: " << e.what() << "\n";
+        return 1;
+    }
     berth::RememberArgvArea(argc, argv);  // monitors show their container's name in ps
     try {
         return berth::bus::Main(std::vector<std::string>(argv + 1, argv + argc));

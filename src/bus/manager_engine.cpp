@@ -118,6 +118,8 @@ public:
             }
             ApplyCreateOverrides(overrides, config);
             config.name = name;
+            if (!overrides.empty())
+                config::ValidateContainerConfig(config, "CreateContainer overrides");
             return ToRecord(manager_.Create(config));
         });
     }

@@ -79,7 +79,9 @@ Placement CgroupfsDriver::MakeDirectories(const std::string& container) {
                 if (!MakeCgroupDir(dir)) {
                     if (!ReadProcsRecursive(dir).empty())
                         throw Error("Failed to create cgroup " + dir + ": it exists and holds processes", EEXIST);
-                    LogDebug("reusing the empty leftover cgroup " + dir);
+                    LogDebug("replacing the empty leftover cgroup " + dir);
+                    RemoveCgroupTree(dir);
+                    MakeCgroupDir(dir);
                 }
             } catch (const Error& e) {
                 if (!NotWritable(e.Errno()))
@@ -150,6 +152,18 @@ void CgroupfsDriver::Destroy(const Placement& placement) {
     KillAllViaFiles(layout_, placement);
     for (const auto& [key, dir] : placement.paths)
         RemoveCgroupTree(dir);
+}
+
+void CgroupfsDriver::DestroyLeftovers(const std::string& container) {
+    ValidateName(container);
+    Placement leftover;
+    leftover.driver = Name();
+    for (const Hierarchy& h : layout_.hierarchies) {
+        std::string dir = h.mount_point + "/" + kParent + "/" + container;
+        if (PathExists(dir))
+            leftover.paths[h.key] = dir;
+    }
+    Destroy(leftover);
 }
 
 }  // namespace berth::cgroup

@@ -23,10 +23,14 @@ public:
     std::vector<pid_t> Pids(const Placement& placement) override;
     Stats ReadStats(const Placement& placement) override;
     void Destroy(const Placement& placement) override;
+    // Kills and removes MOUNT/berth/container wherever it exists: what a launch that died without
+    // recording its placement (berthctl killed) left behind.
+    void DestroyLeftovers(const std::string& container);
 
 private:
     // Creates MOUNT/berth/container in every writable hierarchy; returns the placement of the
-    // directories made (a directory already there and empty is a crash leftover and reused).
+    // directories made (a directory already there and empty is a crash leftover: it is removed and
+    // made again, so none of its old limits survive).
     Placement MakeDirectories(const std::string& container);
     void PrepareParent(const Hierarchy& h, const std::string& parent);
 

@@ -175,7 +175,9 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     const std::string what = (options.pre_dump ? "pre-dump container " : "checkpoint container ") + container.name;
     rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "ignore" : options.manage_cgroups_mode);
     // CRIU takes tens of ms to start (exec, its libraries): it does so while we read /proc below.
-    CriuProcess criu = CriuProcess::Start({options.criu_path, {}, {}});
+    CriuProcess criu = CriuProcess::Start(
+        {options.criu_path, {}, {}, {},
+         std::chrono::duration_cast<std::chrono::milliseconds>(container.config.checkpoint.criu_timeout)});
     MakeDirs(options.image_dir, 0700);
     std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
     MakeDirs(work_dir, 0700);

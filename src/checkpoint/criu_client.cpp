@@ -1,17 +1,23 @@
 #include "checkpoint/criu_client.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 namespace berth::checkpoint {
 
@@ -73,7 +79,38 @@ std::string DescribeWaitStatus(int status) {
     return "stopped";
 }
 
+// SIGINT and SIGTERM blocked and readable from a signalfd, if this thread leaves both to their
+// default action (berthd handles them itself and keeps them); `before` gets the old mask.
+UniqueFd TakeInterrupts(sigset_t& before) {
+    sigset_t both;
+    sigemptyset(&both);
+    for (int sig : {SIGINT, SIGTERM}) {
+        struct sigaction current {};
+        if (::sigaction(sig, nullptr, &current) < 0 || current.sa_handler != SIG_DFL)
+            return UniqueFd();
+        sigaddset(&both, sig);
+    }
+    if (::pthread_sigmask(SIG_BLOCK, &both, &before) != 0)
+        return UniqueFd();
+    if (sigismember(&before, SIGINT) || sigismember(&before, SIGTERM)) {
+        ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+        return UniqueFd();
+    }
+    int fd = ::signalfd(-1, &both, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0)
+        ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    return UniqueFd(fd);
+}
+
 }  // namespace
+
+CriuProcess::CriuProcess(pid_t pid, UniqueFd socket, const CriuProcessOptions& options)
+    : pid_(pid),
+      socket_(std::move(socket)),
+      timeout_(options.timeout),
+      log_file_(options.log_file),
+      log_limit_(options.log_limit),
+      interrupts_(TakeInterrupts(blocked_before_)) {}
 
 CriuProcess CriuProcess::Start(const CriuProcessOptions& options) {
     auto [ours, theirs] = MakeSocketPair(SOCK_SEQPACKET);
@@ -83,13 +120,24 @@ CriuProcess CriuProcess::Start(const CriuProcessOptions& options) {
         ThrowErrno("Failed to fork for criu swrk");
     if (pid == 0)
         ExecSwrk(options, theirs.Get(), fd_text.c_str());
-    return CriuProcess(pid, std::move(ours));
+    return CriuProcess(pid, std::move(ours), options);
 }
 
 CriuProcess::CriuProcess(CriuProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), socket_(std::move(other.socket_)), reaped_(other.reaped_) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      socket_(std::move(other.socket_)),
+      reaped_(other.reaped_),
+      timeout_(other.timeout_),
+      log_file_(std::move(other.log_file_)),
+      log_limit_(other.log_limit_),
+      blocked_before_(other.blocked_before_),
+      interrupts_(std::move(other.interrupts_)) {}
 
 CriuProcess::~CriuProcess() {
+    if (interrupts_) {
+        interrupts_.Reset();
+        ::pthread_sigmask(SIG_SETMASK, &blocked_before_, nullptr);
+    }
     if (pid_ <= 0 || reaped_)
         return;
     // Closing the socket ends swrk's session; kill only if it still does not go.
@@ -127,7 +175,39 @@ void CriuProcess::Send(const std::string& what, const rpc::criu_req& req) {
         ThrowErrno("Failed to " + what + ": send " + RequestTypeName(req.type()) + " request to criu swrk");
 }
 
-std::string CriuProcess::Receive(const std::string& what, std::vector<UniqueFd>& fds) {
+void CriuProcess::WaitReadable(const std::string& what, std::chrono::steady_clock::time_point deadline) {
+    using namespace std::chrono;
+    for (;;) {
+        auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+        if (left.count() <= 0)
+            throw Error("Failed to " + what + ": criu swrk did not finish within " +
+                            std::to_string(duration_cast<seconds>(timeout_).count()) + " s ([checkpoint] criu_timeout)",
+                        ETIMEDOUT);
+        pollfd fds[2] = {{socket_.Get(), POLLIN, 0}, {interrupts_ ? interrupts_.Get() : -1, POLLIN, 0}};
+        int n = ::poll(fds, 2, static_cast<int>(std::min<milliseconds::rep>(left.count(), 1000)));
+        if (n < 0 && errno != EINTR)
+            ThrowErrno("Failed to " + what + ": wait for criu swrk");
+        signalfd_siginfo signal{};
+        if (n > 0 && (fds[1].revents & POLLIN) && ::read(interrupts_.Get(), &signal, sizeof signal) > 0)
+            throw Error("Failed to " + what + ": interrupted by SIG" + sigabbrev_np(static_cast<int>(signal.ssi_signo)),
+                        EINTR);
+        struct stat log_stat {};
+        if (!log_file_.empty() && ::stat(log_file_.c_str(), &log_stat) == 0 && log_stat.st_size > log_limit_) {
+            // Kept at the limit: the start of the log says what went wrong.
+            if (::truncate(log_file_.c_str(), log_limit_) < 0)
+                LogDebug("Failed to truncate " + log_file_ + ": " + std::strerror(errno));
+            throw Error("Failed to " + what + ": CRIU's log " + log_file_ + " grew past " +
+                            std::to_string(log_limit_ >> 20) + " MiB (CRIU loops on a corrupt image?)",
+                        EFBIG);
+        }
+        if (n > 0 && fds[0].revents != 0)
+            return;
+    }
+}
+
+std::string CriuProcess::Receive(const std::string& what, std::vector<UniqueFd>& fds,
+                                 std::chrono::steady_clock::time_point deadline) {
+    WaitReadable(what, deadline);
     std::string buffer(kMaxMessage, '\0');
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
     iovec iov{buffer.data(), buffer.size()};
@@ -165,12 +245,13 @@ std::string CriuProcess::Receive(const std::string& what, std::vector<UniqueFd>&
 }
 
 rpc::criu_resp CriuProcess::Call(const std::string& what, const rpc::criu_req& req, const NotifyHandler& on_notify) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
     Send(what, req);
     std::vector<UniqueFd> pending_fds;  // fds CRIU sent in a message of their own, before a NOTIFY
     std::exception_ptr handler_error;
     for (;;) {
         size_t fds_before = pending_fds.size();
-        std::string bytes = Receive(what, pending_fds);
+        std::string bytes = Receive(what, pending_fds, deadline);
         rpc::criu_resp resp;
         if (!resp.ParseFromString(bytes)) {
             if (pending_fds.size() > fds_before)

@@ -1,8 +1,10 @@
 #pragma once
 // Talking to CRIU over its RPC protocol: one `criu swrk <fd>` child per session, requests and
 // responses as criu_req/criu_resp over a SOCK_SEQPACKET socketpair, NOTIFY callbacks in between.
+#include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,6 +43,13 @@ struct CriuProcessOptions {
         std::vector<TmpfsNode> nodes;  // created in it (a rebuilt /dev)
     };
     std::vector<Tmpfs> private_tmpfs;
+    // Bounds on each Call: a CRIU that neither answers within `timeout` nor keeps `log_file` under
+    // `log_limit` bytes (a corrupt image can make it loop, logging tens of MB/s) is given up on: the
+    // Call throws, and the caller's cleanup kills CRIU's tree (restore: its cgroup).
+    std::chrono::milliseconds timeout = std::chrono::minutes(10);
+    std::string log_file;  // empty: not watched
+    off_t log_limit = kMaxCriuLog;
+    static constexpr off_t kMaxCriuLog = 64 << 20;
 };
 
 // A running `criu swrk` child; killed and reaped when destroyed.
@@ -63,14 +72,25 @@ public:
     int Finish();
 
 private:
-    CriuProcess(pid_t pid, UniqueFd socket) noexcept : pid_(pid), socket_(std::move(socket)) {}
+    CriuProcess(pid_t pid, UniqueFd socket, const CriuProcessOptions& options);
+    // Waits until the socket is readable; throws when a bound of CriuProcessOptions is passed or
+    // SIGINT/SIGTERM arrives (while a Call runs, a berthctl owns them: see interrupts_).
+    void WaitReadable(const std::string& what, std::chrono::steady_clock::time_point deadline);
     void Send(const std::string& what, const rpc::criu_req& req);
     // Receives one message, collecting any fds passed alongside it.
-    std::string Receive(const std::string& what, std::vector<UniqueFd>& fds);
+    std::string Receive(const std::string& what, std::vector<UniqueFd>& fds,
+                        std::chrono::steady_clock::time_point deadline);
 
     pid_t pid_ = -1;
     UniqueFd socket_;
     bool reaped_ = false;
+    std::chrono::milliseconds timeout_;
+    std::string log_file_;
+    off_t log_limit_;
+    // A signalfd for SIGINT/SIGTERM when the starting thread left them to their default action (a
+    // berthctl): they then interrupt the Call instead of killing us with CRIU left running.
+    sigset_t blocked_before_{};
+    UniqueFd interrupts_;
 };
 
 // Parses one criu_resp message as read from the socket; throws Error on malformed bytes.

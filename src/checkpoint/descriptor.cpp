@@ -5,6 +5,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "config/toml_document.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
@@ -162,7 +163,7 @@ std::string FormatDescriptor(const Descriptor& d) {
 Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
     toml::table root;
     try {
-        root = toml::parse(text, origin);
+        root = config::ParseBoundedToml(text, origin);
     } catch (const toml::parse_error& e) {
         std::ostringstream reason;
         reason << e.description() << " (line " << e.source().begin.line << ")";

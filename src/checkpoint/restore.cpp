@@ -230,7 +230,9 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         inherit.push_back(given);
     }
 
-    CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs, fresh_tmpfs});
+    CriuProcess criu = CriuProcess::Start(
+        {options.criu_path, inherit, r.config.rootfs, fresh_tmpfs,
+         std::chrono::duration_cast<std::chrono::milliseconds>(r.config.checkpoint.criu_timeout), r.log_path});
     // The placement comes first and holds CRIU, so every restored task is born inside it.
     r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
     PlacementGuard guard(cgroups, r.placement);

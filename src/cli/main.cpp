@@ -7,6 +7,7 @@
 #include "cli/verb_help.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/sealed_exe.hpp"
 
 namespace berth::cli {
 
@@ -21,6 +22,8 @@ VerbRegistrar::VerbRegistrar(Verb verb) {
 }
 
 namespace {
+
+char** g_argv = nullptr;  // for the re-exec from a sealed copy
 
 void PrintHelp(std::ostream& out) {
     out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
@@ -91,6 +94,9 @@ int Main(const std::vector<std::string>& args) {
     if (it == VerbRegistry().end())
         throw UsageError{"unknown verb '" + args[i] + "' (see berthctl --help)"};
     std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+    // The verbs that may enter a container in-process run from a sealed copy (util/sealed_exe.hpp).
+    if (it->first == "run" || it->first == "start" || it->first == "exec")
+        ReexecFromSealedCopy(g_argv);
     try {
         if (AsksForHelp(it->first, rest))
             throw HelpRequested{};
@@ -108,6 +114,7 @@ int Main(const std::vector<std::string>& args) {
 }  // namespace berth::cli
 
 int main(int argc, char** argv) {
+    berth::cli::g_argv = argv;
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         return berth::cli::Main(args);

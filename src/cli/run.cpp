@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 
@@ -13,6 +14,7 @@
 #include "cli/notify_proxy.hpp"
 #include "cli/service_notify.hpp"
 #include "config/defaults.hpp"
+#include "config/loader.hpp"
 #include "config/units.hpp"
 #include "manager/detached_run.hpp"
 #include "util/error.hpp"
@@ -86,7 +88,10 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
     config.rootfs = AbsolutePath(*args.rootfs);
     config.process.args = args.positionals;
     // As podman does: a container with its own UTS namespace is named after itself unless told otherwise.
+    // (A '_' is fine in a container name, not in a host name.)
     config.hostname = args.hostname.value_or(config.name);
+    if (!args.hostname)
+        std::replace(config.hostname.begin(), config.hostname.end(), '_', '-');
     if (args.netns) {
         bool replaced = false;
         for (config::NamespaceConfig& ns : config.namespaces)
@@ -104,6 +109,8 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
             throw UsageError{"--memory " + *args.memory + ": " + e.what()};
         }
     }
+    // What files are checked for, flags are too, before anything is created.
+    config::ValidateContainerConfig(config, "command line");
     return config;
 }
 

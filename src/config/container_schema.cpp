@@ -359,7 +359,8 @@ void ApplyCheckpoint(const toml::node& node, CheckpointDefaults& checkpoint, Pro
     if (table == nullptr)
         return;
     CheckKeys(*table, "checkpoint",
-              {"tcp_established", "ext_unix_sk", "shell_job", "file_locks", "manage_cgroups_mode"}, problems);
+              {"tcp_established", "ext_unix_sk", "shell_job", "file_locks", "manage_cgroups_mode", "criu_timeout"},
+              problems);
     std::pair<const char*, bool*> flags[] = {
         {"tcp_established", &checkpoint.tcp_established},
         {"ext_unix_sk", &checkpoint.ext_unix_sk},
@@ -374,6 +375,13 @@ void ApplyCheckpoint(const toml::node& node, CheckpointDefaults& checkpoint, Pro
         if (std::optional<std::string> value = ReadChoice(*mode, "checkpoint.manage_cgroups_mode",
                                                           {"soft", "full", "strict", "ignore"}, problems))
             checkpoint.manage_cgroups_mode = *value;
+    if (const toml::node* timeout = table->get("criu_timeout"))
+        if (std::optional<Duration> value = ReadDuration(*timeout, "checkpoint.criu_timeout", problems)) {
+            if (value->count() > 0)
+                checkpoint.criu_timeout = *value;
+            else
+                problems.Add(*timeout, "checkpoint.criu_timeout", "expected a duration above 0, such as \"10min\"");
+        }
 }
 
 // The node at a dotted path of `root`, or `root` itself to locate a problem about a missing key.

@@ -163,7 +163,8 @@ std::string FormatContainerConfig(const ContainerConfig& config) {
     const CheckpointDefaults& cp = config.checkpoint;
     out << "\n[checkpoint]\ntcp_established = " << Bool(cp.tcp_established) << "\next_unix_sk = " << Bool(cp.ext_unix_sk)
         << "\nshell_job = " << Bool(cp.shell_job) << "\nfile_locks = " << Bool(cp.file_locks)
-        << "\nmanage_cgroups_mode = " << Quote(cp.manage_cgroups_mode) << "\n";
+        << "\nmanage_cgroups_mode = " << Quote(cp.manage_cgroups_mode)
+        << "\ncriu_timeout = " << Quote(FormatDuration(cp.criu_timeout)) << "\n";
 
     WriteResources(out, config.resources);
 

@@ -68,6 +68,14 @@ ContainerConfig ParseContainerConfigString(const std::string& name, const std::s
     return layers.Finish(name);
 }
 
+void ValidateContainerConfig(const ContainerConfig& config, const std::string& origin) {
+    try {
+        ParseContainerConfigString(config.name, FormatContainerConfig(config), origin);
+    } catch (const ConfigError& e) {
+        throw ConfigError(origin, 0, 0, e.KeyPath(), e.Reason());
+    }
+}
+
 std::vector<ConfigError> CheckContainerConfigFile(const std::string& file, bool drop_in) {
     toml::table table;
     try {

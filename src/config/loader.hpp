@@ -56,6 +56,10 @@ ContainerConfig LoadContainerConfigFiles(const std::string& name, const std::vec
 ContainerConfig ParseContainerConfigString(const std::string& name, const std::string& toml_text,
                                            const std::string& origin);
 
+// Checks a configuration built in memory (command-line flags, D-Bus overrides) with the same schema
+// as files, by reading its TOML form back; throws ConfigError naming `origin` and the key (no line).
+void ValidateContainerConfig(const ContainerConfig& config, const std::string& origin);
+
 // Validates one file on its own as a container configuration and returns every problem found
 // (empty: valid). A drop-in (`drop_in`) is not required to be complete (e.g. to name a rootfs).
 // Throws Error if the file can't be read.

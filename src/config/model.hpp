@@ -141,6 +141,8 @@ struct CheckpointDefaults {
     bool file_locks = false;
     // ignore: Berth's restore makes the cgroup itself and never reads what CRIU records at dump.
     std::string manage_cgroups_mode = "ignore";  // soft, full, strict, ignore
+    // How long one CRIU request (dump, restore) may take before CRIU is killed.
+    std::chrono::microseconds criu_timeout = std::chrono::minutes(10);
     friend bool operator==(const CheckpointDefaults&, const CheckpointDefaults&) = default;
 };
 

@@ -11,33 +11,37 @@ namespace {
 std::string Quoted(const std::string& text) { return "\"" + text + "\""; }
 
 // Sizes: "512M", "2G", a number of bytes, or "max" for no limit (undoes a lower file's limit).
-void ReadSize(const toml::table& table, const char* key, std::optional<ByteSize>& target, Problems& problems) {
+void ReadSize(const toml::table& table, const char* key, std::optional<ByteSize>& target, Problems& problems,
+              uint64_t minimum = 0) {
     const toml::node* node = table.get(key);
     if (node == nullptr)
         return;
     std::string path = KeyPath("resources", key);
     std::string expected = "expected a size such as \"512M\", \"2G\", a number of bytes or \"max\"";
+    std::optional<ByteSize> size;
     if (const toml::value<int64_t>* number = node->as_integer()) {
         if (number->get() < 0)
             problems.Add(*node, path, expected + ", got " + std::to_string(number->get()));
         else
-            target = ByteSize{static_cast<uint64_t>(number->get())};
-        return;
-    }
-    const toml::value<std::string>* text = node->as_string();
-    if (text == nullptr) {
-        problems.Add(*node, path, expected + ", got " + DescribeNode(*node));
-        return;
-    }
-    if (text->get() == "max") {
+            size = ByteSize{static_cast<uint64_t>(number->get())};
+    } else if (const toml::value<std::string>* text = node->as_string(); text && text->get() == "max") {
         target.reset();
         return;
+    } else if (text == nullptr) {
+        problems.Add(*node, path, expected + ", got " + DescribeNode(*node));
+    } else {
+        try {
+            size = ParseByteSize(text->get());
+        } catch (const UnitError& e) {
+            problems.Add(*node, path, expected + ", got " + Quoted(text->get()) + " (" + e.what() + ")");
+        }
     }
-    try {
-        target = ParseByteSize(text->get());
-    } catch (const UnitError& e) {
-        problems.Add(*node, path, expected + ", got " + Quoted(text->get()) + " (" + e.what() + ")");
-    }
+    if (size && size->bytes < minimum)
+        problems.Add(*node, path,
+                     "expected at least " + FormatByteSize(ByteSize{minimum}) +
+                         " (a container cannot start with less), got " + FormatByteSize(*size));
+    else if (size)
+        target = size;
 }
 
 void ReadWeight(const toml::table& table, const char* key, std::optional<uint64_t>& target, Problems& problems) {
@@ -219,8 +223,8 @@ void ApplyResources(const toml::node& node, Resources& resources, Problems& prob
               {"memory_max", "memory_high", "memory_swap_max", "cpu_weight", "cpu_quota", "tasks_max", "io_weight",
                "allowed_cpus", "devices"},
               problems);
-    ReadSize(*table, "memory_max", resources.memory_max, problems);
-    ReadSize(*table, "memory_high", resources.memory_high, problems);
+    ReadSize(*table, "memory_max", resources.memory_max, problems, kMinMemoryLimit);
+    ReadSize(*table, "memory_high", resources.memory_high, problems, kMinMemoryLimit);
     ReadSize(*table, "memory_swap_max", resources.memory_swap_max, problems);
     ReadWeight(*table, "cpu_weight", resources.cpu_weight, problems);
     ReadWeight(*table, "io_weight", resources.io_weight, problems);

@@ -12,16 +12,23 @@
 namespace berth::config {
 namespace {
 
-bool IsRegularFile(const std::string& path) {
+bool IsDirectory(const std::string& path) {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Anything there but a directory, a dangling symlink included: reading it then names what is wrong
+// with it (a FIFO, /dev/zero, a symlink loop) instead of the file being skipped unseen.
+bool IsConfigFile(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && !IsDirectory(path);
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The "*.toml" regular files in a directory; none when the directory does not exist.
+// The "*.toml" files (not directories) in a directory; none when the directory does not exist.
 std::vector<std::string> TomlFilesIn(const std::string& dir) {
     std::vector<std::string> names;
     DIR* d = ::opendir(dir.c_str());
@@ -30,14 +37,14 @@ std::vector<std::string> TomlFilesIn(const std::string& dir) {
             return names;
         ThrowErrno("open directory " + dir);
     }
-    // closedir on every path out, including a throwing IsRegularFile.
+    // closedir on every path out.
     std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
     while (struct dirent* entry = ::readdir(d)) {
         std::string name = entry->d_name;
         // Hidden files are editor and package-manager leftovers (".web.toml.swp", ".#x.toml").
         if (name.empty() || name[0] == '.' || !EndsWith(name, ".toml"))
             continue;
-        if (IsRegularFile(dir + "/" + name))
+        if (IsConfigFile(dir + "/" + name))
             names.push_back(std::move(name));
     }
     return names;
@@ -75,7 +82,7 @@ ResolvedFiles ResolveUnitFiles(const std::string& name, const SearchPath& path) 
     ResolvedFiles out;
     for (const std::string& dir : path.dirs) {
         std::string candidate = JoinPath(dir, name + ".toml");
-        if (IsRegularFile(candidate)) {
+        if (IsConfigFile(candidate)) {
             out.main = candidate;
             break;
         }

@@ -17,6 +17,9 @@ public:
 
 // "1024" (bytes), "512K", "512M", "2G", "1T", "1P", "1E", also "1.5G" and "512MiB"; binary multiples.
 ByteSize ParseByteSize(std::string_view text);
+// The smallest memory_max / memory_high accepted: below it a container's init (which shares the
+// launcher's memory until it execs) could meet the OOM killer before it runs anything.
+constexpr uint64_t kMinMemoryLimit = 8 << 20;
 // "150%": 150 means 1.5 CPUs; a whole number of percent, at least 1.
 CpuQuota ParseCpuQuota(std::string_view text);
 // "30s", "500ms", "2min", "1h", "1d", "250us", "1.5s", "1min 30s"; a unit is always required.

@@ -12,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_document.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
@@ -249,7 +250,7 @@ SeccompProfile DefaultSeccompProfile() {
 SeccompProfile ParseSeccompProfile(const std::string& toml_text, const std::string& origin) {
     toml::table table;
     try {
-        table = toml::parse(toml_text, origin);
+        table = config::ParseBoundedToml(toml_text, origin);
     } catch (const toml::parse_error& e) {
         ProfileError(origin, e.source(), std::string(e.description()));
     }
@@ -366,7 +367,7 @@ std::unique_ptr<SeccompFilter> MakeSeccompFilter(const config::SeccompConfig& co
             return std::make_unique<SeccompFilter>(DefaultSeccompProfile());
         case config::SeccompMode::Profile:
             return std::make_unique<SeccompFilter>(
-                ParseSeccompProfile(ReadFile(config.profile), config.profile));
+                ParseSeccompProfile(ReadRegularFile(config.profile, config::kMaxTomlBytes), config.profile));
     }
     return nullptr;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "cgroup/machine_registration.hpp"
+#include "cgroup/cgroupfs_driver.hpp"
 #include "manager/container_lock.hpp"
 #include "manager/foreground.hpp"
 #include "manager/init_process.hpp"
@@ -369,12 +370,14 @@ void Manager::Remove(const ContainerId& id, bool force) {
     try {
         state = ReadLive(id);
     } catch (const NoSuchContainer&) {
-        // A directory without state: a creation that died half-way.
+        // A directory without state: a creation that died half-way, maybe after making its cgroups.
+        cgroup::CgroupfsDriver().DestroyLeftovers(id.str());
         store_.Remove(id);
         return;
     } catch (const CorruptState&) {
         if (!force)
             throw;
+        cgroup::CgroupfsDriver().DestroyLeftovers(id.str());
         store_.Remove(id);
         return;
     }

@@ -3,6 +3,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "config/toml_document.hpp"
 #include "manager/errors.hpp"
 
 namespace berth::manager {
@@ -80,7 +81,7 @@ std::string FormatStateToml(const ContainerState& state) {
 ContainerState ParseStateToml(const std::string& text, const std::string& origin) {
     toml::table root;
     try {
-        root = toml::parse(text, origin);
+        root = config::ParseBoundedToml(text, origin);
     } catch (const toml::parse_error& e) {
         std::ostringstream why;
         why << e.description() << " at line " << e.source().begin.line << ", column " << e.source().begin.column;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -12,10 +13,12 @@
 namespace berth {
 namespace {
 
-std::string ReadAll(int fd, const std::string& path) {
+std::string ReadAll(int fd, const std::string& path, size_t max_bytes = SIZE_MAX) {
     std::string out;
     char buf[8192];
     for (;;) {
+        if (out.size() > max_bytes)
+            throw Error("Failed to read " + path + ": larger than " + std::to_string(max_bytes) + " bytes", EFBIG);
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR)
@@ -46,6 +49,27 @@ void WriteAll(int fd, const std::string& content, const std::string& path) {
 std::string ReadFile(const std::string& path) {
     UniqueFd fd = OpenOrThrow(path, O_RDONLY);
     return ReadAll(fd.Get(), path);
+}
+
+static const char* FileTypeName(mode_t mode) {
+    switch (mode & S_IFMT) {
+        case S_IFDIR: return "a directory";
+        case S_IFIFO: return "a FIFO";
+        case S_IFSOCK: return "a socket";
+        case S_IFCHR: return "a character device";
+        case S_IFBLK: return "a block device";
+        default: return "not a regular file";
+    }
+}
+
+std::string ReadRegularFile(const std::string& path, size_t max_bytes) {
+    UniqueFd fd = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
+    struct stat st;
+    if (::fstat(fd.Get(), &st) < 0)
+        ThrowErrno("stat " + path);
+    if (!S_ISREG(st.st_mode))
+        throw Error("Failed to read " + path + ": " + FileTypeName(st.st_mode) + ", expected a regular file");
+    return ReadAll(fd.Get(), path, max_bytes);
 }
 
 std::optional<std::string> ReadFileIfExists(const std::string& path) {

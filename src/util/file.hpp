@@ -1,5 +1,6 @@
 #pragma once
 // Whole-file reads and atomic writes.
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -7,6 +8,9 @@ namespace berth {
 
 // Reads a whole file; throws Error naming the path.
 std::string ReadFile(const std::string& path);
+// Reads a whole regular file of at most max_bytes; throws Error naming the path for anything else
+// (a FIFO, device, directory or dangling symlink; opening never blocks on a FIFO).
+std::string ReadRegularFile(const std::string& path, size_t max_bytes);
 // Reads a whole file, or nullopt if it does not exist (other errors throw).
 std::optional<std::string> ReadFileIfExists(const std::string& path);
 // Writes a file in place (for cgroup/proc files: one write(2) call).

@@ -770,5 +770,41 @@ TEST_F(CheckpointTest, MigrationThroughThePageServerKeepsAnEstablishedTcpConnect
     ExpectNothingLeftBehind();
 }
 
+// Issue 19 item 3: CRIU given a pages image cut in half looped forever, logging tens of MB/s.
+// With the bounds ([checkpoint] criu_timeout, the 64 MiB log cap) the restore fails, CRIU's
+// whole tree dies with the restore's cgroup, and the images are as they were (restore.log aside).
+TEST_F(CheckpointTest, CorruptImageRestoreIsBoundedAndLeavesNothing) {
+    std::string name = UniqueName("corrupt");
+    RunCounter(name, "");
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    std::string descriptor_path = ImageDir("1") + "/berth-checkpoint.toml";
+    std::string descriptor = ReadText(descriptor_path);
+    std::string default_timeout = "criu_timeout = \"10min\"";  // in a '''literal''' string
+
+    size_t at = descriptor.find(default_timeout);
+    ASSERT_NE(at, std::string::npos) << descriptor;
+    descriptor.replace(at, default_timeout.size(), "criu_timeout = \"20s\"");
+    std::ofstream(descriptor_path) << descriptor;
+    std::string pages = ImageDir("1") + "/pages-1.img";
+    ASSERT_TRUE(fs::exists(pages));
+    fs::resize_file(pages, fs::file_size(pages) / 2);
+    auto before = ImageFingerprint(ImageDir("1"));
+    before.erase("restore.log");
+
+    CommandResult fail = Berthctl({"restore", name, "--image-path", ImageDir("1"), "--detach"}, "", 180s);
+    EXPECT_FALSE(fail.timed_out) << "restore of a corrupt image did not return";
+    EXPECT_NE(fail.exit_code, 0) << Describe(fail);
+    auto after = ImageFingerprint(ImageDir("1"));
+    after.erase("restore.log");
+    EXPECT_EQ(after, before) << "the failed restore changed the images";
+    EXPECT_LE(fs::file_size(ImageDir("1") + "/restore.log"), uintmax_t{65} << 20);
+    EXPECT_TRUE(CgroupDirsContaining(name).empty());
+    EXPECT_TRUE(ProcessesInCgroupsContaining(name).empty()) << "CRIU (or what it restored) survived";
+    EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty());
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -90,7 +90,7 @@ profile = "/etc/berth/seccomp/web.json"
 
 [resources]
 memory_max = "512M"
-memory_high = 1000
+memory_high = 10000000
 memory_swap_max = "1.5G"
 cpu_weight = 200
 cpu_quota = "150%"
