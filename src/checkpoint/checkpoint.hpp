@@ -42,7 +42,6 @@ struct CheckpointOptions {
     // CRIU's iterative migration (runc checkpoint --pre-dump / --parent-path): a pre-dump copies
     // the memory and leaves the container running with its dirty pages tracked; a later dump
     // with parent_path (relative to image_dir, e.g. "../pre") writes only the pages changed since.
-    bool pre_dump = false;
     std::string parent_path;
 };
 
