@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <sstream>
 
 #include "launch/path_in_root.hpp"
@@ -56,9 +57,13 @@ void MountOrThrow(const char* source, const std::string& target, const char* typ
         ThrowErrno(what);
 }
 
-// The hierarchy's cgroup of this process mounted on `target` with the mount's flags.
-void MountHierarchy(const cgroup::Hierarchy& h, const ProcCgroupEntry& entry, const std::string& target,
-                    unsigned long flags, bool cgroup_namespace, const std::string& what) {
+// The hierarchy's cgroup of this process mounted with the mount's flags on the directory that
+// open_target opens (called again to find the new mount after a bind).
+void MountHierarchy(const cgroup::Hierarchy& h, const ProcCgroupEntry& entry,
+                    const std::function<UniqueFd()>& open_target, unsigned long flags, bool cgroup_namespace,
+                    const std::string& what) {
+    const UniqueFd target_fd = open_target();
+    const std::string target = FdPath(target_fd.Get());
     if (cgroup_namespace) {
         // The namespace roots a new mount of the hierarchy at our cgroup.
         if (h.unified)
@@ -67,7 +72,9 @@ void MountHierarchy(const cgroup::Hierarchy& h, const ProcCgroupEntry& entry, co
         return MountOrThrow("cgroup", target, "cgroup", flags, data, what);
     }
     MountOrThrow(HostCgroupDir(h, entry.path).c_str(), target, nullptr, MS_BIND, "", what);
-    MountOrThrow(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | flags, "", what + " (remount)");
+    // A bind ignores the flags: remount the new mount (the fd behind `target` names the one below).
+    UniqueFd bound = open_target();
+    MountOrThrow(nullptr, FdPath(bound.Get()), nullptr, MS_BIND | MS_REMOUNT | flags, "", what + " (remount)");
 }
 
 std::string Basename(const std::string& path) {
@@ -112,8 +119,8 @@ void MountCgroups(int rootfd, const std::string& destination, const MountOptions
         const ProcCgroupEntry* entry = OwnEntry(h, own);
         if (!entry)
             throw Error(what + ": no cgroup2 entry in /proc/self/cgroup");
-        UniqueFd target = OpenInRoot(rootfd, destination, NodeKind::Directory);
-        return MountHierarchy(h, *entry, FdPath(target.Get()), flags, cgroup_namespace, what);
+        return MountHierarchy(h, *entry, [&] { return OpenInRoot(rootfd, destination, NodeKind::Directory); },
+                              flags, cgroup_namespace, what);
     }
     {
         UniqueFd target = OpenInRoot(rootfd, destination, NodeKind::Directory);
@@ -128,8 +135,8 @@ void MountCgroups(int rootfd, const std::string& destination, const MountOptions
         const std::string name = h.unified ? cgroup::kUnifiedKey : Basename(h.mount_point);
         if (::mkdirat(dir.Get(), name.c_str(), 0755) < 0)
             ThrowErrno(what + ": create " + name);
-        UniqueFd sub = OpenAtOrThrow(dir.Get(), name, O_PATH | O_DIRECTORY | O_NOFOLLOW);
-        MountHierarchy(h, *entry, FdPath(sub.Get()), flags, cgroup_namespace, what + "/" + name);
+        MountHierarchy(h, *entry, [&] { return OpenAtOrThrow(dir.Get(), name, O_PATH | O_DIRECTORY | O_NOFOLLOW); },
+                       flags, cgroup_namespace, what + "/" + name);
         for (const std::string& controller : h.controllers)
             if (controller != name && ::symlinkat(name.c_str(), dir.Get(), controller.c_str()) < 0 && errno != EEXIST)
                 ThrowErrno(what + ": link " + controller + " to " + name);
