@@ -129,10 +129,12 @@ void MountCgroups(int rootfd, const std::string& destination, const MountOptions
     UniqueFd tmpfs = OpenInRoot(rootfd, destination, NodeKind::Directory);  // the new tmpfs
     UniqueFd dir = OpenAtOrThrow(tmpfs.Get(), ".", O_DIRECTORY | O_RDONLY);
     for (const cgroup::Hierarchy& h : layout.hierarchies) {
+        if (h.unified)
+            continue;  // as runc: the v1 hierarchies only (CRIU cannot dump a bound cgroup2 sub-tree)
         const ProcCgroupEntry* entry = OwnEntry(h, own);
         if (!entry)
             continue;  // a hierarchy this process is in nowhere (not in /proc/self/cgroup)
-        const std::string name = h.unified ? cgroup::kUnifiedKey : Basename(h.mount_point);
+        const std::string name = Basename(h.mount_point);
         if (::mkdirat(dir.Get(), name.c_str(), 0755) < 0)
             ThrowErrno(what + ": create " + name);
         MountHierarchy(h, *entry, [&] { return OpenAtOrThrow(dir.Get(), name, O_PATH | O_DIRECTORY | O_NOFOLLOW); },

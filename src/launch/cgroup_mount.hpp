@@ -1,7 +1,7 @@
 #pragma once
 // A mount of type "cgroup" (OCI's /sys/fs/cgroup, or a TOML mount asking for the same): the
 // container's own cgroups under the destination, as runc mounts them. cgroup v1 or hybrid: a
-// tmpfs with one directory per hierarchy ("memory", "cpu,cpuacct", "systemd", "unified") holding
+// tmpfs with one directory per v1 hierarchy ("memory", "cpu,cpuacct", "systemd") holding
 // that hierarchy's cgroup of the container, plus a symlink per co-mounted controller ("cpu" ->
 // "cpu,cpuacct"); cgroup v2 only: the container's cgroup2 directory itself. In a cgroup
 // namespace each hierarchy is mounted afresh (the namespace roots it at the container's cgroup),
