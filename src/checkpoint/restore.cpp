@@ -111,7 +111,8 @@ std::string BindSourceIn(const config::ContainerConfig& config, const ExternalMo
 
 }  // namespace
 
-Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override) {
+Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override,
+                           const config::ContainerConfig* restored_as) {
     Descriptor d = ReadDescriptor(image_dir);
     if (!netns_override.empty()) {
         if (!d.netns_path)
@@ -131,8 +132,9 @@ Descriptor CheckRestorable(const std::string& image_dir, const std::string& netn
                                    err);
         }
     }
-    config::ContainerConfig config =
-        config::ParseContainerConfigString(d.container, d.config_toml, image_dir + "/" + kDescriptorFile);
+    const config::ContainerConfig config =
+        restored_as ? *restored_as
+                    : config::ParseContainerConfigString(d.container, d.config_toml, image_dir + "/" + kDescriptorFile);
     struct stat st{};
     int rootfs_error = ::stat(config.rootfs.c_str(), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
     if (rootfs_error != 0)
@@ -144,7 +146,7 @@ Descriptor CheckRestorable(const std::string& image_dir, const std::string& netn
 
 RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
     RestoredContainer r;
-    r.descriptor = CheckRestorable(options.image_dir, options.netns_path);
+    r.descriptor = CheckRestorable(options.image_dir, options.netns_path, options.config ? &*options.config : nullptr);
     const Descriptor& d = r.descriptor;
     const std::string name = options.name.empty() ? d.container : options.name;
     const std::string what = "restore container " + name;
