@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <sstream>
 
+#include "cgroup/cgroup_layout.hpp"
 #include "checkpoint/checkpoint.hpp"
 #include "checkpoint/criu_client.hpp"
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/criu_version.hpp"
 #include "checkpoint/external_mounts.hpp"
 #include "config/loader.hpp"
+#include "launch/mount_options.hpp"
+#include "launch/path_in_root.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -94,6 +97,45 @@ UniqueFd ReopenHostFile(const std::string& path) {
             return UniqueFd(fd);
     }
     return OpenOrThrow("/dev/null", O_RDWR);
+}
+
+// CRIU mounts the external bind mounts onto existing mount points only: a rootfs that did not
+// run the container yet (podman's --import) lacks those create made (/etc/hosts), as runc
+// creates them before its restore.
+void CreateBindMountPoints(const config::ContainerConfig& config) {
+    UniqueFd rootfd = OpenOrThrow(config.rootfs, O_PATH | O_DIRECTORY);
+    for (const config::MountConfig& mount : config.mounts) {
+        if (!launch::ParseMountOptions(mount.options, mount.type).IsBind())
+            continue;
+        struct stat st{};
+        if (::stat(mount.source.c_str(), &st) < 0)
+            continue;  // CRIU names the missing source
+        launch::OpenInRoot(rootfd.Get(), mount.destination,
+                           S_ISDIR(st.st_mode) ? launch::NodeKind::Directory : launch::NodeKind::File);
+    }
+}
+
+// The host cgroup directories a cgroup mount bound (external_mounts.cpp) are the new placement's:
+// a restore under another name (podman's --import) has other cgroups than the checkpointed one.
+void RebindCgroupMounts(const config::ContainerConfig& config, const cgroup::Placement& placement,
+                        rpc::criu_opts& o) {
+    for (const config::MountConfig& mount : config.mounts) {
+        if (mount.type != "cgroup")
+            continue;
+        for (int i = 0; i < o.ext_mnt_size(); ++i) {
+            const std::string& key = o.ext_mnt(i).key();
+            if (key.compare(0, mount.destination.size() + 1, mount.destination + "/") != 0)
+                continue;
+            // The directory is named after the host's mount point ("systemd"), the placement's
+            // key after the hierarchy ("name=systemd").
+            const std::string name = key.substr(mount.destination.size() + 1);
+            for (const cgroup::Hierarchy& h : cgroup::DetectLayout().hierarchies) {
+                auto path = placement.paths.find(h.key);
+                if (h.mount_point.substr(h.mount_point.rfind('/') + 1) == name && path != placement.paths.end())
+                    o.mutable_ext_mnt(i)->set_val(path->second);
+            }
+        }
+    }
 }
 
 // The source of the configured bind mount at m's destination (a restore into another container's
@@ -232,10 +274,12 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         inherit.push_back(given);
     }
 
+    CreateBindMountPoints(r.config);
     CriuProcess criu = CriuProcess::Start({options.criu_path, inherit, r.config.rootfs, fresh_tmpfs});
     // The placement comes first and holds CRIU, so every restored task is born inside it.
     r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
     PlacementGuard guard(cgroups, r.placement);
+    RebindCgroupMounts(r.config, r.placement, o);
 
     CriuVersion version = QueryCriuVersion(criu);
     if (d.external_netns && !UseExternalNetns(version))
