@@ -117,8 +117,10 @@ public:
 
 // Reads the descriptor and fails (touching nothing) when its netns path (netns_override when
 // given) is gone (NetnsUnavailable) or the container's rootfs is missing. The returned descriptor
-// carries netns_override as its netns_path.
-Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override = "");
+// carries netns_override as its netns_path. `config`: the container is restored as this one (an
+// OCI bundle's, with its own rootfs), else as the descriptor's.
+Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override = "",
+                           const config::ContainerConfig* config = nullptr);
 
 // Restores into a new cgroup placement made by `cgroups` (created first, CRIU put in it, so the
 // restored tasks land there). The restored init is the caller's child (CRIU's rst_sibling).

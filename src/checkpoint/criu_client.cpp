@@ -53,16 +53,20 @@ constexpr size_t kMaxFdsPerMessage = 8;
         if (::mount(root, root, nullptr, MS_BIND | MS_REC, nullptr) < 0)
             ChildFail("bind-mount the rootfs onto itself");
         for (const CriuProcessOptions::Tmpfs& tmpfs : options.private_tmpfs) {
-            if (::mount("tmpfs", tmpfs.target.c_str(), "tmpfs", tmpfs.flags, tmpfs.data.c_str()) < 0)
+            // A read-only one (e.g. the tmpfs of a cgroup mount) is filled first, then made read-only.
+            if (::mount("tmpfs", tmpfs.target.c_str(), "tmpfs", tmpfs.flags & ~MS_RDONLY, tmpfs.data.c_str()) < 0)
                 ChildFail("mount a fresh tmpfs for one of the container");
-            if (tmpfs.nodes.empty())
-                continue;
-            int dirfd = ::open(tmpfs.target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dirfd < 0)
-                ChildFail("open a fresh tmpfs");
-            if (const char* failed = CreateTmpfsNodes(dirfd, tmpfs.nodes))
-                ChildFail(failed);
-            ::close(dirfd);  // the child execs right after: nothing can throw in between
+            if (!tmpfs.nodes.empty()) {
+                int dirfd = ::open(tmpfs.target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dirfd < 0)
+                    ChildFail("open a fresh tmpfs");
+                if (const char* failed = CreateTmpfsNodes(dirfd, tmpfs.nodes))
+                    ChildFail(failed);
+                ::close(dirfd);  // the child execs right after: nothing can throw in between
+            }
+            if ((tmpfs.flags & MS_RDONLY) &&
+                ::mount(nullptr, tmpfs.target.c_str(), nullptr, MS_REMOUNT | MS_BIND | tmpfs.flags, nullptr) < 0)
+                ChildFail("make a fresh tmpfs read-only");
         }
     }
     const char* path = options.criu_path.c_str();

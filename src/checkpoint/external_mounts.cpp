@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "cgroup/cgroup_layout.hpp"
+
 #include "util/file.hpp"
 
 namespace berth::checkpoint {
@@ -37,6 +39,28 @@ bool IsBind(const config::MountConfig& mount) {
         return true;
     return std::find_if(mount.options.begin(), mount.options.end(),
                         [](const std::string& o) { return o == "bind" || o == "rbind"; }) != mount.options.end();
+}
+
+// A cgroup mount without a cgroup namespace binds the host's directories of the container's
+// cgroups below `destination` (launch/cgroup_mount.hpp); CRIU cannot dump a sub-tree of a cgroup
+// file system without its root, so (as runc does) each is external, sourced from the host path.
+void AddCgroupBinds(const std::string& destination, const std::vector<MountInfoEntry>& mounts,
+                    const std::function<void(const std::string&, const std::string&)>& add) {
+    const cgroup::Layout layout = cgroup::DetectLayout();
+    for (const MountInfoEntry& e : mounts) {
+        if ((e.fs_type != "cgroup" && e.fs_type != "cgroup2") || e.root == "/" ||
+            e.mount_point.compare(0, destination.size() + 1, destination + "/") != 0)
+            continue;
+        const std::string name = e.mount_point.substr(e.mount_point.rfind('/') + 1);
+        for (const cgroup::Hierarchy& h : layout.hierarchies) {
+            if (h.mount_point.substr(h.mount_point.rfind('/') + 1) != name)
+                continue;
+            const bool whole = h.root == "/" || h.root.empty();
+            if (whole || e.root.compare(0, h.root.size(), h.root) == 0)
+                add(e.mount_point, h.mount_point + (whole ? e.root : e.root.substr(h.root.size())));
+            break;
+        }
+    }
 }
 
 }  // namespace
@@ -86,6 +110,9 @@ std::vector<ExternalMount> ExternalMountsOf(const config::ContainerConfig& confi
     }
     for (const config::DeviceConfig& d : config.devices)
         add(d.path, d.path);
+    for (const config::MountConfig& m : config.mounts)
+        if (m.type == "cgroup")
+            AddCgroupBinds(m.destination, mounts, add);
     return external;
 }
 

@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <sstream>
 
+#include "cgroup/cgroup_layout.hpp"
 #include "checkpoint/checkpoint.hpp"
 #include "checkpoint/criu_client.hpp"
 #include "checkpoint/criu_log.hpp"
 #include "checkpoint/criu_version.hpp"
 #include "checkpoint/external_mounts.hpp"
 #include "config/loader.hpp"
+#include "launch/mount_options.hpp"
+#include "launch/path_in_root.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -96,6 +99,45 @@ UniqueFd ReopenHostFile(const std::string& path) {
     return OpenOrThrow("/dev/null", O_RDWR);
 }
 
+// CRIU mounts the external bind mounts onto existing mount points only: a rootfs that did not
+// run the container yet (podman's --import) lacks those create made (/etc/hosts), as runc
+// creates them before its restore.
+void CreateBindMountPoints(const config::ContainerConfig& config) {
+    UniqueFd rootfd = OpenOrThrow(config.rootfs, O_PATH | O_DIRECTORY);
+    for (const config::MountConfig& mount : config.mounts) {
+        if (!launch::ParseMountOptions(mount.options, mount.type).IsBind())
+            continue;
+        struct stat st{};
+        if (::stat(mount.source.c_str(), &st) < 0)
+            continue;  // CRIU names the missing source
+        launch::OpenInRoot(rootfd.Get(), mount.destination,
+                           S_ISDIR(st.st_mode) ? launch::NodeKind::Directory : launch::NodeKind::File);
+    }
+}
+
+// The host cgroup directories a cgroup mount bound (external_mounts.cpp) are the new placement's:
+// a restore under another name (podman's --import) has other cgroups than the checkpointed one.
+void RebindCgroupMounts(const config::ContainerConfig& config, const cgroup::Placement& placement,
+                        rpc::criu_opts& o) {
+    for (const config::MountConfig& mount : config.mounts) {
+        if (mount.type != "cgroup")
+            continue;
+        for (int i = 0; i < o.ext_mnt_size(); ++i) {
+            const std::string& key = o.ext_mnt(i).key();
+            if (key.compare(0, mount.destination.size() + 1, mount.destination + "/") != 0)
+                continue;
+            // The directory is named after the host's mount point ("systemd"), the placement's
+            // key after the hierarchy ("name=systemd").
+            const std::string name = key.substr(mount.destination.size() + 1);
+            for (const cgroup::Hierarchy& h : cgroup::DetectLayout().hierarchies) {
+                auto path = placement.paths.find(h.key);
+                if (h.mount_point.substr(h.mount_point.rfind('/') + 1) == name && path != placement.paths.end())
+                    o.mutable_ext_mnt(i)->set_val(path->second);
+            }
+        }
+    }
+}
+
 // The source of the configured bind mount at m's destination (a restore into another container's
 // configuration), else the recorded one (masked paths, fresh tmpfs, devices).
 std::string BindSourceIn(const config::ContainerConfig& config, const ExternalMount& m) {
@@ -111,7 +153,8 @@ std::string BindSourceIn(const config::ContainerConfig& config, const ExternalMo
 
 }  // namespace
 
-Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override) {
+Descriptor CheckRestorable(const std::string& image_dir, const std::string& netns_override,
+                           const config::ContainerConfig* restored_as) {
     Descriptor d = ReadDescriptor(image_dir);
     if (!netns_override.empty()) {
         if (!d.netns_path)
@@ -131,8 +174,9 @@ Descriptor CheckRestorable(const std::string& image_dir, const std::string& netn
                                    err);
         }
     }
-    config::ContainerConfig config =
-        config::ParseContainerConfigString(d.container, d.config_toml, image_dir + "/" + kDescriptorFile);
+    const config::ContainerConfig config =
+        restored_as ? *restored_as
+                    : config::ParseContainerConfigString(d.container, d.config_toml, image_dir + "/" + kDescriptorFile);
     struct stat st{};
     int rootfs_error = ::stat(config.rootfs.c_str(), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
     if (rootfs_error != 0)
@@ -144,7 +188,7 @@ Descriptor CheckRestorable(const std::string& image_dir, const std::string& netn
 
 RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
     RestoredContainer r;
-    r.descriptor = CheckRestorable(options.image_dir, options.netns_path);
+    r.descriptor = CheckRestorable(options.image_dir, options.netns_path, options.config ? &*options.config : nullptr);
     const Descriptor& d = r.descriptor;
     const std::string name = options.name.empty() ? d.container : options.name;
     const std::string what = "restore container " + name;
@@ -230,12 +274,14 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         inherit.push_back(given);
     }
 
+    CreateBindMountPoints(r.config);
     CriuProcess criu = CriuProcess::Start(
         {options.criu_path, inherit, r.config.rootfs, fresh_tmpfs,
          std::chrono::duration_cast<std::chrono::milliseconds>(r.config.checkpoint.criu_timeout), r.log_path});
     // The placement comes first and holds CRIU, so every restored task is born inside it.
     r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
     PlacementGuard guard(cgroups, r.placement);
+    RebindCgroupMounts(r.config, r.placement, o);
 
     CriuVersion version = QueryCriuVersion(criu);
     if (d.external_netns && !UseExternalNetns(version))

@@ -96,8 +96,12 @@ void ApplyCapabilitySets(const CapabilityPlan& plan) {
         ThrowErrno("set capabilities");
     if (cap_reset_ambient() < 0)
         ThrowErrno("reset ambient capabilities");
+    // The kernel raises an ambient capability only when it is permitted and inheritable; like runc
+    // (which warns), one outside those sets is left out: OCI specs (runc's default, podman's) list
+    // ambient capabilities without the inheritable set.
+    const uint64_t raisable = CapabilityMask(plan.permitted) & CapabilityMask(plan.inheritable);
     for (cap_value_t cap : plan.ambient)
-        if (cap_set_ambient(cap, CAP_SET) < 0)
+        if ((raisable & CapabilityMask({cap})) && cap_set_ambient(cap, CAP_SET) < 0)
             ThrowErrno("raise ambient capability " + CapabilityName(cap));
 }
 

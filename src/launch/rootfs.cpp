@@ -7,9 +7,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "launch/cgroup_mount.hpp"
 #include "launch/devices.hpp"
 #include "launch/path_in_root.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace berth::launch {
 namespace {
@@ -180,8 +182,14 @@ void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& con
     MountProc(rootfd.Get());
     MountDev(rootfd.Get(), config, context);
     MountSys(rootfd.Get(), context);
-    for (size_t i = 0; i < config.mounts.size(); ++i)
-        MountConfigured(rootfd.Get(), config.mounts[i], context.mount_options[i]);
+    for (size_t i = 0; i < config.mounts.size(); ++i) {
+        const config::MountConfig& m = config.mounts[i];
+        if (m.type == "cgroup")  // placed already (SetsUpBeforePlacement): our cgroups are known
+            MountCgroups(rootfd.Get(), m.destination, context.mount_options[i], context.cgroup_layout,
+                         ParseProcCgroup(ReadFile("/proc/self/cgroup")), context.cgroup_namespace);
+        else
+            MountConfigured(rootfd.Get(), m, context.mount_options[i]);
+    }
     PivotInto(rootfd.Get());
     for (const std::string& path : config.masked_paths)
         MaskPath(path);

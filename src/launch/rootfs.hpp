@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup/cgroup_layout.hpp"
 #include "config/model.hpp"
 #include "launch/mount_options.hpp"
 
@@ -15,6 +16,10 @@ struct RootfsContext {
     bool new_ipc_namespace = false;  // mqueue can be mounted
     bool tty_gid_mapped = true;      // devpts may use gid=5
     std::vector<MountOptions> mount_options;  // parsed config.mounts options, same order
+    // For mounts of type "cgroup" (cgroup_mount.hpp): the host's layout, read by the parent, and
+    // whether the container has a cgroup namespace (created or joined).
+    cgroup::Layout cgroup_layout;
+    bool cgroup_namespace = false;
 };
 
 // Makes the mount namespace private, binds the rootfs, mounts /proc, /dev (+ nodes, pts, shm,

@@ -77,8 +77,12 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     plan.rootfs.new_net_namespace = ns.creates(NamespaceKind::Net);
     plan.rootfs.new_ipc_namespace = ns.creates(NamespaceKind::Ipc);
     plan.rootfs.tty_gid_mapped = !new_user || IsMapped(config.gid_mappings, 5);
-    for (const config::MountConfig& m : config.mounts)
+    for (const config::MountConfig& m : config.mounts) {
         plan.rootfs.mount_options.push_back(ParseMountOptions(m.options, m.type));
+        if (m.type == "cgroup" && plan.rootfs.cgroup_layout.kind == cgroup::LayoutKind::None)
+            plan.rootfs.cgroup_layout = cgroup::DetectLayout();
+    }
+    plan.rootfs.cgroup_namespace = ns.creates(NamespaceKind::Cgroup) || ns.joins(NamespaceKind::Cgroup);
     // With a root parent setgroups stays allowed (see WriteIdMaps); a joined namespace may deny it.
     plan.process.setgroups_denied = new_user && ::geteuid() != 0;
 

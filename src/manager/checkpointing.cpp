@@ -167,7 +167,8 @@ RestoredContainer RestoreContainer(const std::string& state_dir, const std::stri
     // Before any state, cgroup or CRIU process: a vanished netns must leave everything as it was.
     checkpoint::Descriptor descriptor;
     try {
-        descriptor = checkpoint::CheckRestorable(restore_options.image_dir, options.netns_path);
+        descriptor = checkpoint::CheckRestorable(restore_options.image_dir, options.netns_path,
+                                                 restore_options.config ? &*restore_options.config : nullptr);
     } catch (const checkpoint::HostLacks& e) {
         // Not a failure of the restore itself: the host lacks what the checkpoint needs (yet).
         throw InvalidState(e.Context(), e.Errno());

@@ -228,6 +228,29 @@ TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     ExpectNothingLeftBehind();
 }
 
+// runc's /sys/fs/cgroup (podman's and `spec`'s bundles carry it): the container's own cgroups,
+// read-only, bound from the host without a cgroup namespace and mounted afresh in one.
+TEST_F(OciRuntimeTest, CgroupMountShowsTheContainersOwnCgroupsReadOnly) {
+    if (::access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) != 0)
+        GTEST_SKIP() << "no cgroup v1 memory hierarchy at /sys/fs/cgroup/memory here";
+    for (bool cgroupns : {false, true}) {
+        SCOPED_TRACE(cgroupns ? "in a cgroup namespace" : "without a cgroup namespace");
+        json spec = MinimalSpec({"sh", "-c",
+                                 "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
+                                 "echo 1 2>/dev/null > /sys/fs/cgroup/memory/memory.limit_in_bytes || echo ro; "
+                                 "mkdir /sys/fs/cgroup/new 2>/dev/null || echo ro"});
+        spec["mounts"].push_back({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+                                  {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}});
+        spec["linux"]["resources"] = {{"memory", {{"limit", 48 << 20}}}};
+        if (cgroupns)
+            spec["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+        CommandResult r = RunSpec(spec);
+        EXPECT_EQ(r.exit_code, 0) << Describe(r);
+        EXPECT_EQ(r.out, std::to_string(48 << 20) + "\nro\nro\n") << Describe(r);
+    }
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(OciRuntimeTest, HooksRunInTheSpecsOrderWithTheStateOnStdin) {
     const std::string id = UniqueName("hooks");
     const std::string log = TempDir() + "/hooks.log";
