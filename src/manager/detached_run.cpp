@@ -35,10 +35,15 @@ std::pair<UniqueFd, UniqueFd> Pipe(const std::string& what) {
 int Monitor(Manager& manager, const config::ContainerConfig& config, const std::string& log_dir, UniqueFd report) {
     setsid();  // no terminal, no job control of the caller's shell
     UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
-    // The caller's stdio (a terminal, the pipe of `out=$(berthctl run --detach ...)`) stays with the caller.
-    for (int fd = 0; fd <= 2; ++fd)
+    // The caller's stdio (a terminal, the pipe of `out=$(berthctl run --detach ...)`) stays with the
+    // caller: stdin and stdout now, stderr once the start is reported (warnings and --debug lines of
+    // the start still reach the caller, as in a foreground run).
+    auto release = [&null](int fd) {
         if (!null || dup2(null.Get(), fd) < 0)
             close(fd);
+    };
+    release(0);
+    release(1);
     std::optional<Container> container;
     UniqueFd out_r, err_r;
     try {
@@ -55,6 +60,7 @@ int Monitor(Manager& manager, const config::ContainerConfig& config, const std::
     }
     Report(report.Get(), kStarted);
     report.Reset();
+    release(2);
     // Nothing below needs systemd.
     cgroup::SystemdManager::DisconnectShared();
     ContainerLog log(log_dir, config.name);
