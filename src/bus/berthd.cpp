@@ -22,7 +22,7 @@ namespace {
 
 struct DaemonOptions {
     EngineSettings engine;
-    bool monitor_server = false;  // --monitor-server: fork monitors for berthd (fd 3: its requests)
+    bool monitor_server = false;  // --monitor-server: be the monitor of berthd's containers
 };
 
 void PrintUsage(std::ostream& out) {
@@ -44,10 +44,10 @@ void PrintUsage(std::ostream& out) {
            "  --debug                  log debug messages to stderr\n"
            "  -h, --help               show this help\n"
            "\n"
-           "Each started container gets a monitor (berthd --monitor NAME) that records its exit status\n"
-           "and sends its output to the journal (CONTAINER_NAME=NAME) or to the log file. SIGTERM or\n"
-           "SIGINT stops berthd; containers and monitors keep running and are re-adopted at the next\n"
-           "start. See berthd(8).\n";
+           "One monitor process (berthd --monitor-server) is the parent of every container berthd\n"
+           "starts: it records their exit statuses and sends their output to the journal\n"
+           "(CONTAINER_NAME=NAME) or to the log file. SIGTERM or SIGINT stops berthd; the containers and\n"
+           "the monitor keep running, and berthd attaches to them again at its next start. See berthd(8).\n";
 }
 
 DaemonOptions ParseOptions(const std::vector<std::string>& args) {

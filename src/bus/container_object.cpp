@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "bus/container_calls.hpp"
 #include "bus/creds.hpp"
 #include "bus/daemon.hpp"
 
@@ -18,7 +19,7 @@ const ContainerRecord* RecordAt(Daemon& daemon, const char* path, sd_bus_error* 
     auto name = ContainerNameFromPath(path);
     const ContainerRecord* record = name ? daemon.Find(*name) : nullptr;
     if (!record)
-        sd_bus_error_setf(error, "org.berth1.Error.NoSuchContainer", "No container at %s", path);
+        sd_bus_error_setf(error, kErrorNoSuchContainer, "No container at %s", path);
     return record;
 }
 
@@ -79,6 +80,11 @@ int PropertyExitStatus(sd_bus*, const char* path, const char*, const char*, sd_b
     return ReplyProperty(reply, userdata, path, error, "i", [](const ContainerRecord& c) { return c.exit_status; });
 }
 
+int PropertyOOMKills(sd_bus*, const char* path, const char*, const char*, sd_bus_message* reply, void* userdata,
+                     sd_bus_error* error) {
+    return ReplyProperty(reply, userdata, path, error, "t", [](const ContainerRecord& c) { return c.oom_kills; });
+}
+
 // The container this call addresses, checked to exist, with the caller checked to be root.
 int ContainerOfCall(sd_bus_message* m, void* userdata, sd_bus_error* error, std::string& name) {
     int r = RequireRootCaller(m, error);
@@ -91,64 +97,18 @@ int ContainerOfCall(sd_bus_message* m, void* userdata, sd_bus_error* error, std:
     return 0;
 }
 
-int MethodStart(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+// Container.Xxx of a per-container operation: the name from the object path, the caller root.
+template <ContainerCall serve>
+int AtPath(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     std::string name;
     int r = ContainerOfCall(m, userdata, error, name);
     if (r < 0)
         return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name, {})}; });
-    return 1;
+    return serve(DaemonOf(userdata), m, name, error);
 }
 
-int MethodStop(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ContainerOfCall(m, userdata, error, name);
-    if (r < 0)
-        return r;
-    uint64_t timeout_usec = 0;
-    r = sd_bus_message_read(m, "t", &timeout_usec);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, timeout_usec](Engine& engine) {
-        return Outcome{.record = engine.Stop(name, std::chrono::microseconds(timeout_usec))};
-    });
-    return 1;
-}
-
-int MethodKill(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ContainerOfCall(m, userdata, error, name);
-    if (r < 0)
-        return r;
-    int32_t signal = 0;
-    r = sd_bus_message_read(m, "i", &signal);
-    if (r < 0)
-        return r;
-    if (signal <= 0 || signal >= _NSIG)
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %d", signal);
-    DaemonOf(userdata).Submit(m, name, [name, signal](Engine& engine) {
-        return Outcome{.record = engine.Kill(name, signal)};
-    });
-    return 1;
-}
-
-int MethodPause(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ContainerOfCall(m, userdata, error, name);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Pause(name)}; });
-    return 1;
-}
-
-int MethodResume(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ContainerOfCall(m, userdata, error, name);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Resume(name)}; });
-    return 1;
-}
+#define BERTH_CONTAINER_METHOD(member, in, in_names, out, out_names, serve) \
+    SD_BUS_METHOD_WITH_NAMES(member, in, in_names, out, out_names, AtPath<serve>, SD_BUS_VTABLE_UNPRIVILEGED),
 
 const sd_bus_vtable kContainerVtable[] = {
     SD_BUS_VTABLE_START(0),
@@ -164,16 +124,11 @@ const sd_bus_vtable kContainerVtable[] = {
     SD_BUS_PROPERTY("CgroupDriver", "s", PropertyCgroupDriver, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("ControlGroups", "a{ss}", PropertyControlGroups, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("ExitStatus", "i", PropertyExitStatus, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-    SD_BUS_METHOD_WITH_NAMES("Start", "", "", "", "", MethodStart, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Stop", "t", SD_BUS_PARAM(timeout_usec), "", "", MethodStop,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Kill", "i", SD_BUS_PARAM(signal), "", "", MethodKill,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Pause", "", "", "", "", MethodPause, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("Resume", "", "", "", "", MethodResume,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_PROPERTY("OOMKills", "t", PropertyOOMKills, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    BERTH_CONTAINER_CALLS(BERTH_CONTAINER_METHOD)
     SD_BUS_VTABLE_END,
 };
+#undef BERTH_CONTAINER_METHOD
 
 int FindContainer(sd_bus*, const char* path, const char*, void* userdata, void** found, sd_bus_error*) {
     auto name = ContainerNameFromPath(path);
@@ -207,6 +162,8 @@ void EmitContainerChanges(sd_bus* bus, const ContainerRecord& before, const Cont
         changed.push_back("Unit");
     if (before.exit_status != after.exit_status)
         changed.push_back("ExitStatus");
+    if (before.oom_kills != after.oom_kills)
+        changed.push_back("OOMKills");
     if (before.cgroup_driver != after.cgroup_driver)
         changed.push_back("CgroupDriver");
     if (before.control_groups != after.control_groups)
@@ -227,6 +184,10 @@ void AddContainerObjects(Daemon& daemon, std::vector<SlotPtr>& slots) {
     slot = nullptr;
     CheckNegErrno(sd_bus_add_node_enumerator(daemon.Bus(), &slot, kContainerPathPrefix, EnumerateContainers, &daemon),
                   "Failed to export the container object list");
+    slots.emplace_back(slot);
+    slot = nullptr;
+    // GetManagedObjects: every container's properties in one call (berthctl list).
+    CheckNegErrno(sd_bus_add_object_manager(daemon.Bus(), &slot, kManagerPath), "Failed to export the object manager");
     slots.emplace_back(slot);
 }
 

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <memory>
 
+#include "bus/wire.hpp"
+
 namespace berth::bus {
 
 int RequireRootCaller(sd_bus_message* m, sd_bus_error* error) {
@@ -13,10 +15,10 @@ int RequireRootCaller(sd_bus_message* m, sd_bus_error* error) {
     if (r >= 0)
         r = sd_bus_creds_get_euid(creds.get(), &euid);
     if (r < 0)
-        return sd_bus_error_setf(error, "org.berth1.Error.PermissionDenied",
+        return sd_bus_error_setf(error, kErrorPermissionDenied,
                                  "Failed to query the caller's credentials: %s", strerror(-r));
     if (euid != 0)
-        return sd_bus_error_setf(error, "org.berth1.Error.PermissionDenied",
+        return sd_bus_error_setf(error, kErrorPermissionDenied,
                                  "Only root may change containers (caller uid %u)", static_cast<unsigned>(euid));
     return 0;
 }

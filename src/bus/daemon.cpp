@@ -16,6 +16,7 @@
 #include "util/file.hpp"
 #include "util/proc_stat.hpp"
 #include "util/log.hpp"
+#include "util/pidfd.hpp"
 
 namespace berth::bus {
 
@@ -26,27 +27,6 @@ bool IsLive(const ContainerRecord& record) {
 }
 
 }  // namespace
-
-std::string ContainerObjectPath(const std::string& name) {
-    char* raw = nullptr;
-    int r = sd_bus_path_encode(kContainerPathPrefix, name.c_str(), &raw);
-    CheckNegErrno(r, "Failed to encode object path for container " + name);
-    std::string path(raw);
-    free(raw);
-    return path;
-}
-
-std::optional<std::string> ContainerNameFromPath(const char* path) {
-    char* raw = nullptr;
-    int r = sd_bus_path_decode(path, kContainerPathPrefix, &raw);
-    if (r <= 0 || !raw)
-        return std::nullopt;
-    std::string name(raw);
-    free(raw);
-    if (name.empty())
-        return std::nullopt;
-    return name;
-}
 
 Daemon::Daemon(std::unique_ptr<Engine> engine, sd_event* event, sd_bus* bus)
     : engine_(std::move(engine)), event_(event), bus_(bus) {
@@ -286,6 +266,32 @@ void Daemon::SubmitList(sd_bus_message* call) {
     });
 }
 
+void Daemon::Wait(sd_bus_message* call, const std::string& name) {
+    waiters_[name].push_back(RefMessage(call));
+    const ContainerRecord* record = Find(name);
+    if (record && record->state == "stopped" && record->exit_status >= 0)
+        AnswerWaiters(name);
+    else
+        Refresh(name);  // perhaps made, or stopped, beside berthd since we last looked
+}
+
+void Daemon::AnswerWaiters(const std::string& name) {
+    auto waiting = waiters_.find(name);
+    if (waiting == waiters_.end())
+        return;
+    const ContainerRecord* record = Find(name);
+    if (record && (record->state != "stopped" || record->exit_status < 0))
+        return;
+    for (const MessagePtr& call : waiting->second) {
+        int r = record ? sd_bus_reply_method_return(call.get(), "i", record->exit_status)
+                       : sd_bus_reply_method_errorf(call.get(), kErrorNoSuchContainer,
+                                                    "Container %s was removed before it exited", name.c_str());
+        if (r < 0)
+            LogWarning("Failed to answer a Wait for container " + name + ": " + strerror(-r));
+    }
+    waiters_.erase(waiting);
+}
+
 void Daemon::Apply(const std::string& name, Outcome& outcome) {
     if (outcome.exec_pidfd)
         WatchExec(name, outcome.pid, outcome.exec_pidfd);
@@ -312,17 +318,21 @@ void Daemon::Upsert(const ContainerRecord& record) {
         EmitContainerEvents(bus_, record.name, LifecycleEvents(&before, &record), record.exit_status);
     }
     WatchLeader(record);
+    AnswerWaiters(record.name);
 }
 
 void Daemon::Forget(const std::string& name) {
     watches_.erase(name);
     auto it = records_.find(name);
-    if (it == records_.end())
+    if (it == records_.end()) {
+        AnswerWaiters(name);  // a Wait on a name berthd never knew
         return;
+    }
     EmitContainerEvents(bus_, name, LifecycleEvents(&it->second, nullptr), -1);
     records_.erase(it);
     std::string path = ContainerObjectPath(name);
     sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "ContainerRemoved", "so", name.c_str(), path.c_str());
+    AnswerWaiters(name);
 }
 
 void Daemon::WatchLeader(const ContainerRecord& record) {
@@ -336,7 +346,7 @@ void Daemon::WatchLeader(const ContainerRecord& record) {
         return;
     LeaderWatch watch;
     watch.pid = record.leader;
-    watch.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, record.leader, 0)));
+    watch.pidfd = Pidfd::Open(record.leader).TakeFd();
     // Checked after pidfd_open: a pid reused since the record was read must not be watched.
     bool same_process = watch.pidfd && (record.leader_start_time == 0 ||
                                         ProcessStartTime(record.leader).value_or(0) == record.leader_start_time);

@@ -14,21 +14,11 @@
 #include <vector>
 
 #include "bus/engine.hpp"
-#include "bus/sd_ptr.hpp"
+#include "util/sd_bus.hpp"
 #include "bus/strand_pool.hpp"
+#include "bus/wire.hpp"
 
 namespace berth::bus {
-
-inline constexpr const char* kBusName = "org.berth1";
-inline constexpr const char* kManagerPath = "/org/berth1";
-inline constexpr const char* kManagerInterface = "org.berth1.Manager";
-inline constexpr const char* kContainerPathPrefix = "/org/berth1/container";
-inline constexpr const char* kContainerInterface = "org.berth1.Container";
-
-// /org/berth1/container/<name escaped by sd_bus_path_encode>.
-std::string ContainerObjectPath(const std::string& name);
-// The name back from an object path, or nullopt if the path is not a container's.
-std::optional<std::string> ContainerNameFromPath(const char* path);
 
 // What an operation did, carried back to the loop thread.
 struct Outcome {
@@ -71,11 +61,16 @@ public:
     // Re-reads the state directory (containers made by other berthctl processes appear, removed
     // ones go), then replies to a ListContainers call.
     void SubmitList(sd_bus_message* call);
+    // Replies to call (WaitContainer, Container.Wait) with the container's exit status (i) once it
+    // has stopped with one recorded, at once if it has; with NoSuchContainer if it is removed first.
+    void Wait(sd_bus_message* call, const std::string& name);
 
 private:
     void Apply(const std::string& name, Outcome& outcome);
     void Upsert(const ContainerRecord& record);
     void Forget(const std::string& name);
+    // Answers the Wait calls on the container that its record now settles.
+    void AnswerWaiters(const std::string& name);
     void WatchLeader(const ContainerRecord& record);
     static int OnLeaderExit(sd_event_source* source, int fd, uint32_t revents, void* userdata);
     void WatchExec(const std::string& name, pid_t pid, std::shared_ptr<UniqueFd> pidfd);
@@ -100,6 +95,7 @@ private:
     std::vector<SlotPtr> slots_;
     std::map<std::string, ContainerRecord> records_;
     std::map<std::string, LeaderWatch> watches_;
+    std::map<std::string, std::vector<MessagePtr>> waiters_;  // Wait calls not yet answered
     struct ExecWatch {
         Daemon* daemon = nullptr;
         std::string name;

@@ -32,6 +32,7 @@ struct ContainerRecord {
     std::string cgroup_driver;  // "systemd" or "cgroupfs"
     std::map<std::string, std::string> control_groups;  // hierarchy ("unified", "memory", ...) -> cgroup path
     int32_t exit_status = -1;   // -1: not exited, or unknown
+    uint64_t oom_kills = 0;     // OOM kills in its memory cgroup
     friend bool operator==(const ContainerRecord&, const ContainerRecord&) = default;
 };
 
@@ -62,12 +63,22 @@ struct ProcessInfo {
 struct ExecFds {
     int in = -1, out = -1, err = -1;  // borrowed; valid for the duration of the call
     bool Given() const { return in >= 0 && out >= 0 && err >= 0; }
+    // Start of a terminal container: the socket its pty master is sent on (SCM_RIGHTS); -1: none.
+    int console_socket = -1;
+    // Start: socket activation fds (borrowed), the init's 3.. with LISTEN_FDS and LISTEN_FDNAMES.
+    std::vector<int> listen_fds;
+    std::string listen_fd_names;
+    // Exec: a pty for the process instead of in/out/err; its master comes back in ExecStarted.
+    bool terminal = false;
+    // With a terminal (console_socket or terminal): its window size from the start; 0: unset.
+    unsigned short rows = 0, columns = 0;
 };
 
 // A process ExecContainer started: berthd's child, reaped by the daemon through its pidfd.
 struct ExecStarted {
     pid_t pid = 0;
     std::shared_ptr<UniqueFd> pidfd;
+    std::shared_ptr<UniqueFd> terminal_master;  // with ExecFds::terminal
 };
 
 // Every call may block (it runs on a worker thread); calls for one container never overlap.

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "bus/wire.hpp"
 #include "config/loader.hpp"
 
 namespace berth::bus {
@@ -9,12 +10,12 @@ namespace berth::bus {
 namespace {
 
 const sd_bus_error_map kBerthErrors[] = {
-    SD_BUS_ERROR_MAP("org.berth1.Error.NoSuchContainer", ENOENT),
-    SD_BUS_ERROR_MAP("org.berth1.Error.ContainerExists", EEXIST),
-    SD_BUS_ERROR_MAP("org.berth1.Error.InvalidConfig", EINVAL),
-    SD_BUS_ERROR_MAP("org.berth1.Error.InvalidState", EBUSY),
-    SD_BUS_ERROR_MAP("org.berth1.Error.PermissionDenied", EPERM),
-    SD_BUS_ERROR_MAP("org.berth1.Error.Failed", EIO),
+    SD_BUS_ERROR_MAP(kErrorNoSuchContainer, ENOENT),
+    SD_BUS_ERROR_MAP(kErrorContainerExists, EEXIST),
+    SD_BUS_ERROR_MAP(kErrorInvalidConfig, EINVAL),
+    SD_BUS_ERROR_MAP(kErrorInvalidState, EBUSY),
+    SD_BUS_ERROR_MAP(kErrorPermissionDenied, EPERM),
+    SD_BUS_ERROR_MAP(kErrorFailed, EIO),
     SD_BUS_ERROR_MAP_END,
 };
 
@@ -22,14 +23,14 @@ const sd_bus_error_map kBerthErrors[] = {
 
 const char* ApiErrorName(ApiErrorKind kind) {
     switch (kind) {
-    case ApiErrorKind::NoSuchContainer: return "org.berth1.Error.NoSuchContainer";
-    case ApiErrorKind::ContainerExists: return "org.berth1.Error.ContainerExists";
-    case ApiErrorKind::InvalidConfig: return "org.berth1.Error.InvalidConfig";
-    case ApiErrorKind::InvalidState: return "org.berth1.Error.InvalidState";
-    case ApiErrorKind::PermissionDenied: return "org.berth1.Error.PermissionDenied";
+    case ApiErrorKind::NoSuchContainer: return kErrorNoSuchContainer;
+    case ApiErrorKind::ContainerExists: return kErrorContainerExists;
+    case ApiErrorKind::InvalidConfig: return kErrorInvalidConfig;
+    case ApiErrorKind::InvalidState: return kErrorInvalidState;
+    case ApiErrorKind::PermissionDenied: return kErrorPermissionDenied;
     case ApiErrorKind::Failed: break;
     }
-    return "org.berth1.Error.Failed";
+    return kErrorFailed;
 }
 
 BusErrorText DescribeException(std::exception_ptr error) {

@@ -21,17 +21,27 @@ std::vector<std::string> LifecycleEvents(const ContainerRecord* before, const Co
     std::vector<std::string> events;
     if (!before)
         events.push_back("created");
+    // An init that ended before its start was seen (berthd last read it created, or creating
+    // while the launch recorded its placement): it started, and exited once its status is known.
+    const bool ran_unseen = (from == "created" || from == "creating") && to == "stopped";
+    // The exit status recorded after berthd had already seen the init gone.
+    const bool status_late = from == "stopped" && to == "stopped" && before->exit_status < 0 && after->exit_status >= 0;
+    // In the order they happened: a start, then an OOM kill, then the exit it may have caused.
+    if (from != to && Runs(to) && from == "checkpointed")
+        events.push_back("restored");
+    else if ((from != to && Runs(to) && !Runs(from)) || ran_unseen)
+        events.push_back("started");
+    if (after->oom_kills > (before ? before->oom_kills : 0))
+        events.push_back("oom");
+    if (status_late)
+        events.push_back("exited");
     if (from == to)
         return events;
-    if (Runs(to) && from == "checkpointed")
-        events.push_back("restored");
-    else if (Runs(to) && !Runs(from))
-        events.push_back("started");
     if (to == "paused")
         events.push_back("paused");
     else if (to == "running" && from == "paused")
         events.push_back("resumed");
-    else if (to == "stopped" && Runs(from))
+    else if (to == "stopped" && (Runs(from) || (ran_unseen && after->exit_status >= 0)))
         events.push_back("exited");
     else if (to == "checkpointed" && before)
         events.push_back("checkpointed");

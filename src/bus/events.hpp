@@ -11,7 +11,8 @@
 namespace berth::bus {
 
 // before null: the container is new to berthd; after null: it was removed. Events are "created",
-// "started", "paused", "resumed", "exited", "checkpointed", "restored", "removed".
+// "started", "paused", "resumed", "exited", "oom" (the record's OOM kill count grew), "checkpointed",
+// "restored", "removed".
 std::vector<std::string> LifecycleEvents(const ContainerRecord* before, const ContainerRecord* after);
 
 // Emits ContainerEvent(s name, s event, i exit_status, t usec) for each event; exit_status is the

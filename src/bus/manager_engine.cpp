@@ -81,6 +81,7 @@ ContainerRecord ToRecord(const manager::ContainerState& state) {
     record.cgroup_driver = state.placement.driver;
     record.control_groups = state.placement.paths;
     record.exit_status = state.exit_code.value_or(-1);
+    record.oom_kills = state.oom_kills;
     return record;
 }
 
@@ -193,9 +194,12 @@ public:
             if (!cwd.empty())
                 request.cwd = cwd;
             request.stdio = {fds.in, fds.out, fds.err};
+            request.terminal = fds.terminal;
+            request.window = {fds.rows, fds.columns};
             launch::Executed executed = manager_.StartExec(IdOf(name), request);
             // The process is berthd's child: the daemon reaps it and announces its exit (ExecExited).
-            return ExecStarted{executed.pid, std::make_shared<UniqueFd>(std::move(executed.pidfd))};
+            return ExecStarted{executed.pid, std::make_shared<UniqueFd>(std::move(executed.pidfd)),
+                               std::make_shared<UniqueFd>(std::move(executed.terminal_master))};
         });
     }
 

@@ -1,6 +1,8 @@
 // org.berth1.Manager at /org/berth1: one function per method; slow work goes to the container's strand.
+#include <algorithm>
 #include <chrono>
 
+#include "bus/container_calls.hpp"
 #include "bus/creds.hpp"
 #include "bus/daemon.hpp"
 #include "bus/message_read.hpp"
@@ -25,6 +27,16 @@ int ReadNameAsRoot(sd_bus_message* m, sd_bus_error* error, std::string& name) {
     return 0;
 }
 
+// Manager.XxxContainer of a per-container operation: the name is the first argument, the caller root.
+template <ContainerCall serve>
+int ByName(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    std::string name;
+    int r = ReadNameAsRoot(m, error, name);
+    if (r < 0)
+        return r;
+    return serve(DaemonOf(userdata), m, name, error);
+}
+
 // The leading (s name, s text, a{sv} options) of Create/Run/Checkpoint/Restore, read as root;
 // returns < 0 on failure.
 struct NameTextOptions {
@@ -47,6 +59,45 @@ int ReadNameTextOptions(sd_bus_message* m, sd_bus_error* error, NameTextOptions&
 int MethodListContainers(sd_bus_message* m, void* userdata, sd_bus_error*) {
     DaemonOf(userdata).SubmitList(m);
     return 1;
+}
+
+// Answered here, from the records: no state file is read and no worker is involved, so a listing
+// of a thousand containers costs one pass over memory (berthctl list). The control groups are
+// two thirds of the reply: only sent when asked for (list --json).
+int MethodListContainerStates(sd_bus_message* m, void* userdata, sd_bus_error*) {
+    int with_control_groups = 0;
+    int r = sd_bus_message_read(m, "b", &with_control_groups);
+    if (r < 0)
+        return r;
+    sd_bus_message* raw = nullptr;
+    r = sd_bus_message_new_method_return(m, &raw);
+    MessagePtr reply(raw);
+    if (r >= 0)
+        r = sd_bus_message_open_container(raw, 'a', kContainerStateElement);
+    for (const auto& [name, c] : DaemonOf(userdata).Records()) {
+        if (r >= 0)
+            r = sd_bus_message_open_container(raw, 'r', kContainerStateFields);
+        if (r >= 0)
+            r = sd_bus_message_append(raw, "ssussstsit", c.name.c_str(), c.state.c_str(),
+                                      static_cast<uint32_t>(std::max(c.leader, 0)), c.unit.c_str(), c.rootfs.c_str(),
+                                      c.network_namespace.c_str(), c.created_nsec, c.cgroup_driver.c_str(),
+                                      c.exit_status, c.oom_kills);
+        if (r >= 0)
+            r = sd_bus_message_open_container(raw, 'a', "{ss}");
+        if (with_control_groups)
+            for (const auto& [hierarchy, cgroup] : c.control_groups)
+                if (r >= 0)
+                    r = sd_bus_message_append(raw, "{ss}", hierarchy.c_str(), cgroup.c_str());
+        if (r >= 0)
+            r = sd_bus_message_close_container(raw);
+        if (r >= 0)
+            r = sd_bus_message_close_container(raw);
+    }
+    if (r >= 0)
+        r = sd_bus_message_close_container(raw);
+    if (r >= 0)
+        r = sd_bus_send(nullptr, raw, nullptr);
+    return r < 0 ? r : 1;
 }
 
 int MethodGetContainer(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -99,59 +150,26 @@ int MethodRunContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     return 1;
 }
 
-int MethodStartContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name](Engine& engine) { return Outcome{.record = engine.Start(name, {})}; });
-    return 1;
-}
-
-int MethodStartContainerWithStdio(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+// The StartContainerWith* methods: the name, then what `read` takes from the message into the
+// fds (they belong to the message, which the Submit keeps referenced until the reply).
+template <typename Read>
+int StartWith(sd_bus_message* m, void* userdata, sd_bus_error* error, Read read) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
         return r;
     ExecFds fds;
-    // The fds belong to the message, which the Submit keeps referenced until the reply.
-    r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err);
+    r = read(fds);
     if (r < 0)
         return r;
     DaemonOf(userdata).Submit(m, name, [name, fds](Engine& engine) { return Outcome{.record = engine.Start(name, fds)}; });
     return 1;
 }
 
-int MethodStopContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    uint64_t timeout_usec = 0;
-    r = sd_bus_message_read(m, "t", &timeout_usec);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, timeout_usec](Engine& engine) {
-        return Outcome{.record = engine.Stop(name, std::chrono::microseconds(timeout_usec))};
-    });
-    return 1;
-}
+int ReadStdio(sd_bus_message* m, ExecFds& fds) { return sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err); }
 
-int MethodKillContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    int32_t signal = 0;
-    r = sd_bus_message_read(m, "i", &signal);
-    if (r < 0)
-        return r;
-    if (signal <= 0 || signal >= _NSIG)
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %d", signal);
-    DaemonOf(userdata).Submit(m, name, [name, signal](Engine& engine) {
-        return Outcome{.record = engine.Kill(name, signal)};
-    });
-    return 1;
+int MethodStartContainerWithStdio(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return StartWith(m, userdata, error, [m](ExecFds& fds) { return ReadStdio(m, fds); });
 }
 
 int MethodRemoveContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
@@ -170,27 +188,6 @@ int MethodRemoveContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
     return 1;
 }
 
-// A method taking only the container's name whose work returns the container's new record.
-int SubmitByName(sd_bus_message* m, void* userdata, sd_bus_error* error,
-                 ContainerRecord (Engine::*operation)(const std::string&)) {
-    std::string name;
-    int r = ReadNameAsRoot(m, error, name);
-    if (r < 0)
-        return r;
-    DaemonOf(userdata).Submit(m, name, [name, operation](Engine& engine) {
-        return Outcome{.record = (engine.*operation)(name)};
-    });
-    return 1;
-}
-
-int MethodPauseContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    return SubmitByName(m, userdata, error, &Engine::Pause);
-}
-
-int MethodResumeContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-    return SubmitByName(m, userdata, error, &Engine::Resume);
-}
-
 int MethodUpdateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
@@ -206,8 +203,38 @@ int MethodUpdateContainer(sd_bus_message* m, void* userdata, sd_bus_error* error
     return 1;
 }
 
-// ExecContainer and ExecContainerEx (with_options: a trailing a{sv}, Cwd (s) so far).
-int ExecWithOptions(sd_bus_message* m, void* userdata, sd_bus_error* error, bool with_options) {
+// Socket activation: StartContainerWithStdio's arguments, then the listening sockets (ah) and
+// their names (s, LISTEN_FDNAMES), passed into the init as its fds 3.. with LISTEN_FDS.
+int MethodStartContainerWithSockets(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return StartWith(m, userdata, error, [m](ExecFds& fds) {
+        int r = ReadStdio(m, fds);
+        if (r >= 0)
+            r = sd_bus_message_enter_container(m, 'a', "h");
+        int fd = -1;
+        while (r >= 0 && (r = sd_bus_message_read(m, "h", &fd)) > 0)
+            fds.listen_fds.push_back(fd);
+        if (r >= 0)
+            r = sd_bus_message_exit_container(m);
+        const char* names = nullptr;
+        if (r >= 0)
+            r = sd_bus_message_read(m, "s", &names);
+        if (r >= 0)
+            fds.listen_fd_names = names;
+        return r;
+    });
+}
+
+// A terminal container: its pty master is sent on console_socket (SCM_RIGHTS), as runc's
+// --console-socket; the caller relays it and sets its window size.
+int MethodStartContainerWithTerminal(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return StartWith(m, userdata, error, [m](ExecFds& fds) {
+        return sd_bus_message_read(m, "hqq", &fds.console_socket, &fds.rows, &fds.columns);
+    });
+}
+
+// ExecContainer and ExecContainerEx (with_options: a trailing a{sv}, Cwd (s) so far), and
+// ExecContainerWithTerminal (terminal: no stdio; the reply carries the pty master after the pid).
+int ExecWithOptions(sd_bus_message* m, void* userdata, sd_bus_error* error, bool with_options, bool terminal = false) {
     std::string name;
     int r = ReadNameAsRoot(m, error, name);
     if (r < 0)
@@ -217,8 +244,9 @@ int ExecWithOptions(sd_bus_message* m, void* userdata, sd_bus_error* error, bool
     if (r >= 0)
         r = ReadStrings(m, env);
     ExecFds fds;
+    fds.terminal = terminal;
     // The fds belong to the message, which the Submit keeps referenced until the reply.
-    if (r >= 0)
+    if (r >= 0 && !terminal)
         r = sd_bus_message_read(m, "hhh", &fds.in, &fds.out, &fds.err);
     if (r < 0)
         return r;
@@ -228,19 +256,38 @@ int ExecWithOptions(sd_bus_message* m, void* userdata, sd_bus_error* error, bool
     std::string cwd;
     for (const auto& [key, value] : options) {
         const std::string* text = std::get_if<std::string>(&value);
+        const uint64_t* number = std::get_if<uint64_t>(&value);
+        if (terminal && (key == "Rows" || key == "Columns") && number && *number <= 0xffff) {
+            (key == "Rows" ? fds.rows : fds.columns) = static_cast<unsigned short>(*number);
+            continue;
+        }
         if (key != "Cwd" || !text || text->empty() || text->front() != '/')
-            return sd_bus_error_setf(error, "org.berth1.Error.InvalidConfig",
-                                     "option %s: unknown exec option or wrong value (Cwd: s, an absolute path)",
-                                     key.c_str());
+            return sd_bus_error_setf(error, kErrorInvalidConfig,
+                                     "option %s: unknown exec option or wrong value (Cwd: s, an absolute path%s)",
+                                     key.c_str(), terminal ? "; Rows, Columns: u" : "");
         cwd = *text;
     }
     if (argv.empty())
         return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "ExecContainer needs a command (argv is empty)");
     DaemonOf(userdata).Submit(m, name, [name, argv, env, cwd, fds](Engine& engine) {
         ExecStarted started = engine.Exec(name, argv, env, cwd, fds);
-        return Outcome{.reply = Outcome::Reply::Pid, .pid = started.pid, .exec_pidfd = started.pidfd};
+        if (!fds.terminal)
+            return Outcome{.reply = Outcome::Reply::Pid, .pid = started.pid, .exec_pidfd = started.pidfd};
+        return Outcome{.reply = Outcome::Reply::Custom,
+                       .pid = started.pid,
+                       .exec_pidfd = started.pidfd,
+                       .append = [pid = started.pid, master = started.terminal_master](sd_bus_message* reply) {
+                           if (!master || !*master)
+                               return -EIO;
+                           // sd-bus sends a duplicate: ours closes with the last copy of this closure.
+                           return sd_bus_message_append(reply, "uh", static_cast<uint32_t>(pid), master->Get());
+                       }};
     });
     return 1;
+}
+
+int MethodExecContainerWithTerminal(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+    return ExecWithOptions(m, userdata, error, true, true);
 }
 
 int MethodExecContainer(sd_bus_message* m, void* userdata, sd_bus_error* error) {
@@ -342,31 +389,36 @@ int MethodRestoreContainerWithStdio(sd_bus_message* m, void* userdata, sd_bus_er
     return SubmitRestore(m, userdata, error, true);
 }
 
+#define BERTH_MANAGER_METHOD(member, in, in_names, out, out_names, serve)                                 \
+    SD_BUS_METHOD_WITH_NAMES(member "Container", "s" in, SD_BUS_PARAM(name) in_names, out, out_names, ByName<serve>, \
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+
 const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_VTABLE_START(0),
+    BERTH_CONTAINER_CALLS(BERTH_MANAGER_METHOD)
     SD_BUS_METHOD_WITH_NAMES("ListContainers", "", "", "a(ssso)", SD_BUS_PARAM(containers),
                              MethodListContainers, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ListContainerStates", "b", SD_BUS_PARAM(control_groups), "a(ssussstsita{ss})",
+                             SD_BUS_PARAM(containers),
+                             MethodListContainerStates, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetContainer", "s", SD_BUS_PARAM(name), "o", SD_BUS_PARAM(path), MethodGetContainer,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("CreateContainer", "ssa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(toml) SD_BUS_PARAM(overrides),
                              "o", SD_BUS_PARAM(path), MethodCreateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("StartContainer", "s", SD_BUS_PARAM(name), "", "", MethodStartContainer,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("RunContainer", "ssa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(toml) SD_BUS_PARAM(overrides),
                              "o", SD_BUS_PARAM(path), MethodRunContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("StartContainerWithStdio", "shhh",
                              SD_BUS_PARAM(name) SD_BUS_PARAM(stdin) SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr), "", "",
                              MethodStartContainerWithStdio, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("StopContainer", "st", SD_BUS_PARAM(name) SD_BUS_PARAM(timeout_usec), "", "",
-                             MethodStopContainer, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("KillContainer", "si", SD_BUS_PARAM(name) SD_BUS_PARAM(signal), "", "",
-                             MethodKillContainer, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("StartContainerWithSockets", "shhhahs",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(stdin) SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr)
+                                 SD_BUS_PARAM(listen_fds) SD_BUS_PARAM(listen_fd_names),
+                             "", "", MethodStartContainerWithSockets, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("StartContainerWithTerminal", "shqq",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(console_socket) SD_BUS_PARAM(rows) SD_BUS_PARAM(columns),
+                             "", "", MethodStartContainerWithTerminal, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("RemoveContainer", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(force), "", "",
                              MethodRemoveContainer, SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("PauseContainer", "s", SD_BUS_PARAM(name), "", "", MethodPauseContainer,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
-    SD_BUS_METHOD_WITH_NAMES("ResumeContainer", "s", SD_BUS_PARAM(name), "", "", MethodResumeContainer,
-                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("UpdateContainer", "sa{sv}", SD_BUS_PARAM(name) SD_BUS_PARAM(resources), "",
                              "", MethodUpdateContainer, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("ExecContainer", "sasashhh",
@@ -377,6 +429,10 @@ const sd_bus_vtable kManagerVtable[] = {
                              SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(env) SD_BUS_PARAM(stdin)
                                  SD_BUS_PARAM(stdout) SD_BUS_PARAM(stderr) SD_BUS_PARAM(options),
                              "u", SD_BUS_PARAM(pid), MethodExecContainerEx, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ExecContainerWithTerminal", "sasasa{sv}",
+                             SD_BUS_PARAM(name) SD_BUS_PARAM(argv) SD_BUS_PARAM(env) SD_BUS_PARAM(options),
+                             "uh", SD_BUS_PARAM(pid) SD_BUS_PARAM(terminal), MethodExecContainerWithTerminal,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetContainerProcesses", "s", SD_BUS_PARAM(name), "a(us)", SD_BUS_PARAM(processes),
                              MethodGetContainerProcesses, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetContainerStats", "s", SD_BUS_PARAM(name), "a{sv}", SD_BUS_PARAM(stats),
@@ -398,6 +454,7 @@ const sd_bus_vtable kManagerVtable[] = {
                              SD_BUS_PARAM(name) SD_BUS_PARAM(event) SD_BUS_PARAM(exit_status) SD_BUS_PARAM(usec), 0),
     SD_BUS_VTABLE_END,
 };
+#undef BERTH_MANAGER_METHOD
 
 }  // namespace
 

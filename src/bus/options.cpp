@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "bus/manager_engine.hpp"
+#include "bus/resource_options.hpp"
 
 namespace berth::bus {
 
@@ -33,25 +34,24 @@ std::vector<std::string> Strings(const std::string& key, const OptionValue& valu
 
 // Returns false when key is not a resource key.
 bool ApplyResource(const std::string& key, const OptionValue& value, config::Resources& r) {
-    if (key == "MemoryMax")
-        r.memory_max = config::ByteSize{Unsigned(key, value)};
-    else if (key == "MemoryHigh")
-        r.memory_high = config::ByteSize{Unsigned(key, value)};
-    else if (key == "MemorySwapMax")
-        r.memory_swap_max = config::ByteSize{Unsigned(key, value)};
-    else if (key == "CPUWeight")
-        r.cpu_weight = Unsigned(key, value);
-    else if (key == "IOWeight")
-        r.io_weight = Unsigned(key, value);
-    else if (key == "TasksMax")
-        r.tasks_max = Unsigned(key, value);
-    else if (key == "CPUQuota")
-        r.cpu_quota = config::CpuQuota{static_cast<uint32_t>(Unsigned(key, value))};
-    else if (key == "AllowedCPUs")
-        r.allowed_cpus = String(key, value);
-    else
-        return false;
-    return true;
+    for (const ResourceOption& option : ResourceOptions()) {
+        if (key != option.name)
+            continue;
+        if (option.type == 's')
+            option.set(r, String(key, value));
+        else
+            option.set(r, Unsigned(key, value));
+        return true;
+    }
+    return false;
+}
+
+// "MemoryMax, MemoryHigh, ..., AllowedCPUs"
+std::string ResourceOptionNames() {
+    std::string names;
+    for (const ResourceOption& option : ResourceOptions())
+        names += (names.empty() ? "" : ", ") + std::string(option.name);
+    return names;
 }
 
 }  // namespace
@@ -59,8 +59,7 @@ bool ApplyResource(const std::string& key, const OptionValue& value, config::Res
 void ApplyResourceOptions(const Options& options, config::Resources& resources, bool only_resources) {
     for (const auto& [key, value] : options)
         if (!ApplyResource(key, value, resources) && only_resources)
-            BadOption(key, "unknown resource (MemoryMax, MemoryHigh, MemorySwapMax, CPUWeight, IOWeight, TasksMax, "
-                           "CPUQuota, AllowedCPUs)");
+            BadOption(key, "unknown resource (" + ResourceOptionNames() + ")");
 }
 
 void ApplyCreateOverrides(const Options& options, config::ContainerConfig& config) {

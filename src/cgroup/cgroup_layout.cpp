@@ -185,7 +185,11 @@ Layout DetectLayout() {
         return *detected;
     Layout layout = ParseMountinfo(ReadFile("/proc/self/mountinfo"));
     for (Hierarchy& h : layout.hierarchies) {
-        if (!h.unified)
+        // In a hybrid layout the cgroup2 hierarchy tracks processes only, as systemd uses it: a
+        // controller that no v1 hierarchy binds shows up in its cgroup.controllers, but enabling
+        // it there would change the root cgroup of the host (crun then refuses the host as
+        // "cgroups in hybrid mode").
+        if (!h.unified || layout.kind == LayoutKind::Hybrid)
             continue;
         if (auto text = ReadFileIfExists(h.mount_point + "/cgroup.controllers"))
             h.controllers = ParseControllerList(*text);

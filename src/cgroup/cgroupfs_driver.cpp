@@ -1,6 +1,9 @@
 #include "cgroup/cgroupfs_driver.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "cgroup/cgroup_tree.hpp"
 #include "cgroup/controller_files.hpp"
@@ -16,8 +19,6 @@ namespace {
 // Controllers Berth enables for its sub-tree on cgroup2 (where they are not on v1).
 constexpr const char* kV2Controllers[] = {"cpuset", "cpu", "io", "memory", "pids"};
 
-std::string Parent(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
-
 void ValidateName(const std::string& container) {
     if (container.empty() || container == "." || container == ".." || container.find('/') != std::string::npos ||
         container.find('\n') != std::string::npos)
@@ -27,19 +28,27 @@ void ValidateName(const std::string& container) {
 // Whether a mkdir error means "this hierarchy is not ours to write" rather than a real failure.
 bool NotWritable(int err) { return err == EACCES || err == EPERM || err == EROFS; }
 
-// Only directories at MOUNT/berth/NAME are ours to remove.
-bool IsBerthCgroupDir(const std::string& dir) {
-    std::string parent = Parent(dir);
-    return dir.find("/../") == std::string::npos && parent.size() > 6 &&
-           parent.compare(parent.size() - 6, 6, "/berth") == 0;
+// Only a container's own directory is removed: below a hierarchy's mount point (MOUNT/berth/NAME,
+// or where linux.cgroupsPath put it), never a mount point itself or a path climbing out of one.
+bool IsContainerCgroupDir(const Layout& layout, const std::string& dir) {
+    if (dir.find("/../") != std::string::npos || dir.find("/./") != std::string::npos)
+        return false;
+    for (const Hierarchy& h : layout.hierarchies)
+        if (dir.size() > h.mount_point.size() + 1 && dir.compare(0, h.mount_point.size() + 1, h.mount_point + "/") == 0)
+            return true;
+    return false;
 }
 
-void EnableV2Controllers(const Hierarchy& unified, const std::string& dir) {
+// hugetlb only for a container with hugepage limits: nothing else needs it turned on in the host's tree.
+void EnableV2Controllers(const Hierarchy& unified, const std::string& dir, bool hugetlb) {
     std::optional<std::string> enabled = ReadFileIfExists(dir + "/" + files::kSubtreeControl);
     if (!enabled)
         return;
     std::vector<std::string> already = ParseControllerList(*enabled);
-    for (const char* c : kV2Controllers) {
+    std::vector<const char*> wanted(std::begin(kV2Controllers), std::end(kV2Controllers));
+    if (hugetlb)
+        wanted.push_back("hugetlb");
+    for (const char* c : wanted) {
         if (!unified.HasController(c) || std::find(already.begin(), already.end(), c) != already.end())
             continue;
         try {
@@ -56,32 +65,48 @@ CgroupfsDriver::CgroupfsDriver() : layout_(DetectLayout()) {}
 
 CgroupfsDriver::CgroupfsDriver(Layout layout) : layout_(std::move(layout)) {}
 
-void CgroupfsDriver::PrepareParent(const Hierarchy& h, const std::string& parent) {
-    MakeCgroupDir(parent);
-    if (h.unified) {
-        // Controllers must be enabled on every level above the container's cgroup.
-        EnableV2Controllers(h, h.mount_point);
-        EnableV2Controllers(h, parent);
-    } else if (h.HasController("cpuset")) {
-        InheritCpuset(parent, false);
+std::string CgroupfsDriver::RelativeDir(const std::string& container) const {
+    const std::string& path = location_.path;
+    if (path.empty())
+        return std::string("/") + kParent + "/" + container;
+    return path[0] == '/' ? path : std::string("/") + kParent + "/" + path;
+}
+
+void CgroupfsDriver::PrepareAncestors(const Hierarchy& h, const std::string& relative, bool hugetlb) {
+    // Controllers must be enabled on every level above the container's cgroup (cgroup2), and a v1
+    // cpuset level is unusable until it has CPUs and memory nodes.
+    if (h.unified)
+        EnableV2Controllers(h, h.mount_point, hugetlb);
+    for (size_t slash = relative.find('/', 1); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
+        const std::string level = h.mount_point + relative.substr(0, slash);
+        MakeCgroupDir(level);
+        if (h.unified)
+            EnableV2Controllers(h, level, hugetlb);
+        else if (h.HasController("cpuset"))
+            InheritCpuset(level, false);
     }
 }
 
-Placement CgroupfsDriver::MakeDirectories(const std::string& container) {
+Placement CgroupfsDriver::MakeDirectories(const std::string& container, const config::Resources& resources) {
     Placement placement;
     placement.driver = Name();
+    const std::string relative = RelativeDir(container);
     try {
         for (const Hierarchy& h : layout_.hierarchies) {
-            std::string parent = h.mount_point + "/" + kParent;
-            std::string dir = parent + "/" + container;
+            std::string dir = h.mount_point + relative;
             try {
-                PrepareParent(h, parent);
+                PrepareAncestors(h, relative, !resources.hugepage_limits.empty());
                 if (!MakeCgroupDir(dir)) {
                     if (!ReadProcsRecursive(dir).empty())
                         throw Error("Failed to create cgroup " + dir + ": it exists and holds processes", EEXIST);
-                    LogDebug("replacing the empty leftover cgroup " + dir);
-                    RemoveCgroupTree(dir);
-                    MakeCgroupDir(dir);
+                    if (location_.path.empty()) {
+                        LogDebug("replacing the empty leftover cgroup " + dir);
+                        RemoveCgroupTree(dir);
+                        MakeCgroupDir(dir);
+                    } else {
+                        // Someone else's (a cgroupsPath names any cgroup): joined as runc does, not replaced.
+                        LogDebug("using the existing empty cgroup " + dir);
+                    }
                 }
             } catch (const Error& e) {
                 if (!NotWritable(e.Errno()))
@@ -100,7 +125,7 @@ Placement CgroupfsDriver::MakeDirectories(const std::string& container) {
 
 Placement CgroupfsDriver::Create(const std::string& container, pid_t pid, const config::Resources& resources) {
     ValidateName(container);
-    Placement placement = MakeDirectories(container);
+    Placement placement = MakeDirectories(container, resources);
     if (placement.paths.empty())
         throw Error("Failed to create cgroup for container " + container + ": no writable cgroup hierarchy", EACCES);
     try {
@@ -147,10 +172,20 @@ Stats CgroupfsDriver::ReadStats(const Placement& placement) { return ReadStatsVi
 
 void CgroupfsDriver::Destroy(const Placement& placement) {
     for (const auto& [key, dir] : placement.paths)
-        if (!IsBerthCgroupDir(dir))
-            throw Error("Refusing to remove cgroup " + dir + ": not a Berth container cgroup", EPERM);
-    KillAllViaFiles(layout_, placement);
+        if (!IsContainerCgroupDir(layout_, dir))
+            throw Error("Refusing to remove cgroup " + dir + ": not a container's cgroup", EPERM);
+    // Usually the processes are gone already (the init was reaped, its pid namespace with it): an
+    // empty cgroup goes with one rmdir, and only the directories that refuse it (processes or
+    // sub-cgroups left, or any other error) take the kill, wait and remove-the-tree path.
+    Placement busy;
+    busy.driver = placement.driver;
     for (const auto& [key, dir] : placement.paths)
+        if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+            busy.paths[key] = dir;
+    if (busy.paths.empty())
+        return;
+    KillAllViaFiles(layout_, busy);
+    for (const auto& [key, dir] : busy.paths)
         RemoveCgroupTree(dir);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The cgroupfs driver: the container's cgroup /berth/NAME made by hand in every hierarchy.
+// The cgroupfs driver: the container's cgroup /berth/NAME (or linux.cgroupsPath) made by hand in
+// every hierarchy.
 #include "cgroup/cgroup_layout.hpp"
 #include "cgroup/driver.hpp"
 
@@ -30,9 +31,13 @@ public:
 private:
     // Creates MOUNT/berth/container in every writable hierarchy; returns the placement of the
     // directories made (a directory already there and empty is a crash leftover: it is removed and
-    // made again, so none of its old limits survive).
-    Placement MakeDirectories(const std::string& container);
-    void PrepareParent(const Hierarchy& h, const std::string& parent);
+    // made again, so none of its old limits survive; at a cgroupsPath location it is used as it is).
+    Placement MakeDirectories(const std::string& container, const config::Resources& resources);
+    // The container's cgroup below each mount point: "/berth/NAME", or location_.path (a relative
+    // one below /berth).
+    std::string RelativeDir(const std::string& container) const;
+    // Makes every level above MOUNT+relative, ready to hold a child cgroup.
+    void PrepareAncestors(const Hierarchy& h, const std::string& relative, bool hugetlb);
 
     Layout layout_;
 };

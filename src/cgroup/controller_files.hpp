@@ -15,6 +15,7 @@ inline constexpr const char* kCpuStat = "cpu.stat";
 // cgroup v1.
 inline constexpr const char* kMemoryLimit = "memory.limit_in_bytes";
 inline constexpr const char* kMemorySoftLimit = "memory.soft_limit_in_bytes";
+inline constexpr const char* kMemorySwappiness = "memory.swappiness";
 inline constexpr const char* kMemswLimit = "memory.memsw.limit_in_bytes";
 inline constexpr const char* kMemoryUsage = "memory.usage_in_bytes";
 inline constexpr const char* kMemoryMaxUsage = "memory.max_usage_in_bytes";
@@ -37,6 +38,7 @@ inline constexpr const char* kFreezerState = "freezer.state";
 // cgroup v2.
 inline constexpr const char* kMemoryMax = "memory.max";
 inline constexpr const char* kMemoryHigh = "memory.high";
+inline constexpr const char* kMemoryLow = "memory.low";
 inline constexpr const char* kMemorySwapMax = "memory.swap.max";
 inline constexpr const char* kMemoryCurrent = "memory.current";
 inline constexpr const char* kMemoryPeak = "memory.peak";

@@ -18,7 +18,7 @@ namespace berth::cgroup {
 
 // Where a container's cgroup is, as recorded in its state so any later process can find it.
 struct Placement {
-    std::string driver;  // "systemd" or "cgroupfs"
+    std::string driver;  // "systemd", "systemd-user", "cgroupfs" or "none" (rootless, no cgroup of its own)
     std::string unit;    // "berth-NAME.scope" with the systemd driver, else empty
     // Absolute cgroup directory per hierarchy: "unified" for cgroup2, else the v1 controller
     // mount name ("memory", "cpu,cpuacct", "pids", "freezer", ...).
@@ -45,6 +45,10 @@ class Driver {
 public:
     virtual ~Driver() = default;
     virtual std::string Name() const = 0;
+
+    // Where the next Create puts the cgroup (the default when empty); the other field's form is
+    // ignored (a systemd slice and scope, or a cgroupfs path).
+    void PlaceAt(const config::CgroupLocation& location) { location_ = location; }
 
     // Creates the container's cgroup with every configured limit and moves pid into it.
     // Called by the launcher's parent before the container's program is exec'd.
@@ -73,9 +77,14 @@ public:
     // Kills whatever is left and removes the cgroup from every hierarchy (or the unit).
     // Idempotent: destroying an already removed placement succeeds.
     virtual void Destroy(const Placement& placement) = 0;
+
+protected:
+    config::CgroupLocation location_;
 };
 
-// "systemd", "cgroupfs" or "auto" (systemd when a system bus with systemd answers, else cgroupfs).
+// "systemd", "systemd-user" (the user's own manager), "cgroupfs", "none" (no cgroup, see
+// no_cgroup_driver.hpp) or "auto" (systemd when a system bus with systemd answers, else cgroupfs;
+// for an unprivileged user: systemd-user when the user's manager answers, else none).
 // job_timeout bounds each wait for a systemd job (config::DaemonConfig::job_timeout).
 std::unique_ptr<Driver> MakeDriver(const std::string& kind,
                                    std::chrono::microseconds job_timeout = std::chrono::seconds(30));

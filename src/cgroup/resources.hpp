@@ -17,7 +17,7 @@ inline constexpr uint64_t kCpuPeriodUsec = 100000;
 
 // One cgroup file write: the file (in the hierarchy of its controller) and the value.
 struct FileWrite {
-    std::string controller;  // "memory", "cpu", "pids", "blkio", "io", "cpuset", "devices"
+    std::string controller;  // "memory", "cpu", "pids", "blkio", "io", "cpuset", "hugetlb", "devices"
     std::string file;        // "memory.max"
     std::string value;       // "536870912"
     bool only_if_present = false;  // optional kernel feature (swap accounting, a blkio weight file)
@@ -29,6 +29,10 @@ struct FileWrite {
 std::vector<FileWrite> ResourcesToV1Writes(const config::Resources& resources);
 // v2 files for the given resources. Device rules are not files on v2 (they need BPF): skipped.
 std::vector<FileWrite> ResourcesToV2Writes(const config::Resources& resources);
+// OCI's `unified` map as v2 writes, in key order; the controller is the key's prefix ("memory" for
+// "memory.high", "cgroup" for the core files, which every cgroup2 directory has).
+std::vector<FileWrite> UnifiedToV2Writes(const config::Resources& resources);
+std::string UnifiedKeyController(const std::string& key);
 // Device rules only, v1 (devices.deny / devices.allow lines in order).
 std::vector<FileWrite> DeviceRulesToV1Writes(const std::vector<config::DeviceRule>& rules);
 

@@ -46,6 +46,10 @@ void RejectInexpressible(const Layout& layout, const config::Resources& r) {
                         EOPNOTSUPP);
         LogDebug("cgroup v2: the default device rules are not loaded as a BPF program");
     }
+    if (r.memory_swappiness && layout.V1ForController("memory") == nullptr)
+        throw Error("Failed to apply memory_swappiness: cgroup v2 has no memory.swappiness (the memory controller "
+                    "is on v2 here)",
+                    EOPNOTSUPP);
     if (layout.V1ForController("memory") == nullptr)
         return;
     if (r.memory_high)
@@ -55,6 +59,26 @@ void RejectInexpressible(const Layout& layout, const config::Resources& r) {
         throw Error("Failed to apply memory_swap_max: cgroup v1 limits memory and swap together "
                     "(memory.memsw.limit_in_bytes), so it needs memory_max too",
                     EOPNOTSUPP);
+}
+
+// The `unified` files go to the cgroup2 hierarchy as they are named, or fail naming the key: never
+// translated to v1 (crun refuses them on anything but a pure v2 layout; Berth takes what the v2
+// mount can: its core cgroup.* files, and the files of the controllers it carries).
+void ResolveUnified(const Layout& layout, const Placement& placement, const config::Resources& resources,
+                    std::vector<ResolvedWrite>& out) {
+    const Hierarchy* unified = layout.Unified();
+    for (const FileWrite& w : UnifiedToV2Writes(resources)) {
+        if (unified == nullptr)
+            throw Error("Failed to apply the unified key " + w.file + ": no cgroup2 hierarchy is mounted", EOPNOTSUPP);
+        if (w.controller != "cgroup" && !unified->HasController(w.controller)) {
+            const bool on_v1 = layout.V1ForController(w.controller) != nullptr;
+            throw Error("Failed to apply the unified key " + w.file + ": the " + w.controller + " controller is " +
+                            (on_v1 ? "on cgroup v1 here" : "not available") + ", not on the cgroup2 hierarchy " +
+                            unified->mount_point,
+                        EOPNOTSUPP);
+        }
+        Resolve(placement, *unified, w, out);
+    }
 }
 
 }  // namespace
@@ -76,6 +100,7 @@ std::vector<ResolvedWrite> ResolveWrites(const Layout& layout, const Placement& 
             throw Error("Failed to set " + w.file + ": the " + w.controller + " controller is not available");
         }
     }
+    ResolveUnified(layout, placement, resources, out);
     return out;
 }
 

@@ -1,4 +1,4 @@
-// config::Resources -> cgroup v1 files (memory, cpu, pids, blkio, cpuset, devices controllers).
+// config::Resources -> cgroup v1 files (memory, cpu, pids, blkio, cpuset, hugetlb, devices controllers).
 #include <algorithm>
 
 #include "cgroup/controller_files.hpp"
@@ -39,8 +39,14 @@ std::vector<FileWrite> ResourcesToV1Writes(const config::Resources& r) {
     std::vector<FileWrite> writes;
     if (r.allowed_cpus)
         writes.push_back({"cpuset", files::kCpusetCpus, *r.allowed_cpus});
+    if (r.allowed_mems)
+        writes.push_back({"cpuset", files::kCpusetMems, *r.allowed_mems});
     if (r.memory_max)
         writes.push_back({"memory", files::kMemoryLimit, V1Number(r.memory_max->bytes)});
+    if (r.memory_low)
+        writes.push_back({"memory", files::kMemorySoftLimit, V1Number(r.memory_low->bytes)});
+    if (r.memory_swappiness)
+        writes.push_back({"memory", files::kMemorySwappiness, std::to_string(*r.memory_swappiness)});
     if (r.memory_high)
         LogDebug("cgroup v1 has no memory.high: memory_high not applied");
     if (r.memory_swap_max) {
@@ -67,6 +73,8 @@ std::vector<FileWrite> ResourcesToV1Writes(const config::Resources& r) {
         writes.push_back({"blkio", files::kBlkioWeight, weight, true});
         writes.push_back({"blkio", files::kBlkioBfqWeight, weight, true});
     }
+    for (const auto& [page_size, limit] : r.hugepage_limits)
+        writes.push_back({"hugetlb", "hugetlb." + page_size + ".limit_in_bytes", V1Number(limit.bytes)});
     for (FileWrite& w : DeviceRulesToV1Writes(r.devices))
         writes.push_back(std::move(w));
     return writes;

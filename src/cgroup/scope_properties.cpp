@@ -26,7 +26,7 @@ const std::map<std::string, int>& MinVersions() {
         {"CPUWeight", 232},          {"CPUShares", 208},       {"CPUQuotaPerSecUSec", 213},
         {"CPUQuotaPeriodUSec", 242}, {"TasksMax", 227},        {"IOWeight", 230},
         {"BlockIOWeight", 208},      {"AllowedCPUs", 244},     {"DeviceAllow", 208},
-        {"DevicePolicy", 208},
+        {"DevicePolicy", 208},       {"MemoryLow", 231},       {"AllowedMemoryNodes", 244},
     };
     return versions;
 }
@@ -220,6 +220,9 @@ std::vector<UnitProperty> ResourceProperties(const config::Resources& r, const S
             NeedsV2("memory_swap_max", "MemorySwapMax");
         AddLimit(props, f, "memory_swap_max", "MemorySwapMax", Limit(r.memory_swap_max->bytes));
     }
+    // On v1 systemd has no soft limit: the systemd driver writes memory.soft_limit_in_bytes itself.
+    if (r.memory_low && f.unified)
+        AddLimit(props, f, "memory_low", "MemoryLow", Limit(r.memory_low->bytes));
     if (r.cpu_weight) {
         if (f.unified)
             AddLimit(props, f, "cpu_weight", "CPUWeight", *r.cpu_weight);
@@ -247,6 +250,8 @@ std::vector<UnitProperty> ResourceProperties(const config::Resources& r, const S
         else
             LogDebug("systemd manages cpusets only on cgroup v2: allowed_cpus goes to Berth's own v1 cpuset");
     }
+    if (r.allowed_mems && f.unified)
+        AddLimit(props, f, "allowed_mems", "AllowedMemoryNodes", CpuListToMask(*r.allowed_mems));
     if (!r.devices.empty()) {
         DevicePolicy policy = DeviceRulesToPolicy(r.devices, proc_devices);
         // The allow list goes first: DevicePolicy=strict before it would briefly block everything.

@@ -9,6 +9,7 @@
 
 #include "cgroup/cgroup_tree.hpp"
 #include "cgroup/controller_files.hpp"
+#include "cgroup/no_cgroup_driver.hpp"
 #include "cgroup/placement_files.hpp"
 #include "cgroup/systemd_manager.hpp"
 #include "cgroup/v1_cpuset.hpp"
@@ -16,6 +17,7 @@
 #include "util/fd.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
+#include "util/pidfd.hpp"
 
 namespace berth::cgroup {
 namespace {
@@ -82,8 +84,8 @@ std::optional<std::string> ScopeCgroupOfProcess(pid_t pid, const std::string& un
 
 }  // namespace
 
-SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout)
-    : manager_(SystemdManager::Shared()), job_timeout_(job_timeout), layout_(DetectLayout()) {
+SystemdDriver::SystemdDriver(std::chrono::microseconds job_timeout, SystemdBus which)
+    : which_(which), manager_(SystemdManager::Shared(which)), job_timeout_(job_timeout), layout_(DetectLayout()) {
     features_.version = -1;  // known once Features() is first asked
     features_.unified = layout_.kind == LayoutKind::V2;
 }
@@ -118,15 +120,56 @@ Placement SystemdDriver::PlacementOf(const std::string& unit, pid_t pid) {
     return placement;
 }
 
-void SystemdDriver::ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const std::string& cpus,
+void SystemdDriver::ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const config::Resources& resources,
                                   pid_t pid) {
     const Hierarchy* cpuset = layout_.V1ForController("cpuset");
     if (cpuset == nullptr)
-        throw Error("Failed to apply allowed_cpus '" + cpus + "' to " + placement.unit +
-                        ": systemd sets AllowedCPUs only on cgroup v2, and no v1 cpuset hierarchy is mounted",
+        throw Error("Failed to apply allowed_cpus/allowed_mems to " + placement.unit +
+                        ": systemd sets AllowedCPUs and AllowedMemoryNodes only on cgroup v2, and no v1 cpuset "
+                        "hierarchy is mounted",
                     EOPNOTSUPP);
     placement.paths[cpuset->key] = cpuset->mount_point + cgroup;  // recorded first: Destroy removes it
-    MoveProcess(MakeV1Cpuset(*cpuset, cgroup, cpus), pid);
+    MoveProcess(MakeV1Cpuset(*cpuset, cgroup, resources.allowed_cpus, resources.allowed_mems), pid);
+}
+
+config::Resources SystemdDriver::WithoutProperties(const config::Resources& resources) {
+    config::Resources files;
+    if (!Features().unified) {
+        files.memory_low = resources.memory_low;
+        files.memory_swappiness = resources.memory_swappiness;
+    } else if (resources.memory_swappiness) {
+        files.memory_swappiness = resources.memory_swappiness;  // refused by ResolveWrites: v2 has none
+    }
+    files.hugepage_limits = resources.hugepage_limits;
+    files.unified = resources.unified;
+    return files;
+}
+
+void SystemdDriver::WriteDelegatedFiles(const Placement& placement, const config::Resources& resources) {
+    config::Resources files = WithoutProperties(resources);
+    if (files == config::Resources{})
+        return;
+    std::vector<ResolvedWrite> writes = ResolveWrites(layout_, placement, files);
+    for (const ResolvedWrite& rw : writes)
+        if (!PathExists(rw.dir + "/" + rw.write.file))
+            throw Error("Failed to set " + rw.write.file + " in " + rw.dir + ": the file does not exist (systemd has "
+                            "no property for it and does not enable the " + rw.write.controller +
+                            " controller for " + placement.unit + ")",
+                        EOPNOTSUPP);
+    ApplyWrites(writes);
+}
+
+void SystemdDriver::RefuseUndelegatedLimits(const std::string& container, const config::Resources& resources) const {
+    if (which_ != SystemdBus::User || layout_.kind == LayoutKind::V2)
+        return;
+    std::string list;
+    for (const std::string& key : ConfiguredLimitKeys(resources))
+        list += (list.empty() ? "" : ", ") + key;
+    if (!list.empty())
+        throw Error("Failed to limit container " + container + " (" + list +
+                    "): running rootless, the systemd user manager has no controller delegated to it on this "
+                    "cgroup v1 or hybrid layout (only name=systemd and an empty unified tree); remove the limits or "
+                    "run as root");
 }
 
 Placement SystemdDriver::Create(const std::string& container, pid_t pid, const config::Resources& resources) {
@@ -137,19 +180,30 @@ Placement SystemdDriver::CreateWhileWaiting(const std::string& container, pid_t 
                                             const config::Resources& resources,
                                             const std::function<void()>& while_waiting) {
     ValidateName(container);
-    const std::string unit = ScopeUnitName(container);
+    RefuseUndelegatedLimits(container, resources);
+    const std::string unit = location_.scope.empty() ? ScopeUnitName(container) : location_.scope;
     UniqueFd pidfd;
     if (Features().version >= PropertyMinVersion("PIDFDs"))
-        pidfd.Reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    manager_.StartTransientUnit(
-        unit, ScopeProperties(container, pid, pidfd.Get(), resources, Features(), ProcDevices()), job_timeout_,
-        while_waiting);
+        pidfd = Pidfd::Open(pid).TakeFd();
+    // A user manager cannot apply device rules (no device controller of its own); its user namespace
+    // keeps the container from making device nodes anyway.
+    config::Resources applied = resources;
+    if (which_ == SystemdBus::User)
+        applied.devices.clear();
+    std::vector<UnitProperty> props = ScopeProperties(container, pid, pidfd.Get(), applied, Features(), ProcDevices());
+    if (!location_.slice.empty())
+        for (UnitProperty& prop : props)
+            if (prop.name == "Slice")
+                prop.value = location_.slice;
+    manager_.StartTransientUnit(unit, props, job_timeout_, while_waiting);
     Placement placement{Name(), unit, {}};
     try {
         placement = PlacementOf(unit, pid);
         // systemd sets AllowedCPUs on cgroup v2 only (ResourceProperties); on v1 Berth does.
-        if (resources.allowed_cpus && !Features().unified)
-            ApplyV1Cpuset(placement, ScopeCgroup(unit, pid), *resources.allowed_cpus, pid);
+        if ((resources.allowed_cpus || resources.allowed_mems) && !Features().unified)
+            ApplyV1Cpuset(placement, ScopeCgroup(unit, pid), resources, pid);
+        // What systemd has no property for goes into the delegated cgroup (Delegate=yes) directly.
+        WriteDelegatedFiles(placement, resources);
         if (resources.io_weight) {
             // systemd writes whichever weight file the kernel offers, and says nothing if none.
             config::Resources io;
@@ -179,6 +233,7 @@ void SystemdDriver::Attach(const Placement& placement, pid_t pid) {
 void SystemdDriver::Update(const Placement& placement, const config::Resources& resources) {
     config::Resources changes = resources;
     changes.devices.clear();  // device rules are fixed at Create
+    RefuseUndelegatedLimits(UnitOf(placement), changes);
     if (changes.allowed_cpus && !Features().unified) {
         const Hierarchy* cpuset = layout_.V1ForController("cpuset");
         auto it = cpuset ? placement.paths.find(cpuset->key) : placement.paths.end();
@@ -188,6 +243,17 @@ void SystemdDriver::Update(const Placement& placement, const config::Resources& 
                         EOPNOTSUPP);
         WriteFile(it->second + "/" + files::kCpusetCpus, *changes.allowed_cpus);
     }
+    if (changes.allowed_mems && !Features().unified) {
+        const Hierarchy* cpuset = layout_.V1ForController("cpuset");
+        auto it = cpuset ? placement.paths.find(cpuset->key) : placement.paths.end();
+        if (it == placement.paths.end())
+            throw Error("Failed to change allowed_mems of " + UnitOf(placement) +
+                            ": on cgroup v1 only a container started with allowed_cpus or allowed_mems has a cpuset "
+                            "of its own",
+                        EOPNOTSUPP);
+        WriteFile(it->second + "/" + files::kCpusetMems, *changes.allowed_mems);
+    }
+    WriteDelegatedFiles(placement, changes);
     std::vector<UnitProperty> props = ResourceProperties(changes, Features(), "");
     if (props.empty())
         return;
@@ -236,7 +302,12 @@ bool SystemdDriver::IsFrozen(const Placement& placement) { return IsFrozenViaFil
 
 std::vector<pid_t> SystemdDriver::Pids(const Placement& placement) { return PlacementPids(placement); }
 
-Stats SystemdDriver::ReadStats(const Placement& placement) { return ReadStatsViaFiles(layout_, placement); }
+Stats SystemdDriver::ReadStats(const Placement& placement) {
+    if (which_ == SystemdBus::User && layout_.kind != LayoutKind::V2)
+        throw Error("Failed to read the statistics of " + UnitOf(placement) +
+                    ": a user manager's scope has no controller here (cgroup v1 or hybrid), so no statistics");
+    return ReadStatsViaFiles(layout_, placement);
+}
 
 bool SystemdDriver::Removed(const Placement& placement, bool unit_gone) {
     for (const auto& [key, dir] : placement.paths)

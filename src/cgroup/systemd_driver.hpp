@@ -6,6 +6,7 @@
 #include "cgroup/cgroup_layout.hpp"
 #include "cgroup/driver.hpp"
 #include "cgroup/scope_properties.hpp"
+#include "cgroup/systemd_bus.hpp"
 
 namespace berth::cgroup {
 
@@ -15,9 +16,12 @@ class SystemdDriver final : public Driver {
 public:
     // Connects (or reuses the process' connection) and asks for systemd's version; throws when
     // the system bus cannot be reached. job_timeout bounds each wait for a systemd job.
-    explicit SystemdDriver(std::chrono::microseconds job_timeout = std::chrono::seconds(30));
+    // SystemdBus::User: scopes of the calling user's own manager (rootless), driver "systemd-user".
+    explicit SystemdDriver(std::chrono::microseconds job_timeout = std::chrono::seconds(30),
+                           SystemdBus which = SystemdBus::System);
 
-    std::string Name() const override { return "systemd"; }
+    static constexpr const char* kUserName = "systemd-user";
+    std::string Name() const override { return which_ == SystemdBus::User ? kUserName : "systemd"; }
     Placement Create(const std::string& container, pid_t pid, const config::Resources& resources) override;
     // while_waiting runs once StartTransientUnit is sent, while systemd creates the scope.
     Placement CreateWhileWaiting(const std::string& container, pid_t pid, const config::Resources& resources,
@@ -38,7 +42,11 @@ private:
     Placement PlacementOf(const std::string& unit, pid_t pid);
     // allowed_cpus where systemd cannot set AllowedCPUs (cpuset on cgroup v1): a cpuset cgroup of
     // Berth's own at the scope's path, holding pid, recorded in placement. Throws without a v1 cpuset.
-    void ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const std::string& cpus, pid_t pid);
+    void ApplyV1Cpuset(Placement& placement, const std::string& cgroup, const config::Resources& resources, pid_t pid);
+    // The limits systemd has no property for here (v1 memory soft limit and swappiness, hugetlb,
+    // `unified`), written as files into the scope's delegated cgroup.
+    config::Resources WithoutProperties(const config::Resources& resources);
+    void WriteDelegatedFiles(const Placement& placement, const config::Resources& resources);
     void SetFrozen(const Placement& placement, bool frozen);
     // features_ with systemd's version, waiting for its answer on first use.
     const SystemdFeatures& Features();
@@ -46,6 +54,11 @@ private:
     // systemd just said so, no need to ask).
     bool Removed(const Placement& placement, bool unit_gone = false);
 
+    // The user manager applies no limit where no controller is delegated to it (any cgroup v1
+    // layout, hybrid included: it gets name=systemd and an empty unified tree): refused here.
+    void RefuseUndelegatedLimits(const std::string& container, const config::Resources& resources) const;
+
+    SystemdBus which_;
     SystemdManager& manager_;
     std::chrono::microseconds job_timeout_;
     Layout layout_;

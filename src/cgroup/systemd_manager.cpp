@@ -93,15 +93,16 @@ void AppendUnitProperty(sd_bus_message* m, const UnitProperty& p) {
 
 namespace {
 std::mutex shared_mutex;
-SystemdManager* shared_manager = nullptr;  // lives until exit: no teardown-order issues
+SystemdManager* shared_managers[2] = {nullptr, nullptr};  // live until exit: no teardown-order issues
 }  // namespace
 
-SystemdManager& SystemdManager::Shared() {
+SystemdManager& SystemdManager::Shared(SystemdBus which) {
     SystemdManager* manager;
     {
         std::lock_guard guard(shared_mutex);
+        SystemdManager*& shared_manager = shared_managers[which == SystemdBus::User];
         if (!shared_manager)
-            shared_manager = new SystemdManager();
+            shared_manager = new SystemdManager(which);
         manager = shared_manager;
     }
     std::lock_guard lock(manager->mutex_);
@@ -110,17 +111,19 @@ SystemdManager& SystemdManager::Shared() {
 }
 
 void SystemdManager::DisconnectShared() {
-    SystemdManager* manager;
-    {
-        std::lock_guard guard(shared_mutex);
-        manager = shared_manager;
+    for (int i = 0; i < 2; ++i) {
+        SystemdManager* manager;
+        {
+            std::lock_guard guard(shared_mutex);
+            manager = shared_managers[i];
+        }
+        if (!manager)
+            continue;
+        std::lock_guard lock(manager->mutex_);
+        if (!manager->bus_ || manager->owner_pid_ != ::getpid())
+            continue;
+        manager->Disconnect();
     }
-    if (!manager)
-        return;
-    std::lock_guard lock(manager->mutex_);
-    if (!manager->bus_ || manager->owner_pid_ != ::getpid())
-        return;
-    manager->Disconnect();
 }
 
 void SystemdManager::Disconnect() {
@@ -146,13 +149,13 @@ void SystemdManager::DropDeadConnection() {
     Disconnect();
 }
 
-bool SystemdManager::Reachable() {
-    if (sd_booted() <= 0)
+bool SystemdManager::Reachable(SystemdBus which) {
+    if (which == SystemdBus::System && sd_booted() <= 0)
         return false;
     try {
-        return Shared().Version() > 0;
+        return Shared(which).Version() > 0;
     } catch (const Error& e) {
-        LogDebug(std::string(e.what()) + " (using the cgroupfs driver)");
+        LogDebug(std::string(e.what()) + (which == SystemdBus::System ? " (using the cgroupfs driver)" : ""));
         return false;
     }
 }
@@ -172,7 +175,10 @@ sd_bus* SystemdManager::Bus() {
         version_error_.clear();
     }
     sd_bus* bus = nullptr;
-    Check(sd_bus_open_system(&bus), "Failed to connect to the system bus");
+    if (which_ == SystemdBus::User)
+        Check(sd_bus_open_user(&bus), "Failed to connect to the user bus (systemd --user)");
+    else
+        Check(sd_bus_open_system(&bus), "Failed to connect to the system bus");
     BusPtr owned(bus);
     // Hello and the Version query go out together without waiting for each other's reply; the
     // answer arrives while the caller prepares the container.

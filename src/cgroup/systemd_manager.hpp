@@ -11,19 +11,21 @@
 #include <string>
 #include <vector>
 
-#include "cgroup/bus_util.hpp"
+#include "util/sd_bus.hpp"
 #include "cgroup/scope_properties.hpp"
+#include "cgroup/systemd_bus.hpp"
 
 namespace berth::cgroup {
 
 class SystemdManager {
 public:
-    // The process' shared client, connected on first use (again after a fork). Throws when the
-    // system bus cannot be reached.
-    static SystemdManager& Shared();
-    // True when systemd is PID 1 here and its manager answers on the system bus.
-    static bool Reachable();
-    // Closes this process' shared connection, if it opened one (a later Shared() reconnects): for a
+    // The process' shared client of that manager, connected on first use (again after a fork).
+    // Throws when its bus cannot be reached.
+    static SystemdManager& Shared(SystemdBus which = SystemdBus::System);
+    // True when systemd is PID 1 here and its manager answers on the system bus; for User, when the
+    // user's manager answers on the user bus.
+    static bool Reachable(SystemdBus which = SystemdBus::System);
+    // Closes this process' shared connections, if it opened any (a later Shared() reconnects): for a
     // long-lived process that needs systemd no more (berthd's monitor while its container runs).
     static void DisconnectShared();
 
@@ -60,7 +62,7 @@ public:
                     const std::function<void(sd_bus_message*)>& append, BusError& error);
 
 private:
-    SystemdManager() = default;
+    explicit SystemdManager(SystemdBus which) : which_(which) {}
     // Opens the connection (once per process, again once it died) and asks for systemd's Version.
     // Caller holds mutex_.
     sd_bus* Bus();
@@ -92,6 +94,7 @@ private:
     static int OnJobRemoved(sd_bus_message* m, void* userdata, sd_bus_error* error);
     static int OnVersion(sd_bus_message* m, void* userdata, sd_bus_error* error);
 
+    const SystemdBus which_;
     std::recursive_mutex mutex_;
     BusPtr bus_;
     SlotPtr job_removed_slot_;

@@ -35,7 +35,8 @@ void InheritCpuset(const std::string& dir, bool cpus_configured) {
     }
 }
 
-std::string MakeV1Cpuset(const Hierarchy& cpuset, const std::string& cgroup, const std::string& cpus) {
+std::string MakeV1Cpuset(const Hierarchy& cpuset, const std::string& cgroup, const std::optional<std::string>& cpus,
+                         const std::optional<std::string>& mems) {
     if (cgroup.empty() || cgroup.front() != '/' || cgroup.find("/../") != std::string::npos)
         throw Error("Failed to make a cpuset cgroup at '" + cgroup + "': not an absolute cgroup path", EINVAL);
     std::string dir = cpuset.mount_point;
@@ -46,9 +47,12 @@ std::string MakeV1Cpuset(const Hierarchy& cpuset, const std::string& cgroup, con
         dir += "/" + cgroup.substr(start, end - start);
         start = end + 1;
         MakeCgroupDir(dir);
-        InheritCpuset(dir, end == cgroup.size());
+        InheritCpuset(dir, end == cgroup.size() && cpus.has_value());
     }
-    WriteCpusetFile(dir, files::kCpusetCpus, cpus);
+    if (cpus)
+        WriteCpusetFile(dir, files::kCpusetCpus, *cpus);
+    if (mems)
+        WriteCpusetFile(dir, files::kCpusetMems, *mems);
     return dir;
 }
 

@@ -1,28 +1,35 @@
 #include "checkpoint/archive.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <toml++/toml.h>
 #include <vector>
 
+#include "checkpoint/archive_library.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
+#include "util/toml_integer.hpp"
 
 namespace berth::checkpoint {
 
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
+
+const ArchiveLibrary& Lib() { return LoadArchiveLibrary(); }
 
 using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
 
@@ -73,11 +80,10 @@ std::vector<std::string> ImageFiles(const std::string& dir) {
     return names;
 }
 
-MemberSum SumOf(const std::string& path) {
+// Reads the file at path to its end, a chunk at a time, handing each chunk to use.
+void ForEachChunk(const std::string& path, const std::function<void(const char*, size_t)>& use) {
     UniqueFd fd = OpenOrThrow(path, O_RDONLY);
     std::vector<char> buffer(kChunk);
-    MemberSum sum;
-    Digest digest;
     for (;;) {
         ssize_t n = ::read(fd.Get(), buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR)
@@ -86,43 +92,112 @@ MemberSum SumOf(const std::string& path) {
             ThrowErrno("Failed to read " + path);
         if (n == 0)
             break;
-        digest.Add(buffer.data(), static_cast<size_t>(n));
-        sum.size += static_cast<uint64_t>(n);
+        use(buffer.data(), static_cast<size_t>(n));
     }
+}
+
+MemberSum SumOf(const std::string& path) {
+    MemberSum sum;
+    Digest digest;
+    ForEachChunk(path, [&](const char* data, size_t n) {
+        digest.Add(data, n);
+        sum.size += n;
+    });
     sum.digest = digest.value;
     return sum;
 }
 
 void WriteHeader(archive* a, const std::string& name, uint64_t size, const std::string& file) {
-    std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(), archive_entry_free);
-    archive_entry_set_pathname(entry.get(), name.c_str());
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0600);
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
-    if (archive_write_header(a, entry.get()) != ARCHIVE_OK)
-        throw Error("Failed to write " + file + ": " + name + ": " + archive_error_string(a));
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(Lib().archive_entry_new(), Lib().archive_entry_free);
+    Lib().archive_entry_set_pathname(entry.get(), name.c_str());
+    Lib().archive_entry_set_filetype(entry.get(), AE_IFREG);
+    Lib().archive_entry_set_perm(entry.get(), 0600);
+    Lib().archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+    if (Lib().archive_write_header(a, entry.get()) != ARCHIVE_OK)
+        throw Error("Failed to write " + file + ": " + name + ": " + Lib().archive_error_string(a));
 }
 
 void WriteData(archive* a, const char* data, size_t n, const std::string& name, const std::string& file) {
-    if (archive_write_data(a, data, n) != static_cast<la_ssize_t>(n))
-        throw Error("Failed to write " + file + ": " + name + ": " + archive_error_string(a));
+    if (Lib().archive_write_data(a, data, n) != static_cast<la_ssize_t>(n))
+        throw Error("Failed to write " + file + ": " + name + ": " + Lib().archive_error_string(a));
 }
 
 void WriteFileMember(archive* a, const std::string& name, const std::string& path, uint64_t size,
                      const std::string& file) {
     WriteHeader(a, name, size, file);
-    UniqueFd fd = OpenOrThrow(path, O_RDONLY);
+    ForEachChunk(path, [&](const char* data, size_t n) { WriteData(a, data, n, name, file); });
+}
+
+void WriteTextMember(archive* a, const std::string& name, const std::string& text, const std::string& file) {
+    WriteHeader(a, name, text.size(), file);
+    WriteData(a, text.data(), text.size(), name, file);
+}
+
+MemberSum SumOfText(const std::string& text) {
+    Digest digest;
+    digest.Add(text.data(), text.size());
+    return {text.size(), digest.value};
+}
+
+// One rootfs entry as rootfs/REL with its stat (owner, mode, times); a regular file's data is
+// exactly the size in its header (a file still written to by a running container is cut or
+// zero-filled there) and summed as written.
+// Returns false for an entry left out: a socket, or one gone since the walk (a running container).
+bool WriteRootfsMember(archive* a, const std::string& rootfs, const std::string& rel, const std::string& file,
+                       std::map<std::string, MemberSum>& sums) {
+    const std::string path = rootfs + "/" + rel;
+    const std::string name = std::string(kArchiveRootfs) + "/" + rel;
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) < 0) {
+        if (errno == ENOENT)
+            return false;
+        ThrowErrno("Failed to export the rootfs: cannot stat " + path);
+    }
+    if (S_ISSOCK(st.st_mode))
+        return false;
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(Lib().archive_entry_new(), Lib().archive_entry_free);
+    Lib().archive_entry_copy_stat(entry.get(), &st);
+    Lib().archive_entry_set_pathname(entry.get(), name.c_str());
+    std::string target;
+    if (S_ISLNK(st.st_mode)) {
+        target.resize(static_cast<size_t>(st.st_size) + 1);
+        ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+        if (n < 0)
+            ThrowErrno("Failed to export the rootfs: cannot read the link " + path);
+        target.resize(static_cast<size_t>(n));
+        Lib().archive_entry_set_symlink(entry.get(), target.c_str());
+    }
+    if (!S_ISREG(st.st_mode))
+        Lib().archive_entry_set_size(entry.get(), 0);
+    UniqueFd fd;
+    if (S_ISREG(st.st_mode))
+        fd = OpenOrThrow(path, O_RDONLY | O_NOFOLLOW);
+    if (Lib().archive_write_header(a, entry.get()) != ARCHIVE_OK)
+        throw Error("Failed to write " + file + ": " + name + ": " + Lib().archive_error_string(a));
+    if (!S_ISREG(st.st_mode))
+        return true;
+    MemberSum sum;
+    Digest digest;
     std::vector<char> buffer(kChunk);
-    for (;;) {
-        ssize_t n = ::read(fd.Get(), buffer.data(), buffer.size());
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    while (sum.size < size) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - sum.size));
+        ssize_t n = ::read(fd.Get(), buffer.data(), want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             ThrowErrno("Failed to read " + path);
-        if (n == 0)
-            break;
+        if (n == 0) {  // shorter than at its stat: zeros to the header's size
+            std::fill(buffer.begin(), buffer.begin() + static_cast<long>(want), 0);
+            n = static_cast<ssize_t>(want);
+        }
         WriteData(a, buffer.data(), static_cast<size_t>(n), name, file);
+        digest.Add(buffer.data(), static_cast<size_t>(n));
+        sum.size += static_cast<uint64_t>(n);
     }
+    sum.digest = digest.value;
+    sums[name] = sum;
+    return true;
 }
 
 // write(2) until all of it is out.
@@ -150,7 +225,7 @@ std::string FormatManifestWithSums(const ArchiveManifest& m, const std::map<std:
     return out.str();
 }
 
-// The [[file]] list of a manifest: member name below images/ -> size and digest.
+// The [[file]] list of a manifest (or of rootfs-sums): member path -> size and digest.
 std::map<std::string, MemberSum> ManifestSums(const std::string& text, const std::string& origin) {
     std::map<std::string, MemberSum> sums;
     toml::table root = toml::parse(text, origin);
@@ -158,7 +233,7 @@ std::map<std::string, MemberSum> ManifestSums(const std::string& text, const std
         for (const toml::node& node : *files) {
             const toml::table* t = node.as_table();
             auto name = t ? (*t)["name"].value<std::string>() : std::nullopt;
-            auto size = t ? (*t)["size"].value<int64_t>() : std::nullopt;
+            auto size = t ? TomlInteger((*t)["size"]) : std::nullopt;
             auto digest = t ? (*t)["fnv1a64"].value<std::string>() : std::nullopt;
             if (!name || !size || !digest)
                 throw ArchiveUnusable("Failed to import " + origin + ": a [[file]] entry lacks name, size or fnv1a64");
@@ -172,15 +247,15 @@ std::string ReadMemberText(archive* a, const std::string& file, size_t limit) {
     std::string text;
     std::vector<char> buffer(64 * 1024);
     for (;;) {
-        la_ssize_t n = archive_read_data(a, buffer.data(), buffer.size());
+        la_ssize_t n = Lib().archive_read_data(a, buffer.data(), buffer.size());
         if (n < 0)
-            throw ArchiveUnusable("Failed to import " + file + ": " + archive_error_string(a));
+            throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a));
         if (n == 0)
             return text;
         text.append(buffer.data(), static_cast<size_t>(n));
         if (text.size() > limit)
-            throw ArchiveUnusable("Failed to import " + file + ": " + kArchiveManifest + " is larger than " +
-                                  std::to_string(limit) + " bytes");
+            throw ArchiveUnusable("Failed to import " + file + ": a text member (" + kArchiveManifest +
+                                  " or rootfs-sums.toml) is larger than " + std::to_string(limit) + " bytes");
     }
 }
 
@@ -194,9 +269,9 @@ MemberSum ExtractMember(archive* a, const std::string& file, const std::string& 
     Digest digest;
     std::vector<char> buffer(kChunk);
     for (;;) {
-        la_ssize_t n = archive_read_data(a, buffer.data(), buffer.size());
+        la_ssize_t n = Lib().archive_read_data(a, buffer.data(), buffer.size());
         if (n < 0)
-            throw ArchiveUnusable("Failed to import " + file + ": " + archive_error_string(a));
+            throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a));
         if (n == 0)
             break;
         WriteAll(out.Get(), buffer.data(), static_cast<size_t>(n), path);
@@ -218,13 +293,44 @@ std::string ImageMemberName(const std::string& path) {
     return name;
 }
 
+// A member below rootfs/ by its path relative to the rootfs, or "" when it is anything else.
+std::string RootfsMemberPath(const std::string& path) {
+    std::string prefix = std::string(kArchiveRootfs) + "/";
+    if (path.rfind(prefix, 0) != 0)
+        return "";
+    std::string rel = path.substr(prefix.size());
+    while (!rel.empty() && rel.back() == '/')
+        rel.pop_back();  // a directory's name may end in a slash
+    return IsPlainRelativePath(rel) ? rel : "";
+}
+
+constexpr const char* kRootfsSums = "rootfs-sums.toml";
+
+// Reads the current member to its end, returning its size and digest.
+MemberSum SumMember(archive* a, const std::string& file) {
+    MemberSum sum;
+    Digest digest;
+    std::vector<char> buffer(kChunk);
+    for (;;) {
+        la_ssize_t n = Lib().archive_read_data(a, buffer.data(), buffer.size());
+        if (n < 0)
+            throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a));
+        if (n == 0)
+            break;
+        digest.Add(buffer.data(), static_cast<size_t>(n));
+        sum.size += static_cast<uint64_t>(n);
+    }
+    sum.digest = digest.value;
+    return sum;
+}
+
 ArchivePtr OpenForReading(const std::string& file) {
-    ArchivePtr a(archive_read_new(), archive_read_free);
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_format_tar(a.get());
-    if (archive_read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK)
-        throw ArchiveUnusable("Failed to import " + file + ": " + archive_error_string(a.get()),
-                              archive_errno(a.get()));
+    ArchivePtr a(Lib().archive_read_new(), Lib().archive_read_free);
+    Lib().archive_read_support_filter_zstd(a.get());
+    Lib().archive_read_support_format_tar(a.get());
+    if (Lib().archive_read_open_filename(a.get(), file.c_str(), 64 * 1024) != ARCHIVE_OK)
+        throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a.get()),
+                              Lib().archive_errno(a.get()));
     return a;
 }
 
@@ -234,6 +340,12 @@ std::string FormatArchiveManifest(const ArchiveManifest& m) {
     toml::table root{{"format", int64_t{m.format}}, {"container", m.container}, {"created", m.created}};
     root.insert("criu", toml::table{{"major", m.criu_version.major}, {"minor", m.criu_version.minor},
                                     {"sublevel", m.criu_version.sublevel}});
+    if (m.rootfs_diff) {
+        toml::table rootfs{{"diff", true}};
+        if (m.rootfs_entries > 0)  // known once they are written: in rootfs-sums.toml
+            rootfs.insert("entries", static_cast<int64_t>(m.rootfs_entries));
+        root.insert("rootfs", std::move(rootfs));
+    }
     std::ostringstream out;
     out << "# A Berth checkpoint archive (berthctl checkpoint --export); restore with berthctl restore --import.\n"
         << root << "\n";
@@ -249,7 +361,7 @@ ArchiveManifest ParseArchiveManifest(const std::string& text, const std::string&
                               std::string(e.description()));
     }
     ArchiveManifest m;
-    auto format = root["format"].value<int64_t>();
+    auto format = TomlInteger(root["format"]);
     if (!format)
         throw ArchiveUnusable("Failed to import " + origin + ": " + kArchiveManifest + " has no format");
     if (*format != kArchiveFormat)
@@ -260,34 +372,59 @@ ArchiveManifest ParseArchiveManifest(const std::string& text, const std::string&
     m.format = static_cast<int>(*format);
     m.container = root["container"].value_or(std::string());
     m.created = root["created"].value_or(std::string());
-    m.criu_version.major = static_cast<int>(root["criu"]["major"].value_or(int64_t{0}));
-    m.criu_version.minor = static_cast<int>(root["criu"]["minor"].value_or(int64_t{0}));
-    m.criu_version.sublevel = static_cast<int>(root["criu"]["sublevel"].value_or(int64_t{0}));
+    m.criu_version.major = static_cast<int>(TomlIntegerOr(root["criu"]["major"], 0));
+    m.criu_version.minor = static_cast<int>(TomlIntegerOr(root["criu"]["minor"], 0));
+    m.criu_version.sublevel = static_cast<int>(TomlIntegerOr(root["criu"]["sublevel"], 0));
+    m.rootfs_diff = root["rootfs"]["diff"].value_or(false);
+    m.rootfs_entries = static_cast<uint64_t>(TomlIntegerOr(root["rootfs"]["entries"], 0));
     if (m.container.empty())
         throw ArchiveUnusable("Failed to import " + origin + ": " + kArchiveManifest + " names no container");
     return m;
 }
 
-void WriteCheckpointArchive(const std::string& image_dir, const ArchiveManifest& manifest, const std::string& file) {
+void WriteCheckpointArchive(const std::string& image_dir, const ArchiveManifest& manifest, const std::string& file,
+                            const RootfsExport* rootfs) {
     std::map<std::string, MemberSum> sums;
-    for (const std::string& name : ImageFiles(image_dir))
-        sums[name] = SumOf(image_dir + "/" + name);
-    const std::string manifest_text = FormatManifestWithSums(manifest, sums);
+    std::vector<std::string> images = ImageFiles(image_dir);
+    for (const std::string& name : images)
+        sums[std::string(kArchiveImages) + "/" + name] = SumOf(image_dir + "/" + name);
+    ArchiveManifest m = manifest;
+    std::string baseline_text, deleted_text;
+    if (rootfs) {
+        baseline_text = FormatRootfsBaseline(rootfs->baseline);
+        deleted_text = FormatPathList(rootfs->diff.deleted);
+        sums[kRootfsBaselineFile] = SumOfText(baseline_text);
+        sums[kArchiveRootfsDeleted] = SumOfText(deleted_text);
+        m.rootfs_diff = true;
+    }
+    const std::string manifest_text = FormatManifestWithSums(m, sums);
 
     const std::string partial = file + ".partial";
-    ArchivePtr a(archive_write_new(), archive_write_free);
-    archive_write_set_format_pax_restricted(a.get());
-    if (EndsWith(file, ".zst") && archive_write_add_filter_zstd(a.get()) != ARCHIVE_OK)
-        throw Error("Failed to write " + file + ": zstd: " + archive_error_string(a.get()));
-    if (archive_write_open_filename(a.get(), partial.c_str()) != ARCHIVE_OK)
-        throw Error("Failed to write " + partial + ": " + archive_error_string(a.get()), archive_errno(a.get()));
+    ArchivePtr a(Lib().archive_write_new(), Lib().archive_write_free);
+    Lib().archive_write_set_format_pax_restricted(a.get());
+    if (EndsWith(file, ".zst") && Lib().archive_write_add_filter_zstd(a.get()) != ARCHIVE_OK)
+        throw Error("Failed to write " + file + ": zstd: " + Lib().archive_error_string(a.get()));
+    if (Lib().archive_write_open_filename(a.get(), partial.c_str()) != ARCHIVE_OK)
+        throw Error("Failed to write " + partial + ": " + Lib().archive_error_string(a.get()),
+                    Lib().archive_errno(a.get()));
     try {
-        WriteHeader(a.get(), kArchiveManifest, manifest_text.size(), file);
-        WriteData(a.get(), manifest_text.data(), manifest_text.size(), kArchiveManifest, file);
-        for (const auto& [name, sum] : sums)
-            WriteFileMember(a.get(), std::string(kArchiveImages) + "/" + name, image_dir + "/" + name, sum.size, file);
-        if (archive_write_close(a.get()) != ARCHIVE_OK)
-            throw Error("Failed to write " + file + ": " + archive_error_string(a.get()));
+        WriteTextMember(a.get(), kArchiveManifest, manifest_text, file);
+        for (const std::string& name : images) {
+            std::string member = std::string(kArchiveImages) + "/" + name;
+            WriteFileMember(a.get(), member, image_dir + "/" + name, sums[member].size, file);
+        }
+        if (rootfs) {
+            WriteTextMember(a.get(), kRootfsBaselineFile, baseline_text, file);
+            WriteTextMember(a.get(), kArchiveRootfsDeleted, deleted_text, file);
+            // Summed as written (the manifest is out already): the sums follow the entries.
+            std::map<std::string, MemberSum> rootfs_sums;
+            ArchiveManifest trailer = m;
+            for (const std::string& rel : rootfs->diff.changed)
+                trailer.rootfs_entries += WriteRootfsMember(a.get(), rootfs->rootfs, rel, file, rootfs_sums) ? 1 : 0;
+            WriteTextMember(a.get(), kRootfsSums, FormatManifestWithSums(trailer, rootfs_sums), file);
+        }
+        if (Lib().archive_write_close(a.get()) != ARCHIVE_OK)
+            throw Error("Failed to write " + file + ": " + Lib().archive_error_string(a.get()));
         ::chmod(partial.c_str(), 0600);
         if (::rename(partial.c_str(), file.c_str()) < 0)
             ThrowErrno("Failed to rename " + partial + " to " + file);
@@ -300,34 +437,107 @@ void WriteCheckpointArchive(const std::string& image_dir, const ArchiveManifest&
 ArchiveManifest ExtractCheckpointArchive(const std::string& file, const std::string& into) {
     ArchivePtr a = OpenForReading(file);
     archive_entry* entry = nullptr;
-    int r = archive_read_next_header(a.get(), &entry);
-    if (r != ARCHIVE_OK || archive_entry_pathname(entry) != std::string(kArchiveManifest))
+    int r = Lib().archive_read_next_header(a.get(), &entry);
+    if (r != ARCHIVE_OK || Lib().archive_entry_pathname(entry) != std::string(kArchiveManifest))
         throw ArchiveUnusable("Failed to import " + file + ": not a Berth checkpoint archive (" +
                               (r == ARCHIVE_OK ? std::string("its first member is not ") + kArchiveManifest
-                                               : std::string(archive_error_string(a.get()))) +
+                                               : std::string(Lib().archive_error_string(a.get()))) +
                               ")");
     std::string text = ReadMemberText(a.get(), file, 1 << 20);
     ArchiveManifest manifest = ParseArchiveManifest(text, file);
     std::map<std::string, MemberSum> expected = ManifestSums(text, file);
 
-    std::map<std::string, MemberSum> found;
-    while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
-        std::string path = archive_entry_pathname(entry);
-        std::string name = ImageMemberName(path);
-        if (name.empty() || archive_entry_filetype(entry) != AE_IFREG || expected.count(name) == 0)
-            throw ArchiveUnusable("Failed to import " + file + ": unexpected member " + path);
-        found[name] = ExtractMember(a.get(), file, into + "/" + name);
-        if (found[name] != expected[name])
+    std::map<std::string, MemberSum> found, rootfs_found;
+    std::optional<std::map<std::string, MemberSum>> rootfs_expected;
+    uint64_t rootfs_entries = 0;
+    auto check = [&](const std::string& path, const MemberSum& sum, std::map<std::string, MemberSum>& sums) {
+        if (sums.count(path) == 0 || sum != sums[path])
             throw ArchiveUnusable("Failed to import " + file + ": " + path + " is corrupted (its size or checksum "
                                   "differs from the manifest's)");
+    };
+    while ((r = Lib().archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+        std::string path = Lib().archive_entry_pathname(entry);
+        const bool regular = Lib().archive_entry_filetype(entry) == AE_IFREG;
+        if (std::string name = ImageMemberName(path); !name.empty() && regular && expected.count(path) != 0) {
+            found[path] = ExtractMember(a.get(), file, into + "/" + name);
+            check(path, found[path], expected);
+        } else if (manifest.rootfs_diff && regular && (path == kRootfsBaselineFile || path == kArchiveRootfsDeleted)) {
+            found[path] = ExtractMember(a.get(), file, into + "/" + path);
+            check(path, found[path], expected);
+        } else if (manifest.rootfs_diff && !RootfsMemberPath(path).empty() && !rootfs_expected) {
+            ++rootfs_entries;
+            if (regular)
+                rootfs_found[path] = SumMember(a.get(), file);
+        } else if (manifest.rootfs_diff && regular && path == kRootfsSums && !rootfs_expected) {
+            std::string trailer = ReadMemberText(a.get(), file, 64 << 20);
+            rootfs_expected = ManifestSums(trailer, file + ": " + kRootfsSums);
+            manifest.rootfs_entries = ParseArchiveManifest(trailer, file + ": " + kRootfsSums).rootfs_entries;
+        } else {
+            throw ArchiveUnusable("Failed to import " + file + ": unexpected member " + path);
+        }
     }
     if (r != ARCHIVE_EOF)
-        throw ArchiveUnusable("Failed to import " + file + ": " + archive_error_string(a.get()));
-    for (const auto& [name, sum] : expected)
-        if (found.count(name) == 0)
-            throw ArchiveUnusable("Failed to import " + file + ": " + kArchiveImages + "/" + name +
-                                  " is missing (truncated archive?)");
+        throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a.get()));
+    for (const auto& [path, sum] : expected)
+        if (found.count(path) == 0)
+            throw ArchiveUnusable("Failed to import " + file + ": " + path + " is missing (truncated archive?)");
+    if (manifest.rootfs_diff) {
+        if (!rootfs_expected || rootfs_entries != manifest.rootfs_entries)
+            throw ArchiveUnusable("Failed to import " + file + ": the rootfs changes are incomplete (" +
+                                  std::to_string(rootfs_entries) + " of " + std::to_string(manifest.rootfs_entries) +
+                                  " entries" + (rootfs_expected ? "" : ", no " + std::string(kRootfsSums)) +
+                                  "; truncated archive?)");
+        for (const auto& [path, sum] : rootfs_found)
+            check(path, sum, *rootfs_expected);
+        if (rootfs_found.size() != rootfs_expected->size())
+            throw ArchiveUnusable("Failed to import " + file + ": " + kRootfsSums + " lists files the archive lacks");
+    }
     return manifest;
+}
+
+void ApplyArchiveRootfs(const std::string& file, const std::string& rootfs) {
+    char resolved[PATH_MAX];
+    // No symlink in the prefix: libarchive's symlink check then guards the paths inside.
+    if (::realpath(rootfs.c_str(), resolved) == nullptr)
+        ThrowErrno("Failed to apply the rootfs changes of " + file + ": cannot resolve " + rootfs);
+    const std::string root = resolved;
+    ArchivePtr a = OpenForReading(file);
+    ArchivePtr disk(Lib().archive_write_disk_new(), Lib().archive_write_free);
+    Lib().archive_write_disk_set_options(disk.get(), ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
+                                                         ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK |
+                                                         ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                                         ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+    archive_entry* entry = nullptr;
+    int r;
+    std::vector<char> buffer(kChunk);
+    while ((r = Lib().archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+        std::string rel = RootfsMemberPath(Lib().archive_entry_pathname(entry));
+        if (rel.empty())
+            continue;
+        const std::string target = root + "/" + rel;
+        Lib().archive_entry_set_pathname(entry, target.c_str());
+        if (Lib().archive_write_header(disk.get(), entry) != ARCHIVE_OK)
+            throw Error("Failed to apply the rootfs changes of " + file + ": " + target + ": " +
+                        Lib().archive_error_string(disk.get()), Lib().archive_errno(disk.get()));
+        for (;;) {
+            la_ssize_t n = Lib().archive_read_data(a.get(), buffer.data(), buffer.size());
+            if (n < 0)
+                throw Error("Failed to apply the rootfs changes of " + file + ": " + Lib().archive_error_string(a.get()));
+            if (n == 0)
+                break;
+            if (Lib().archive_write_data(disk.get(), buffer.data(), static_cast<size_t>(n)) < 0)
+                throw Error("Failed to write " + target + ": " + Lib().archive_error_string(disk.get()),
+                            Lib().archive_errno(disk.get()));
+        }
+        if (Lib().archive_write_finish_entry(disk.get()) != ARCHIVE_OK)
+            throw Error("Failed to write " + target + ": " + Lib().archive_error_string(disk.get()),
+                        Lib().archive_errno(disk.get()));
+    }
+    if (r != ARCHIVE_EOF)
+        throw Error("Failed to apply the rootfs changes of " + file + ": " + Lib().archive_error_string(a.get()));
+    // Directory times and modes are set at close.
+    if (Lib().archive_write_close(disk.get()) != ARCHIVE_OK)
+        throw Error("Failed to apply the rootfs changes of " + file + ": " + Lib().archive_error_string(disk.get()));
 }
 
 }  // namespace berth::checkpoint

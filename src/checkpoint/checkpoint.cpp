@@ -2,6 +2,8 @@
 #include "checkpoint/checkpoint.hpp"
 
 #include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "checkpoint/criu_client.hpp"
 #include "checkpoint/criu_log.hpp"
@@ -115,18 +118,149 @@ std::string ApplyPreCopy(CriuProcess& criu, const CheckpointOptions& options, co
     return parent;
 }
 
-// "ADDRESS:PORT" (the last colon splits: an IPv6 address keeps its own) into the request's ps.
-void ApplyPageServer(const std::string& spec, const std::string& what, rpc::criu_req& req) {
+// "ADDRESS:PORT" (the last colon splits: an IPv6 address keeps its own), connected: CRIU gets
+// the socket (ps.fd) so that we can keep it uncorked (CriuProcessOptions::uncorked_fd).
+UniqueFd ConnectPageServer(const std::string& spec, const std::string& what) {
     size_t colon = spec.rfind(':');
     int port = colon == std::string::npos ? 0 : std::atoi(spec.c_str() + colon + 1);
     if (colon == 0 || colon == std::string::npos || port <= 0 || port > 65535)
         throw Error("Failed to " + what + ": --page-server " + spec + " is not ADDRESS:PORT");
-    rpc::criu_page_server_info& ps = *req.mutable_opts()->mutable_ps();
     std::string address = spec.substr(0, colon);
     if (address.size() > 2 && address.front() == '[' && address.back() == ']')
         address = address.substr(1, address.size() - 2);
-    ps.set_address(address);
-    ps.set_port(port);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* list = nullptr;
+    if (int r = ::getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &list); r != 0)
+        throw Error("Failed to " + what + ": cannot resolve the page server " + spec + ": " + ::gai_strerror(r));
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(list, ::freeaddrinfo);
+    int error = 0;
+    for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+        UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+        if (fd && ::connect(fd.Get(), ai->ai_addr, ai->ai_addrlen) == 0)
+            return fd;
+        error = errno;
+    }
+    ThrowErrno(error, "Failed to " + what + ": connect to the page server " + spec);
+}
+
+// Only the socket: CRIU warns that an address or port beside it is obsolete.
+void ApplyPageServer(int fd, rpc::criu_req& req) { req.mutable_opts()->mutable_ps()->set_fd(fd); }
+
+// CRIU's options that follow from the request and the container's configuration.
+void SetDumpOptions(rpc::criu_opts& o, const CheckpointedContainer& container, const CheckpointOptions& options,
+                    rpc::criu_cg_mode cg_mode) {
+    o.set_log_file("dump.log");
+    o.set_log_level(4);
+    o.set_pid(container.init_pid);
+    o.set_root(container.config.rootfs);
+    o.set_leave_running(options.leave_running);
+    o.set_tcp_established(options.flags.tcp_established);
+    o.set_ext_unix_sk(options.flags.ext_unix_sk);
+    o.set_shell_job(options.flags.shell_job);
+    o.set_file_locks(options.flags.file_locks);
+    o.set_notify_scripts(true);
+    // Locking matters for live TCP only (without --tcp-established CRIU refuses such connections):
+    // skipping it saves an iptables round at dump and at restore.
+    if (!options.flags.tcp_established)
+        o.set_network_lock(rpc::SKIP);
+    // The pty master is ours, outside the dumped tree: CRIU accepts the slave alone only with this.
+    o.set_orphan_pts_master(container.config.process.terminal);
+    o.set_manage_cgroups(cg_mode != rpc::IGNORE);
+    o.set_manage_cgroups_mode(cg_mode);
+}
+
+// The mounts CRIU leaves to us (binds, masks, recreatable tmpfs) and the host files on the init's
+// stdio, recorded in the descriptor and declared external.
+void AddExternals(rpc::criu_opts& o, const CheckpointedContainer& container,
+                  const std::vector<MountInfoEntry>& mounts, Descriptor& d) {
+    const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
+    d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {
+        struct stat st{};
+        return ::stat((init_root + path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    });
+    for (ExternalMount& m : RecreatableTmpfsMountsOf(mounts, d.external_mounts, [&](const std::string& path) {
+             return ListTmpfsNodes(init_root + path);
+         }))
+        d.external_mounts.push_back(std::move(m));
+    for (const ExternalMount& m : d.external_mounts) {
+        rpc::criu_ext_mnt* ext = o.add_ext_mnt();
+        ext->set_key(m.destination);
+        ext->set_val(m.destination);
+    }
+
+    for (size_t i = 0; i < d.stdio.size(); ++i) {
+        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
+                     d.stdio.begin() + static_cast<long>(i);
+        if (first && d.stdio[i].rfind("file[", 0) == 0)
+            o.add_external(d.stdio[i]);
+    }
+}
+
+// How the network namespace is dumped: a joined one as external (when this CRIU can), an own one
+// holding only loopback as empty (made again at restore), any other with its content.
+void ChooseNetnsDump(rpc::criu_opts& o, CriuProcess& criu, const CheckpointedContainer& container,
+                     const CheckpointOptions& options, const std::vector<MountInfoEntry>& mounts,
+                     CheckpointResult& result) {
+    Descriptor& d = result.descriptor;
+    const config::NamespaceConfig* net = container.config.FindNamespace(config::NamespaceKind::Net);
+    bool own_netns_only_loopback = false;
+    // Live TCP needs its addresses and routes restored: then the content is dumped anyway.
+    if (net != nullptr && !net->path && !options.flags.tcp_established) {
+        std::optional<std::string> beyond = NetnsContentBeyondLoopback(
+            ReadNetnsSnapshot(container.init_pid, mounts, container.config.capabilities.bounding));
+        if (beyond)
+            LogDebug("CRIU dumps the network namespace: " + *beyond);
+        own_netns_only_loopback = !beyond;
+    }
+
+    d.criu_version = QueryCriuVersion(criu);
+    if (net != nullptr && net->path) {
+        NetnsDecision decision = DecideExternalNetns(d.criu_version, net->path);
+        d.netns_path = net->path;
+        d.netns_inode = NamespaceInode(container.init_pid, "net");
+        d.external_netns = decision.use_external;
+        if (decision.warning) {
+            LogWarning(*decision.warning);
+            result.warnings.push_back(*decision.warning);
+        }
+        if (decision.use_external)
+            o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
+    } else if (own_netns_only_loopback) {
+        d.empty_netns = true;
+        o.set_empty_ns(CLONE_NEWNET);
+    }
+}
+
+// DUMP (or PRE_DUMP), with the descriptor written first so a dump that kills the container never
+// leaves images without it (a pre-dump's images are not restorable: they get none); a failed dump
+// takes it away again.
+void RunDump(CriuProcess& criu, const rpc::criu_req& req, const CheckpointOptions& options, const std::string& what,
+             CheckpointResult& result, int page_server_fd) {
+    if (!options.pre_dump)
+        WriteDescriptor(options.image_dir, result.descriptor);
+    rpc::criu_resp resp;
+    try {
+        result.dump_requested = std::chrono::steady_clock::now();
+        resp = criu.Call(what, req, [&](CriuNotification& n) {
+            LogDebug("criu notify: " + n.script);
+            // CRIU is done with the page server (post-dump follows its disconnect), which writes
+            // its last images only once the connection ends: our copy of the socket must not keep it.
+            if (n.script == "post-dump" && page_server_fd >= 0)
+                ::shutdown(page_server_fd, SHUT_RDWR);
+            if (n.script == "post-dump" && options.post_dump) {
+                result.post_dump_reached = std::chrono::steady_clock::now();
+                options.post_dump(result);
+            }
+        });
+    } catch (...) {
+        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
+        throw;
+    }
+    if (!resp.success()) {
+        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
+        ThrowCriuFailure(what, resp, result.log_path);
+    }
 }
 
 }  // namespace
@@ -174,10 +308,18 @@ std::string DefaultCriuPath() {
 CheckpointResult Checkpoint(const CheckpointedContainer& container, const CheckpointOptions& options) {
     const std::string what = (options.pre_dump ? "pre-dump container " : "checkpoint container ") + container.name;
     rpc::criu_cg_mode cg_mode = CgroupMode(options.manage_cgroups_mode.empty() ? "ignore" : options.manage_cgroups_mode);
+    UniqueFd page_server;
+    if (!options.page_server.empty())
+        page_server = ConnectPageServer(options.page_server, what);
     // CRIU takes tens of ms to start (exec, its libraries): it does so while we read /proc below.
-    CriuProcess criu = CriuProcess::Start(
-        {options.criu_path, {}, {}, {},
-         std::chrono::duration_cast<std::chrono::milliseconds>(container.config.checkpoint.criu_timeout)});
+    CriuProcessOptions criu_options{options.criu_path, {}, {}, {},
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        container.config.checkpoint.criu_timeout)};
+    if (page_server) {
+        criu_options.inherit_fds.push_back(page_server.Get());
+        criu_options.uncorked_fd = page_server.Get();
+    }
+    CriuProcess criu = CriuProcess::Start(criu_options);
     MakeDirs(options.image_dir, 0700);
     std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
     MakeDirs(work_dir, 0700);
@@ -194,99 +336,16 @@ CheckpointResult Checkpoint(const CheckpointedContainer& container, const Checkp
     std::vector<MountInfoEntry> mounts = ReadMountInfo(container.init_pid);
     d.stdio = StdioKeys(container.init_pid, mounts, d.stdio_paths);
 
-    rpc::criu_req req;
-    req.set_type(rpc::DUMP);
-    req.set_notify_success(true);
+    rpc::criu_req req = DirectoryRequest(rpc::DUMP, image_fd.Get(), work_fd.Get());
     rpc::criu_opts& o = *req.mutable_opts();
-    o.set_images_dir_fd(image_fd.Get());
-    o.set_work_dir_fd(work_fd.Get());
-    o.set_log_file("dump.log");
-    o.set_log_level(4);
-    o.set_pid(container.init_pid);
-    o.set_root(container.config.rootfs);
-    o.set_leave_running(options.leave_running);
-    o.set_tcp_established(options.flags.tcp_established);
-    o.set_ext_unix_sk(options.flags.ext_unix_sk);
-    o.set_shell_job(options.flags.shell_job);
-    o.set_file_locks(options.flags.file_locks);
-    o.set_notify_scripts(true);
-    // Locking matters for live TCP only (without --tcp-established CRIU refuses such connections):
-    // skipping it saves an iptables round at dump and at restore.
-    if (!options.flags.tcp_established)
-        o.set_network_lock(rpc::SKIP);
-    // The pty master is ours, outside the dumped tree: CRIU accepts the slave alone only with this.
-    o.set_orphan_pts_master(container.config.process.terminal);
-    o.set_manage_cgroups(cg_mode != rpc::IGNORE);
-    o.set_manage_cgroups_mode(cg_mode);
+    SetDumpOptions(o, container, options, cg_mode);
     d.parent = ApplyPreCopy(criu, options, what, req);
-    if (!options.page_server.empty())
-        ApplyPageServer(options.page_server, what, req);
+    if (page_server)
+        ApplyPageServer(page_server.Get(), req);
+    AddExternals(o, container, mounts, d);
+    ChooseNetnsDump(o, criu, container, options, mounts, result);
 
-    const std::string init_root = "/proc/" + std::to_string(container.init_pid) + "/root";
-    d.external_mounts = ExternalMountsOf(container.config, mounts, [&](const std::string& path) {
-        struct stat st{};
-        return ::stat((init_root + path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    });
-    for (ExternalMount& m : RecreatableTmpfsMountsOf(mounts, d.external_mounts, [&](const std::string& path) {
-             return ListTmpfsNodes(init_root + path);
-         }))
-        d.external_mounts.push_back(std::move(m));
-    for (const ExternalMount& m : d.external_mounts) {
-        rpc::criu_ext_mnt* ext = o.add_ext_mnt();
-        ext->set_key(m.destination);
-        ext->set_val(m.destination);
-    }
-
-    for (size_t i = 0; i < d.stdio.size(); ++i) {
-        bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
-                     d.stdio.begin() + static_cast<long>(i);
-        if (first && d.stdio[i].rfind("file[", 0) == 0)
-            o.add_external(d.stdio[i]);
-    }
-
-    const config::NamespaceConfig* net = container.config.FindNamespace(config::NamespaceKind::Net);
-    bool own_netns_only_loopback = false;
-    // Live TCP needs its addresses and routes restored: then the content is dumped anyway.
-    if (net != nullptr && !net->path && !options.flags.tcp_established) {
-        std::optional<std::string> beyond = NetnsContentBeyondLoopback(
-            ReadNetnsSnapshot(container.init_pid, mounts, container.config.capabilities.bounding));
-        if (beyond)
-            LogDebug("CRIU dumps the network namespace: " + *beyond);
-        own_netns_only_loopback = !beyond;
-    }
-
-    d.criu_version = QueryCriuVersion(criu);
-    if (net != nullptr && net->path) {
-        NetnsDecision decision = DecideExternalNetns(d.criu_version, net->path);
-        d.netns_path = net->path;
-        d.netns_inode = NamespaceInode(container.init_pid, "net");
-        d.external_netns = decision.use_external;
-        if (decision.warning) {
-            LogWarning(*decision.warning);
-            result.warnings.push_back(*decision.warning);
-        }
-        if (decision.use_external)
-            o.add_external("net[" + std::to_string(d.netns_inode) + "]:extRootNetNS");
-    } else if (own_netns_only_loopback) {
-        d.empty_netns = true;
-        o.set_empty_ns(CLONE_NEWNET);
-    }
-
-    // Written first so a dump that kills the container never leaves images without it. A
-    // pre-dump's images are not restorable: they get none.
-    if (!options.pre_dump)
-        WriteDescriptor(options.image_dir, d);
-    rpc::criu_resp resp;
-    try {
-        resp = criu.Call(what, req, [](CriuNotification& n) { LogDebug("criu notify: " + n.script); });
-    } catch (...) {
-        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
-        throw;
-    }
-    if (!resp.success()) {
-        ::unlink((options.image_dir + "/" + kDescriptorFile).c_str());
-        ThrowCriuFailure(what, resp, result.log_path);
-    }
+    RunDump(criu, req, options, what, result, page_server ? page_server.Get() : -1);
     criu.Finish();
     return result;
 }

@@ -4,6 +4,7 @@
 // recording state is the manager's job.
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@ namespace berth::checkpoint {
 
 // $BERTH_CRIU (tests, benchmarks), else criu_path of berthd.toml, else "criu" found on PATH.
 std::string DefaultCriuPath();
+
+struct CheckpointResult;
 
 struct CheckpointOptions {
     std::string image_dir;
@@ -36,6 +39,10 @@ struct CheckpointOptions {
     // the other images into image_dir. Migration: downtime is this dump, the copy of image_dir
     // (small: no pages) to the page server's directory, and the restore there.
     std::string page_server;
+    // Called at CRIU's post-dump stage: the images are complete (the pages at the page server) and
+    // the tasks still frozen. Throwing makes CRIU resume them where they are, and Checkpoint then
+    // throws that exception: a migration whose other side could not restore keeps its container.
+    std::function<void(const CheckpointResult&)> post_dump;
     CriuFlags flags;
     std::string manage_cgroups_mode;  // soft, full, strict, ignore, props, none; empty = ignore
     std::string criu_path = DefaultCriuPath();
@@ -51,6 +58,9 @@ struct CheckpointResult {
     Descriptor descriptor;  // as written to the image directory
     std::vector<std::string> warnings;
     std::string log_path;
+    // When the DUMP request went to CRIU (the freeze begins) and, for post_dump, when CRIU
+    // reached post-dump.
+    std::chrono::steady_clock::time_point dump_requested, post_dump_reached;
 };
 
 // Dumps the container's process tree. Without leave_running CRIU kills the tasks once the
@@ -65,6 +75,12 @@ struct RestoreOptions {
     std::string netns_path;
     // Restore this archive (archive.hpp) instead of image_dir: extracted into a scratch directory.
     std::string import_path;
+    // With import_path: the pages came through a page server into this directory (a migration);
+    // the archive's images are extracted beside them and the restore runs from there.
+    std::string pages_dir;
+    // With import_path: this CRIU's version and this CPU were checked against the dumping host's
+    // already (a migration's preflight, over the same connection): not again in the downtime.
+    bool host_checked = false;
     // New fds for the init's stdio where it was a pipe or socket at checkpoint time.
     int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
     std::string criu_path = DefaultCriuPath();

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -114,6 +116,7 @@ CriuProcess::CriuProcess(pid_t pid, UniqueFd socket, const CriuProcessOptions& o
       timeout_(options.timeout),
       log_file_(options.log_file),
       log_limit_(options.log_limit),
+      uncorked_fd_(options.uncorked_fd),
       interrupts_(TakeInterrupts(blocked_before_)) {}
 
 CriuProcess CriuProcess::Start(const CriuProcessOptions& options) {
@@ -134,6 +137,7 @@ CriuProcess::CriuProcess(CriuProcess&& other) noexcept
       timeout_(other.timeout_),
       log_file_(std::move(other.log_file_)),
       log_limit_(other.log_limit_),
+      uncorked_fd_(other.uncorked_fd_),
       blocked_before_(other.blocked_before_),
       interrupts_(std::move(other.interrupts_)) {}
 
@@ -188,7 +192,16 @@ void CriuProcess::WaitReadable(const std::string& what, std::chrono::steady_cloc
                             std::to_string(duration_cast<seconds>(timeout_).count()) + " s ([checkpoint] criu_timeout)",
                         ETIMEDOUT);
         pollfd fds[2] = {{socket_.Get(), POLLIN, 0}, {interrupts_ ? interrupts_.Get() : -1, POLLIN, 0}};
-        int n = ::poll(fds, 2, static_cast<int>(std::min<milliseconds::rep>(left.count(), 1000)));
+        if (uncorked_fd_ >= 0) {
+            int corked = 0;
+            socklen_t size = sizeof corked;
+            if (::getsockopt(uncorked_fd_, IPPROTO_TCP, TCP_CORK, &corked, &size) == 0 && corked) {
+                int off = 0;
+                ::setsockopt(uncorked_fd_, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+            }
+        }
+        int n = ::poll(fds, 2,
+                       static_cast<int>(std::min<milliseconds::rep>(left.count(), uncorked_fd_ >= 0 ? 5 : 1000)));
         if (n < 0 && errno != EINTR)
             ThrowErrno("Failed to " + what + ": wait for criu swrk");
         signalfd_siginfo signal{};
@@ -246,6 +259,15 @@ std::string CriuProcess::Receive(const std::string& what, std::vector<UniqueFd>&
                     " bytes");
     buffer.resize(static_cast<size_t>(n));
     return buffer;
+}
+
+rpc::criu_req DirectoryRequest(rpc::criu_req_type type, int images_dir_fd, int work_dir_fd) {
+    rpc::criu_req req;
+    req.set_type(type);
+    req.set_notify_success(true);
+    req.mutable_opts()->set_images_dir_fd(images_dir_fd);
+    req.mutable_opts()->set_work_dir_fd(work_dir_fd);
+    return req;
 }
 
 rpc::criu_resp CriuProcess::Call(const std::string& what, const rpc::criu_req& req, const NotifyHandler& on_notify) {

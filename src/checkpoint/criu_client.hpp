@@ -49,8 +49,17 @@ struct CriuProcessOptions {
     std::chrono::milliseconds timeout = std::chrono::minutes(10);
     std::string log_file;  // empty: not watched
     off_t log_limit = kMaxCriuLog;
+    // A TCP socket CRIU was handed (its page server connection, ps.fd; one of inherit_fds): while
+    // a Call waits, TCP_CORK is taken off it every few ms. CRIU 4.2 corks that socket and sends its
+    // last pages and the close without a push, so they waited for the kernel's 200 ms cork limit,
+    // inside the freeze.
+    int uncorked_fd = -1;
     static constexpr off_t kMaxCriuLog = 64 << 20;
 };
+
+// The start of every dump and restore request: its type, notify_success set, and the image and
+// work directories as fds.
+rpc::criu_req DirectoryRequest(rpc::criu_req_type type, int images_dir_fd, int work_dir_fd);
 
 // A running `criu swrk` child; killed and reaped when destroyed.
 class CriuProcess {
@@ -87,6 +96,7 @@ private:
     std::chrono::milliseconds timeout_;
     std::string log_file_;
     off_t log_limit_;
+    int uncorked_fd_;
     // A signalfd for SIGINT/SIGTERM when the starting thread left them to their default action (a
     // berthctl): they then interrupt the Call instead of killing us with CRIU left running.
     sigset_t blocked_before_{};

@@ -41,7 +41,10 @@ CriuVersion QueryCriuVersion(CriuProcess& criu) {
 
 CriuVersion InstalledCriuVersion(const std::string& criu_path) {
     CriuProcess criu = CriuProcess::Start({criu_path, {}, {}});
-    CriuVersion version = QueryCriuVersion(criu);
+    rpc::criu_req req;
+    req.set_type(rpc::VERSION);
+    // Not kept open: swrk then ends by itself, instead of logging "Can't recv request" at our close.
+    CriuVersion version = VersionFromResponse(criu.Call("query the CRIU version", req));
     criu.Finish();
     return version;
 }

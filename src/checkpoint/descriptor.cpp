@@ -8,6 +8,7 @@
 #include "config/toml_document.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
+#include "util/toml_integer.hpp"
 
 namespace berth::checkpoint {
 
@@ -31,7 +32,7 @@ std::string RequireString(const toml::table& table, const std::string& key, cons
 
 int64_t RequireInteger(const toml::table& table, const std::string& key, const std::string& origin,
                        const std::string& prefix = "") {
-    auto value = table[key].value<int64_t>();
+    auto value = TomlInteger(table[key]);
     if (!value)
         Malformed(origin, prefix + key, "missing or not an integer");
     return *value;
@@ -91,12 +92,12 @@ std::vector<TmpfsNode> ParseTmpfsNodes(const toml::table& mount, const std::stri
         // Only where FormatTmpfsNodes writes them: a stray rdev on a directory must not survive in
         // memory what a rewrite of the descriptor would drop (found by tests/fuzz, fuzz_descriptor).
         if (n.kind == 'c' || n.kind == 'b')
-            n.rdev = static_cast<uint64_t>((*t)["rdev"].value_or(int64_t{0}));
+            n.rdev = static_cast<uint64_t>(TomlIntegerOr((*t)["rdev"], 0));
         if (n.kind == 'l')
             n.target = (*t)["target"].value_or(std::string());
         if (const toml::array* mtime = (*t)["mtime"].as_array(); mtime != nullptr && mtime->size() == 2) {
-            n.mtime_sec = (*mtime)[0].value_or(int64_t{0});
-            n.mtime_nsec = (*mtime)[1].value_or(int64_t{0});
+            n.mtime_sec = TomlIntegerOr((*mtime)[0], 0);
+            n.mtime_nsec = TomlIntegerOr((*mtime)[1], 0);
         }
         nodes.push_back(std::move(n));
     }
@@ -156,7 +157,11 @@ std::string FormatDescriptor(const Descriptor& d) {
     root.insert("config", d.config_toml);
 
     std::ostringstream out;
-    out << "# Written by Berth next to CRIU's images; read by `berthctl restore`.\n" << root << "\n";
+    // Basic strings only: a literal string cannot hold three single quotes, and toml++ wrote one
+    // anyway (a config value with them made a descriptor that did not parse; fuzz_descriptor).
+    out << "# Written by Berth next to CRIU's images; read by `berthctl restore`.\n"
+        << toml::toml_formatter(root, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings)
+        << "\n";
     return out.str();
 }
 
@@ -194,8 +199,8 @@ Descriptor ParseDescriptor(const std::string& text, const std::string& origin) {
         Malformed(origin, "criu", "missing table");
     d.criu_version.major = static_cast<int>(RequireInteger(*criu, "major", origin, "criu."));
     d.criu_version.minor = static_cast<int>(RequireInteger(*criu, "minor", origin, "criu."));
-    d.criu_version.sublevel = static_cast<int>((*criu)["sublevel"].value_or(int64_t{0}));
-    d.criu_version.extra = static_cast<int>((*criu)["extra"].value_or(int64_t{0}));
+    d.criu_version.sublevel = static_cast<int>(TomlIntegerOr((*criu)["sublevel"], 0));
+    d.criu_version.extra = static_cast<int>(TomlIntegerOr((*criu)["extra"], 0));
     d.criu_version.gitid = (*criu)["gitid"].value_or(std::string());
     d.flags.tcp_established = OptionalBool(*criu, "tcp_established");
     d.flags.ext_unix_sk = OptionalBool(*criu, "ext_unix_sk");

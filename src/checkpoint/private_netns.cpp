@@ -24,11 +24,11 @@ bool HasOption(const std::string& options, const std::string& option) {
     return false;
 }
 
-std::optional<std::string> CheckCapabilities(const std::string& status, const std::vector<std::string>& configured) {
-    for (const char* name : {"net_admin", "sys_admin"})
-        if (std::find(configured.begin(), configured.end(), name) != configured.end())
-            return std::string("its processes may hold CAP_") + (name[0] == 'n' ? "NET_ADMIN" : "SYS_ADMIN") +
-                   " (configured)";
+std::optional<std::string> CheckCapabilities(const std::string& status, const config::CapabilitySet& configured) {
+    if (configured.Contains(CAP_NET_ADMIN))
+        return "its processes may hold CAP_NET_ADMIN (configured)";
+    if (configured.Contains(CAP_SYS_ADMIN))
+        return "its processes may hold CAP_SYS_ADMIN (configured)";
     size_t at = status.find("CapBnd:");
     if (at == std::string::npos)
         return "its init's bounding capabilities are unknown";
@@ -115,11 +115,11 @@ std::optional<std::string> CheckRoutes(const std::string& route, const std::stri
 }  // namespace
 
 NetnsSnapshot ReadNetnsSnapshot(pid_t init_pid, std::vector<MountInfoEntry> mounts,
-                                std::vector<std::string> configured_bounding) {
+                                config::CapabilitySet configured_bounding) {
     const std::string proc = "/proc/" + std::to_string(init_pid);
     NetnsSnapshot s;
     s.status = ReadOrEmpty(proc + "/status");
-    s.configured_bounding = std::move(configured_bounding);
+    s.configured_bounding = configured_bounding;
     s.mounts = std::move(mounts);
     s.dev = ReadOrEmpty(proc + "/net/dev");
     s.if_inet6 = ReadOrEmpty(proc + "/net/if_inet6");

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "checkpoint/external_mounts.hpp"
+#include "config/model.hpp"
 
 namespace berth::checkpoint {
 
 // The /proc files of the container's init that tell (missing files are empty: no IPv6, no xtables).
 struct NetnsSnapshot {
     std::string status;            // /proc/PID/status, for CapBnd
-    std::vector<std::string> configured_bounding;  // what `berthctl exec` gives new processes
+    config::CapabilitySet configured_bounding;  // what `berthctl exec` gives new processes
     std::vector<MountInfoEntry> mounts;  // the init's mountinfo, for a read-only /proc/sys
     std::string dev;               // net/dev: the interfaces
     std::string if_inet6;          // net/if_inet6: IPv6 addresses
@@ -26,7 +27,7 @@ struct NetnsSnapshot {
 };
 
 NetnsSnapshot ReadNetnsSnapshot(pid_t init_pid, std::vector<MountInfoEntry> mounts,
-                                std::vector<std::string> configured_bounding);
+                                config::CapabilitySet configured_bounding);
 
 // Empty when the namespace can only hold lo as Berth set it up: its tasks (and exec'd ones) lack CAP_NET_ADMIN and
 // CAP_SYS_ADMIN, /proc/sys is read-only, and there is no other interface, address, route or

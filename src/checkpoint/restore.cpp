@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "cgroup/cgroup_layout.hpp"
+#include "cgroup/placement_guard.hpp"
 #include "checkpoint/checkpoint.hpp"
 #include "checkpoint/criu_client.hpp"
 #include "checkpoint/criu_log.hpp"
@@ -23,51 +23,15 @@
 #include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/loopback.hpp"
+#include "util/pidfd.hpp"
+#include "util/proc_stat.hpp"
 
 namespace berth::checkpoint {
 
 namespace {
 
-// Destroys a placement unless released: a failed restore leaves no cgroup behind.
-class PlacementGuard {
-public:
-    PlacementGuard(cgroup::Driver& driver, const cgroup::Placement& placement) : driver_(driver), placement_(placement) {}
-    PlacementGuard(const PlacementGuard&) = delete;
-    PlacementGuard& operator=(const PlacementGuard&) = delete;
-    ~PlacementGuard() {
-        if (!armed_)
-            return;
-        try {
-            driver_.Destroy(placement_);
-        } catch (const std::exception& e) {
-            LogWarning(std::string("Failed to remove the cgroup of a failed restore: ") + e.what());
-        }
-    }
-    void Release() noexcept { armed_ = false; }
-
-private:
-    cgroup::Driver& driver_;
-    const cgroup::Placement& placement_;
-    bool armed_ = true;
-};
-
 UniqueFd OpenPidfd(pid_t pid) {
-    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (fd < 0)
-        ThrowErrno("Failed to open a pidfd for restored pid " + std::to_string(pid));
-    return UniqueFd(fd);
-}
-
-unsigned long long ProcessStartTime(pid_t pid) {
-    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-    // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
-    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    for (int i = 3; i < 22 && rest >> field; ++i) {
-    }
-    unsigned long long start_time = 0;
-    rest >> start_time;
-    return start_time;
+    return Pidfd::OpenOrThrow(pid, "restored pid " + std::to_string(pid)).TakeFd();
 }
 
 // Kills and reaps a restored init (our child through rst_sibling) after a failed restore.
@@ -186,34 +150,26 @@ Descriptor CheckRestorable(const std::string& image_dir, const std::string& netn
     return d;
 }
 
-RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
-    RestoredContainer r;
-    r.descriptor = CheckRestorable(options.image_dir, options.netns_path, options.config ? &*options.config : nullptr);
-    const Descriptor& d = r.descriptor;
-    const std::string name = options.name.empty() ? d.container : options.name;
-    const std::string what = "restore container " + name;
-    r.config = options.config ? *options.config
-                              : config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
-    r.config.name = name;
-    for (config::NamespaceConfig& ns : r.config.namespaces)
+namespace {
+
+// The configuration restored: the checkpointed one (or options.config) under the restored name,
+// its joined network namespace the one restored into.
+config::ContainerConfig RestoredConfig(const RestoreOptions& options, const Descriptor& d, const std::string& name) {
+    config::ContainerConfig config =
+        options.config ? *options.config
+                       : config::ParseContainerConfigString(name, d.config_toml, options.image_dir + "/" + kDescriptorFile);
+    config.name = name;
+    for (config::NamespaceConfig& ns : config.namespaces)
         if (ns.kind == config::NamespaceKind::Net && ns.path && d.netns_path)
             ns.path = d.netns_path;  // --netns: exec and the state name the one restored into
+    return config;
+}
 
-    std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
-    MakeDirs(work_dir, 0700);
-    UniqueFd image_fd = OpenOrThrow(options.image_dir, O_RDONLY | O_DIRECTORY);
-    UniqueFd work_fd = OpenOrThrow(work_dir, O_RDONLY | O_DIRECTORY);
-    r.log_path = work_dir + "/restore.log";
-
-    rpc::criu_req req;
-    req.set_type(rpc::RESTORE);
-    req.set_notify_success(true);
-    rpc::criu_opts& o = *req.mutable_opts();
-    o.set_images_dir_fd(image_fd.Get());
-    o.set_work_dir_fd(work_fd.Get());
+// CRIU's options that follow from the checkpoint's flags and the configuration.
+void SetRestoreOptions(rpc::criu_opts& o, const Descriptor& d, const config::ContainerConfig& config) {
     o.set_log_file("restore.log");
     o.set_log_level(4);
-    o.set_root(r.config.rootfs);
+    o.set_root(config.rootfs);
     o.set_rst_sibling(true);
     o.set_notify_scripts(true);
     o.set_tcp_established(d.flags.tcp_established);
@@ -225,12 +181,19 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     // Our placement already has the limits, and CRIU's tasks are in it: CRIU must not move them.
     o.set_manage_cgroups(false);
     o.set_manage_cgroups_mode(rpc::IGNORE);
-    o.set_orphan_pts_master(r.config.process.terminal);
+    o.set_orphan_pts_master(config.process.terminal);
     if (d.empty_netns)
         o.set_empty_ns(CLONE_NEWNET);
+}
+
+// The external mounts with their sources on this host; returns the fresh tmpfs to mount where
+// only CRIU's namespace sees them.
+std::vector<CriuProcessOptions::Tmpfs> AddExternalMounts(rpc::criu_opts& o, const Descriptor& d,
+                                                         const RestoreOptions& options,
+                                                         const config::ContainerConfig& config) {
     std::vector<CriuProcessOptions::Tmpfs> fresh_tmpfs;
     for (const ExternalMount& m : d.external_mounts) {
-        std::string source = options.config ? BindSourceIn(r.config, m) : m.source;
+        std::string source = options.config ? BindSourceIn(config, m) : m.source;
         if (source == kEmptyMaskDirectory) {
             MakeDirs(kEmptyMaskDirectory, 0555);
         } else if (source.rfind(kFreshTmpfsPrefix, 0) == 0) {
@@ -245,18 +208,25 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         ext->set_key(m.destination);
         ext->set_val(source);
     }
+    return fresh_tmpfs;
+}
 
-    std::vector<int> inherit;
-    UniqueFd netns_fd;
+// What the restored tasks inherit from us: the external netns and the init's stdio.
+struct InheritedFds {
+    std::vector<int> fds;  // handed to CRIU
+    UniqueFd netns;
+    std::vector<UniqueFd> reopened;  // host files the init had open, reopened by path
+};
+
+void AddInheritedFds(rpc::criu_opts& o, const Descriptor& d, const RestoreOptions& options, InheritedFds& inherited) {
     if (d.external_netns && d.netns_path) {
-        netns_fd = OpenOrThrow(*d.netns_path, O_RDONLY);
+        inherited.netns = OpenOrThrow(*d.netns_path, O_RDONLY);
         rpc::criu_inherit_fd* fd = o.add_inherit_fd();
         fd->set_key("extRootNetNS");
-        fd->set_fd(netns_fd.Get());
-        inherit.push_back(netns_fd.Get());
+        fd->set_fd(inherited.netns.Get());
+        inherited.fds.push_back(inherited.netns.Get());
     }
     const int stdio_fds[3] = {options.stdin_fd, options.stdout_fd, options.stderr_fd};
-    std::vector<UniqueFd> reopened;  // host files the init had open, reopened by path
     for (size_t i = 0; i < d.stdio.size() && i < 3; ++i) {
         bool first = std::find(d.stdio.begin(), d.stdio.begin() + static_cast<long>(i), d.stdio[i]) ==
                      d.stdio.begin() + static_cast<long>(i);
@@ -265,25 +235,20 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
         int given = stdio_fds[i];
         if (d.stdio[i].rfind("file[", 0) == 0) {
             // CRIU restores the file position: it must be that file again, not our pipe.
-            reopened.push_back(ReopenHostFile(i < d.stdio_paths.size() ? d.stdio_paths[i] : ""));
-            given = reopened.back().Get();
+            inherited.reopened.push_back(ReopenHostFile(i < d.stdio_paths.size() ? d.stdio_paths[i] : ""));
+            given = inherited.reopened.back().Get();
         }
         rpc::criu_inherit_fd* fd = o.add_inherit_fd();
         fd->set_key(d.stdio[i]);
         fd->set_fd(given);
-        inherit.push_back(given);
+        inherited.fds.push_back(given);
     }
+}
 
-    CreateBindMountPoints(r.config);
-    CriuProcess criu = CriuProcess::Start(
-        {options.criu_path, inherit, r.config.rootfs, fresh_tmpfs,
-         std::chrono::duration_cast<std::chrono::milliseconds>(r.config.checkpoint.criu_timeout), r.log_path});
-    // The placement comes first and holds CRIU, so every restored task is born inside it.
-    r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
-    PlacementGuard guard(cgroups, r.placement);
-    RebindCgroupMounts(r.config, r.placement, o);
-
-    CriuVersion version = QueryCriuVersion(criu);
+// Refuses a checkpoint with an external netns that this CRIU cannot restore; warns when a joined
+// netns was not checkpointed as external (the container gets a new one).
+void CheckNetnsRestorable(const CriuVersion& version, const Descriptor& d, const std::string& what,
+                          std::vector<std::string>& warnings) {
     if (d.external_netns && !UseExternalNetns(version))
         throw Error("Failed to " + what + ": it was checkpointed with the external network namespace " +
                     *d.netns_path + ", which CRIU " + version.ToString() + " cannot restore (needs " +
@@ -293,9 +258,13 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
                               " was not checkpointed as external (CRIU " + d.criu_version.ToString() +
                               "): the container is restored into a new network namespace";
         LogWarning(warning);
-        r.warnings.push_back(warning);
+        warnings.push_back(warning);
     }
+}
 
+// RESTORE: sets r.pid, r.pidfd and r.terminal_master; a failed restore kills what it restored.
+void RunRestore(CriuProcess& criu, const rpc::criu_req& req, const Descriptor& d, const std::string& what,
+                RestoredContainer& r) {
     rpc::criu_resp resp;
     try {
         resp = criu.Call(what, req, [&](CriuNotification& n) {
@@ -324,8 +293,48 @@ RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups
     }
     if (r.pid <= 0)
         throw Error("Failed to " + what + ": CRIU reported success without the restored pid");
+}
+
+}  // namespace
+
+RestoredContainer Restore(const RestoreOptions& options, cgroup::Driver& cgroups) {
+    RestoredContainer r;
+    r.descriptor = CheckRestorable(options.image_dir, options.netns_path, options.config ? &*options.config : nullptr);
+    const Descriptor& d = r.descriptor;
+    const std::string name = options.name.empty() ? d.container : options.name;
+    const std::string what = "restore container " + name;
+    r.config = RestoredConfig(options, d, name);
+
+    std::string work_dir = options.work_dir.empty() ? options.image_dir : options.work_dir;
+    MakeDirs(work_dir, 0700);
+    UniqueFd image_fd = OpenOrThrow(options.image_dir, O_RDONLY | O_DIRECTORY);
+    UniqueFd work_fd = OpenOrThrow(work_dir, O_RDONLY | O_DIRECTORY);
+    r.log_path = work_dir + "/restore.log";
+
+    rpc::criu_req req = DirectoryRequest(rpc::RESTORE, image_fd.Get(), work_fd.Get());
+    rpc::criu_opts& o = *req.mutable_opts();
+    SetRestoreOptions(o, d, r.config);
+    std::vector<CriuProcessOptions::Tmpfs> fresh_tmpfs = AddExternalMounts(o, d, options, r.config);
+    InheritedFds inherited;
+    AddInheritedFds(o, d, options, inherited);
+
+    CreateBindMountPoints(r.config);
+    CriuProcess criu = CriuProcess::Start(
+        {options.criu_path, inherited.fds, r.config.rootfs, fresh_tmpfs,
+         std::chrono::duration_cast<std::chrono::milliseconds>(r.config.checkpoint.criu_timeout), r.log_path});
+    // The placement comes first and holds CRIU, so every restored task is born inside it.
+    cgroups.PlaceAt(r.config.cgroup_location);
+    r.placement = cgroups.Create(name, criu.Pid(), r.config.resources);
+    cgroup::PlacementGuard guard(cgroups, r.placement);
+    RebindCgroupMounts(r.config, r.placement, o);
+    CheckNetnsRestorable(QueryCriuVersion(criu), d, what, r.warnings);
+
+    RunRestore(criu, req, d, what, r);
     criu.Finish();
-    r.start_time = ProcessStartTime(r.pid);
+    std::optional<unsigned long long> start_time = ProcessStartTime(r.pid);
+    if (!start_time)
+        throw Error("Failed to " + what + ": the restored pid " + std::to_string(r.pid) + " is gone");
+    r.start_time = *start_time;
     guard.Release();
     return r;
 }

@@ -61,4 +61,20 @@ void ArgCursor::TakeName(std::optional<std::string>& name) {
     name = TakePositional();
 }
 
+JsonAndName TakeJsonAndName(const std::vector<std::string>& args) {
+    JsonAndName parsed;
+    std::optional<std::string> name;
+    ArgCursor cursor(args);
+    while (!cursor.Done()) {
+        if (cursor.TakeFlag("--json"))
+            parsed.json = true;
+        else
+            cursor.TakeName(name);
+    }
+    if (!name)
+        throw UsageError{"missing container name"};
+    parsed.name = *name;
+    return parsed;
+}
+
 }  // namespace berth::cli

@@ -35,4 +35,11 @@ private:
     size_t pos_ = 0;
 };
 
+// For a verb `VERB [--json] NAME`: whether --json was given, and NAME (UsageError when missing).
+struct JsonAndName {
+    bool json = false;
+    std::string name;
+};
+JsonAndName TakeJsonAndName(const std::vector<std::string>& args);
+
 }  // namespace berth::cli

@@ -28,8 +28,23 @@ struct ContainerSummary {
     int exit_status = -1;
 };
 
+// A foreground run's end, told on stderr when the exit code alone does not say it: an OOM kill
+// ("exit_reason oom-kill", as `state` shows for a detached container).
+void PrintExitReason(const manager::ContainerState& stopped);
+
 // The summary of a container state, from berthd or the Manager alike (leader 0 unless it runs).
 ContainerSummary Summarize(const manager::ContainerState& state);
+
+// What a foreground run hands its container besides this process' stdio.
+struct Attachment {
+    // The container has a terminal (process.terminal): its pty is relayed to ours, our terminal
+    // raw meanwhile, window size changes passed on.
+    bool terminal = false;
+    launch::WindowSize window;  // the terminal's from the start
+    // Socket activation: our fds 3..3+listen_fds-1 become the init's (LISTEN_FDS, LISTEN_FDNAMES).
+    int listen_fds = 0;
+    std::string listen_fd_names;
+};
 
 // Errors keep the Manager's kinds (manager::NoSuchContainer, ContainerExists, InvalidState;
 // config::ConfigError text for InvalidConfig), whichever way the call went.
@@ -38,23 +53,23 @@ public:
     virtual ~Backend() = default;
     // "berthd" or "in-process", for --debug output.
     virtual std::string Kind() const = 0;
-    virtual std::vector<ContainerSummary> List() = 0;
     virtual ContainerSummary Get(const std::string& name) = 0;
     // NAME.toml from the search path.
     virtual void Create(const std::string& name) = 0;
     virtual void Start(const std::string& name) = 0;
-    // timeout zero: the container's stop_timeout.
-    virtual void Stop(const std::string& name, std::chrono::microseconds timeout) = 0;
     virtual void Kill(const std::string& name, int signal) = 0;
     virtual void Remove(const std::string& name, bool force) = 0;
     virtual void Pause(const std::string& name) = 0;
     virtual void Resume(const std::string& name) = 0;
     virtual void Update(const std::string& name, const config::Resources& changes) = 0;
+    // Blocks until the container has stopped; returns its exit code (128+N for signal N).
+    virtual int Wait(const std::string& name) = 0;
 
     // What `state` and `list` print: the state without config and pid start time.
     virtual manager::ContainerState Inspect(const std::string& name) = 0;
     // Every container by name. Unreadable ones carry an error in-process; berthd logs and skips them.
-    virtual std::vector<manager::ListEntry> InspectAll() = 0;
+    // Without cgroup paths placement.paths may stay empty (through berthd: two thirds of the reply).
+    virtual std::vector<manager::ListEntry> InspectAll(bool with_cgroup_paths) = 0;
     virtual std::vector<pid_t> Processes(const std::string& name) = 0;
     virtual cgroup::Stats Stats(const std::string& name) = 0;
 
@@ -77,7 +92,7 @@ public:
     // Foreground run of a created container: starts it with this process' stdin, stdout and
     // stderr, passes on TERM, INT, HUP, QUIT, USR1, USR2, waits for its exit, removes it and returns
     // its exit code (128+N for signal N). If it does not start, it is removed and the error thrown.
-    virtual int StartAttached(const std::string& name) = 0;
+    virtual int StartAttached(const std::string& name, const Attachment& attachment = {}) = 0;
     // Foreground exec with this process' stdio; signals passed on as above; returns its exit code.
     virtual int Exec(const std::string& name, const launch::ExecRequest& request) = 0;
 

@@ -1,11 +1,14 @@
 // The standalone Backend: the Manager in this process.
 #include <chrono>
+#include <iostream>
 #include <optional>
 
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "cli/rootless_paths.hpp"
 #include "cli/service_notify.hpp"
 #include "manager/checkpointing.hpp"
+#include "manager/detached_run.hpp"
 #include "util/log.hpp"
 #include "util/time_format.hpp"
 
@@ -17,21 +20,9 @@ public:
     explicit InProcessBackend(const GlobalOptions& global) : global_(global), manager_(MakeManager(global)) {}
     std::string Kind() const override { return "in-process"; }
 
-    std::vector<ContainerSummary> List() override {
-        std::vector<ContainerSummary> all;
-        for (const auto& entry : manager_.List())
-            if (entry.state)
-                all.push_back(Summarize(*entry.state));
-        return all;
-    }
     ContainerSummary Get(const std::string& name) override { return Summarize(manager_.Get(Id(name))); }
     void Create(const std::string& name) override { manager_.Create(manager_.LoadConfig(Id(name))); }
     void Start(const std::string& name) override { manager_.Start(Id(name), {}); }
-    void Stop(const std::string& name, std::chrono::microseconds timeout) override {
-        manager::ContainerId id = Id(name);
-        auto wait = timeout.count() > 0 ? timeout : manager_.Get(id).config.stop_timeout;
-        manager_.Stop(id, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-    }
     void Kill(const std::string& name, int signal) override { manager_.Signal(Id(name), signal); }
     void Remove(const std::string& name, bool force) override { manager_.Remove(Id(name), force); }
     void Pause(const std::string& name) override { manager_.Pause(Id(name)); }
@@ -39,14 +30,18 @@ public:
     void Update(const std::string& name, const config::Resources& changes) override {
         manager_.Update(Id(name), changes);
     }
+    int Wait(const std::string& name) override { return manager_.Wait(Id(name)); }
     manager::ContainerState Inspect(const std::string& name) override { return manager_.Get(Id(name)); }
-    std::vector<manager::ListEntry> InspectAll() override { return manager_.List(); }
+    std::vector<manager::ListEntry> InspectAll(bool) override { return manager_.List(); }
     std::vector<pid_t> Processes(const std::string& name) override { return manager_.Processes(Id(name)); }
     cgroup::Stats Stats(const std::string& name) override { return manager_.Stats(Id(name)); }
     void CreateFrom(const config::ContainerConfig& config) override { manager_.Create(config); }
-    int StartAttached(const std::string& name) override {
+    int StartAttached(const std::string& name, const Attachment& attachment) override {
         manager::RunOptions options;
         options.foreground = true;
+        options.watch_oom = true;  // an init OOM-killed at once is noticed too
+        options.listen_fds = attachment.listen_fds;
+        options.listen_fd_names = attachment.listen_fd_names;
         std::optional<manager::Container> container;
         try {
             container.emplace(manager_.Start(Id(name), options));
@@ -55,7 +50,9 @@ public:
             throw;
         }
         NotifyContainerStarted(name);
-        return manager_.StayInForeground(*container);
+        int exit_code = manager_.StayInForeground(*container);
+        PrintExitReason(container->State());
+        return exit_code;
     }
     int Exec(const std::string& name, const launch::ExecRequest& request) override {
         return manager_.Exec(Id(name), request);
@@ -64,7 +61,8 @@ public:
         manager::CheckpointContainer(global_.state_dir, Id(name), options);
     }
     void Restore(const checkpoint::RestoreOptions& options) override {
-        manager::RestoreContainer(global_.state_dir, global_.cgroup_driver, options, false);
+        // A monitor is the restored init's parent: output to the log, exit code to the state.
+        manager::RestoreDetached(manager_, global_.cgroup_driver, options, ContainerLogDir(global_));
     }
     int RestoreAttached(const checkpoint::RestoreOptions& options) override {
         manager::RestoredContainer restored =
@@ -87,8 +85,9 @@ std::unique_ptr<Backend> MakeInProcessBackend(const GlobalOptions& global) {
 
 std::unique_ptr<Backend> MakeBackend(const GlobalOptions& global) {
     const char* no_daemon = std::getenv("BERTH_NO_DAEMON");
-    // berthd serves the default state dir and search path only; others (tests, --state-dir) are standalone.
-    if (global.state_dir == GlobalOptions{}.state_dir && global.config_path.empty() &&
+    // berthd serves the default state dir and search path only; others (tests, --state-dir) are standalone,
+    // and so is an unprivileged user, whose containers are rootless (berthd's are root's).
+    if (!RunningRootless() && global.state_dir == GlobalOptions{}.state_dir && global.config_path.empty() &&
         !(no_daemon && std::string(no_daemon) == "1"))
         if (auto daemon = MakeDaemonBackend()) {
             LogDebug("acting through berthd");
@@ -96,6 +95,12 @@ std::unique_ptr<Backend> MakeBackend(const GlobalOptions& global) {
         }
     LogDebug("acting in-process");
     return MakeInProcessBackend(global);
+}
+
+void PrintExitReason(const manager::ContainerState& stopped) {
+    if (stopped.status == manager::Status::Stopped && stopped.oom_kills > 0)
+        std::cerr << "berthctl run: container " << stopped.name << " was killed by the OOM killer (exit_reason "
+                  << "oom-kill, exit code " << stopped.exit_code.value_or(-1) << ")\n";
 }
 
 ContainerSummary Summarize(const manager::ContainerState& state) {

@@ -6,6 +6,7 @@
 
 #include "cli/absolute_path.hpp"
 #include "cli/arg_cursor.hpp"
+#include "cli/criu_flag_options.hpp"
 #include "cli/backend.hpp"
 #include "manager/container_id.hpp"
 
@@ -32,14 +33,8 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
             options.pre_dump = true;
         else if (cursor.TakeFlag("--leave-running"))
             options.leave_running = true;
-        else if (cursor.TakeFlag("--tcp-established"))
-            options.flags.tcp_established = true;
-        else if (cursor.TakeFlag("--ext-unix-sk"))
-            options.flags.ext_unix_sk = true;
-        else if (cursor.TakeFlag("--shell-job"))
-            options.flags.shell_job = true;
-        else if (cursor.TakeFlag("--file-locks"))
-            options.flags.file_locks = true;
+        else if (TakeCriuFlag(cursor, options.flags))
+            continue;
         else
             cursor.TakeName(name);
     }

@@ -2,7 +2,8 @@
 // as they happen, one line each, until interrupted.
 #include <iostream>
 
-#include "cgroup/bus_util.hpp"
+#include "bus/wire.hpp"
+#include "util/sd_bus.hpp"
 #include "cli/arg_cursor.hpp"
 #include "cli/verb.hpp"
 #include "manager/container_id.hpp"
@@ -47,17 +48,17 @@ int EventsMain(const GlobalOptions&, const std::vector<std::string>& args) {
         else
             cursor.TakeName(options.name);
     }
-    std::string match = "type='signal',sender='org.berth1',path='/org/berth1',interface='org.berth1.Manager',"
-                        "member='ContainerEvent'";
+    std::string match = std::string("type='signal',sender='") + bus::kBusName + "',path='" + bus::kManagerPath +
+                        "',interface='" + bus::kManagerInterface + "',member='ContainerEvent'";
     if (options.name)
         match += ",arg0='" + manager::ContainerId(*options.name).str() + "'";
     sd_bus* raw = nullptr;
     CheckNegErrno(sd_bus_open_system(&raw), "Failed to connect to the system bus");
-    cgroup::BusPtr bus(raw);
+    BusPtr bus(raw);
     sd_bus_slot* slot = nullptr;
     CheckNegErrno(sd_bus_add_match(bus.get(), &slot, match.c_str(), OnEvent, &options),
                   "Failed to subscribe to berthd's events");
-    cgroup::SlotPtr subscription(slot);
+    SlotPtr subscription(slot);
     LogDebug("listening for berthd's events");
     for (;;) {
         int r = sd_bus_process(bus.get(), nullptr);

@@ -1,7 +1,10 @@
 // berthctl exec NAME -- CMD [ARGS...]: run a process in a running container, in the foreground.
+#include <unistd.h>
+
 #include "cli/arg_cursor.hpp"
 #include "cli/backend.hpp"
 #include "cli/manager_access.hpp"
+#include "manager/raw_terminal.hpp"
 #include "util/error.hpp"
 
 namespace berth::cli {
@@ -40,8 +43,10 @@ int ExecMain(const GlobalOptions& global, const std::vector<std::string>& args) 
     if (request.args.empty())
         throw UsageError{"missing command"};
     manager::ContainerId id(*name);
-    // A terminal stays in-process: berthd does not hand the pty back (berthctl(1)).
-    std::unique_ptr<Backend> backend = request.terminal ? MakeInProcessBackend(global) : MakeBackend(global);
+    if (request.terminal)
+        request.window = manager::WindowSizeOf(STDIN_FILENO);
+    // With a terminal berthd hands the pty master back over the bus; we relay it.
+    std::unique_ptr<Backend> backend = MakeBackend(global);
     try {
         return backend->Exec(id.str(), request);
     } catch (const Error& e) {

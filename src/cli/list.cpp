@@ -27,7 +27,8 @@ int ListMain(const GlobalOptions& global, const std::vector<std::string>& args) 
         else
             throw UsageError{"unexpected argument " + cursor.Peek()};
     }
-    std::vector<manager::ListEntry> entries = MakeBackend(global)->InspectAll();
+    // The table shows no cgroup paths.
+    std::vector<manager::ListEntry> entries = MakeBackend(global)->InspectAll(/*with_cgroup_paths=*/json);
     toml::array json_rows;
     if (!json)
         PrintRow("NAME", "PID", "STATUS", "CREATED", "ROOTFS");

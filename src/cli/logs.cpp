@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/arg_cursor.hpp"
+#include "cli/rootless_paths.hpp"
 #include "cli/verb.hpp"
 #include "config/loader.hpp"
 #include "config/units.hpp"
@@ -41,8 +42,11 @@ size_t ParseLineCount(const std::string& text) {
     return n;
 }
 
-// berthd.toml's log_dir (where berthd's monitors write when no journal runs), else the default.
+// berthd.toml's log_dir (where berthd's monitors write when no journal runs), else the default; a
+// rootless user's own log dir.
 std::string DefaultLogDir() {
+    if (RunningRootless())
+        return RootlessLogDir();
     try {
         return config::LoadDaemonConfig(config::SearchPath::DefaultDaemon()).log_dir;
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/rootless_paths.hpp"
 #include "cli/verb.hpp"
 #include "cli/verb_help.hpp"
 #include "util/error.hpp"
@@ -26,7 +27,7 @@ namespace {
 char** g_argv = nullptr;  // for the re-exec from a sealed copy
 
 void PrintHelp(std::ostream& out) {
-    out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|cgroupfs|auto]\n"
+    out << "Usage: berthctl [--state-dir DIR] [--config-path DIR[:DIR...]] [--cgroup-driver systemd|systemd-user|cgroupfs|none|auto]\n"
            "                [--log-dir DIR] [--debug] VERB [ARGS...]\n\n"
            "Verbs (berthctl VERB --help for each one's options):\n";
     for (const auto& [name, verb] : VerbRegistry()) {
@@ -57,8 +58,11 @@ int Main(const std::vector<std::string>& args) {
     GlobalOptions global;
     if (const char* env = std::getenv("BERTH_CONFIG_PATH"))
         global.config_path = env;
-    if (const char* env = std::getenv("BERTH_STATE_DIR"))
+    bool state_dir_given = false;
+    if (const char* env = std::getenv("BERTH_STATE_DIR")) {
         global.state_dir = env;
+        state_dir_given = true;
+    }
     size_t i = 0;
     for (; i < args.size(); ++i) {
         const std::string& arg = args[i];
@@ -75,8 +79,11 @@ int Main(const std::vector<std::string>& args) {
             SetDebugLogging(true);
             continue;
         }
-        if (TakeOption(args, i, "--state-dir", global.state_dir) ||
-            TakeOption(args, i, "--config-path", global.config_path) ||
+        if (TakeOption(args, i, "--state-dir", global.state_dir)) {
+            state_dir_given = true;
+            continue;
+        }
+        if (TakeOption(args, i, "--config-path", global.config_path) ||
             TakeOption(args, i, "--cgroup-driver", global.cgroup_driver) ||
             TakeOption(args, i, "--log-dir", global.log_dir))
             continue;
@@ -84,12 +91,17 @@ int Main(const std::vector<std::string>& args) {
             throw UsageError{"unknown global option " + arg};
         break;
     }
-    if (global.cgroup_driver != "systemd" && global.cgroup_driver != "cgroupfs" && global.cgroup_driver != "auto")
-        throw UsageError{"--cgroup-driver must be systemd, cgroupfs or auto, not '" + global.cgroup_driver + "'"};
+    if (global.cgroup_driver != "systemd" && global.cgroup_driver != "systemd-user" &&
+        global.cgroup_driver != "cgroupfs" && global.cgroup_driver != "none" && global.cgroup_driver != "auto")
+        throw UsageError{"--cgroup-driver must be systemd, systemd-user, cgroupfs, none or auto, not '" +
+                         global.cgroup_driver + "'"};
     if (i >= args.size()) {
         PrintHelp(std::cerr);
         return 2;
     }
+    // An unprivileged user's containers are rootless, and theirs alone: kept in the user's runtime dir.
+    if (RunningRootless() && !state_dir_given)
+        global.state_dir = RootlessStateDir();
     auto it = VerbRegistry().find(args[i]);
     if (it == VerbRegistry().end())
         throw UsageError{"unknown verb '" + args[i] + "' (see berthctl --help)"};

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/config_search_path.hpp"
+#include "cli/rootless_paths.hpp"
 #include "config/loader.hpp"
 #include "util/log.hpp"
 
@@ -15,6 +16,8 @@ manager::Manager MakeManager(const GlobalOptions& global) {
 std::string ContainerLogDir(const GlobalOptions& global) {
     if (!global.log_dir.empty())
         return global.log_dir;
+    if (RunningRootless())
+        return RootlessLogDir();
     try {
         return config::LoadDaemonConfig(config::SearchPath::DefaultDaemon()).log_dir;
     } catch (const std::exception& e) {

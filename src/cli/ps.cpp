@@ -9,18 +9,8 @@ namespace berth::cli {
 namespace {
 
 int PsMain(const GlobalOptions& global, const std::vector<std::string>& args) {
-    bool json = false;
-    std::optional<std::string> name;
-    ArgCursor cursor(args);
-    while (!cursor.Done()) {
-        if (cursor.TakeFlag("--json"))
-            json = true;
-        else
-            cursor.TakeName(name);
-    }
-    if (!name)
-        throw UsageError{"missing container name"};
-    std::vector<pid_t> pids = MakeBackend(global)->Processes(manager::ContainerId(*name).str());
+    auto [json, name] = TakeJsonAndName(args);
+    std::vector<pid_t> pids = MakeBackend(global)->Processes(manager::ContainerId(name).str());
     if (json) {
         toml::array array;
         for (pid_t pid : pids)

@@ -13,10 +13,12 @@
 #include "cli/manager_access.hpp"
 #include "cli/notify_proxy.hpp"
 #include "cli/service_notify.hpp"
+#include "cli/socket_activation.hpp"
 #include "config/defaults.hpp"
 #include "config/loader.hpp"
 #include "config/units.hpp"
 #include "manager/detached_run.hpp"
+#include "manager/raw_terminal.hpp"
 #include "util/error.hpp"
 
 namespace berth::cli {
@@ -115,9 +117,10 @@ config::ContainerConfig AdHocConfig(const RunArgs& args) {
 }
 
 // Create (+ Start) through berthd: the init is the child of berthd's monitor, which records its exit.
-// config_changed: berthctl added to NAME.toml's configuration (notify proxy), so berthd gets it whole.
+// config_changed: berthctl added to NAME.toml's configuration (notify proxy, --tty), so berthd gets
+// it whole. A terminal's pty and socket activation's fds travel over the bus (Attachment).
 int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, const RunArgs& args,
-                     bool config_changed) {
+                     bool config_changed, const ListenFds& listen) {
     try {
         if (args.detach) {
             berthd.CreateAndStart(config.name, args.rootfs ? &config : nullptr);
@@ -126,7 +129,9 @@ int RunThroughBerthd(Backend& berthd, const config::ContainerConfig& config, con
                 berthd.CreateFrom(config);
             else
                 berthd.Create(config.name);
-            return berthd.StartAttached(config.name);
+            return berthd.StartAttached(config.name,
+                                        Attachment{config.process.terminal, manager::WindowSizeOf(STDIN_FILENO),
+                                                   listen.count, listen.names});
         }
         if (!args.name && args.rootfs)
             std::cout << config.name << std::endl;
@@ -167,19 +172,22 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
         throw UsageError{"container " + config.name + " wants a terminal: it cannot run detached"};
 
     std::unique_ptr<NotifyProxy> notify_proxy;
+    ListenFds listen;
     try {
-        if (!args.detach)
+        if (!args.detach) {
             notify_proxy = NotifyProxy::ForContainer(config);
+            listen = TakeListenFds();
+        }
     } catch (const Error& e) {
         PrintVerbError("run", e.what());
         return kStartFailedExitCode;
     }
 
-    // A terminal stays in-process: berthd does not hand the pty back (see berthctl(1)).
-    if (!config.process.terminal) {
+    // The one combination berthd's API does not carry yet: a terminal and sockets in one start.
+    if (!(config.process.terminal && listen.count > 0)) {
         std::unique_ptr<Backend> backend = MakeBackend(global);
         if (backend->Kind() == "berthd")
-            return RunThroughBerthd(*backend, config, args, notify_proxy != nullptr);
+            return RunThroughBerthd(*backend, config, args, notify_proxy != nullptr || args.tty, listen);
     }
 
     try {
@@ -192,9 +200,15 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& argv) {
         }
         manager::RunOptions options;
         options.foreground = true;
+        options.watch_oom = true;  // an init OOM-killed at once is noticed too
+        options.listen_fds = listen.count;
+        options.listen_fd_names = listen.names;
+        options.window = manager::WindowSizeOf(STDIN_FILENO);
         manager::Container container = manager.Run(config, options);
         NotifyContainerStarted(container.State().name);
-        return manager.StayInForeground(container);
+        int exit_code = manager.StayInForeground(container);
+        PrintExitReason(container.State());
+        return exit_code;
     } catch (const Error& e) {
         PrintVerbError("run", e.what());
         return kStartFailedExitCode;

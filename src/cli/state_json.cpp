@@ -25,6 +25,11 @@ toml::table StateToJson(const manager::ContainerState& state) {
         json.insert("netns", *state.netns_path);
     if (state.exit_code)
         json.insert("exit_code", static_cast<int64_t>(*state.exit_code));
+    if (state.oom_kills > 0)
+        json.insert("oom_kills", static_cast<int64_t>(state.oom_kills));
+    // As systemd's Result=oom-kill: the OOM killer struck before the container stopped.
+    if (state.status == manager::Status::Stopped && state.oom_kills > 0)
+        json.insert("exit_reason", "oom-kill");
     return json;
 }
 

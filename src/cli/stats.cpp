@@ -39,22 +39,12 @@ void PrintStatsText(const std::string& name, const cgroup::Stats& s) {
 }
 
 int StatsMain(const GlobalOptions& global, const std::vector<std::string>& args) {
-    bool json = false;
-    std::optional<std::string> name;
-    ArgCursor cursor(args);
-    while (!cursor.Done()) {
-        if (cursor.TakeFlag("--json"))
-            json = true;
-        else
-            cursor.TakeName(name);
-    }
-    if (!name)
-        throw UsageError{"missing container name"};
-    cgroup::Stats stats = MakeBackend(global)->Stats(manager::ContainerId(*name).str());
+    auto [json, name] = TakeJsonAndName(args);
+    cgroup::Stats stats = MakeBackend(global)->Stats(manager::ContainerId(name).str());
     if (json)
         PrintJson(std::cout, StatsToJson(stats));
     else
-        PrintStatsText(*name, stats);
+        PrintStatsText(name, stats);
     return 0;
 }
 

@@ -6,17 +6,20 @@
 #include <tuple>
 
 #include "config/capability_names.hpp"
+#include "config/container_keys.hpp"
+#include "config/install.hpp"
 #include "config/rlimit_names.hpp"
 #include "config/schema_parts.hpp"
+#include "config/seccomp_profile.hpp"
 #include "config/toml_values.hpp"
 
 namespace berth::config {
 namespace {
 
-const std::vector<std::string_view> kRootKeys = {
-    "rootfs",     "hostname", "stop_timeout", "masked_paths", "readonly_paths", "process",
-    "namespaces", "mounts",   "devices",      "capabilities", "rlimits",        "uid_mappings",
-    "gid_mappings", "seccomp", "resources",   "checkpoint",     "notify",
+// The top level's sections and structured keys; its plain values are TopLevelKeys().
+const std::vector<std::string_view> kRootSections = {
+    "rootfs",       "process",  "namespaces", "mounts",       "devices", "capabilities", "rlimits",
+    "uid_mappings", "gid_mappings", "seccomp", "resources",   "checkpoint", "install",   "time_offsets",
 };
 
 std::optional<std::string> ReadRootfsPath(const toml::node& node, const std::string& path, Problems& problems) {
@@ -47,37 +50,6 @@ void ApplyRootfs(const toml::node& node, ContainerConfig& config, Problems& prob
     if (const toml::node* readonly = table->get("readonly"))
         if (std::optional<bool> value = ReadBool(*readonly, "rootfs.readonly", problems))
             config.rootfs_readonly = *value;
-}
-
-bool IsValidHostname(const std::string& name) {
-    if (name.size() > 64)
-        return false;
-    size_t start = 0;
-    while (start <= name.size()) {
-        size_t end = name.find('.', start);
-        if (end == std::string::npos)
-            end = name.size();
-        std::string_view label(name.data() + start, end - start);
-        if (label.empty() || label.front() == '-' || label.back() == '-')
-            return false;
-        for (char c : label)
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
-                return false;
-        start = end + 1;
-    }
-    return true;
-}
-
-void ApplyHostname(const toml::node& node, ContainerConfig& config, Problems& problems) {
-    std::optional<std::string> name = ReadString(node, "hostname", problems);
-    if (!name)
-        return;
-    if (!name->empty() && !IsValidHostname(*name)) {
-        problems.Add(node, "hostname",
-                     "expected a host name of at most 64 letters, digits, '-' and '.', got \"" + *name + "\"");
-        return;
-    }
-    config.hostname = *name;
 }
 
 void ApplyEnv(const toml::node& node, ProcessConfig& process, Problems& problems) {
@@ -161,15 +133,23 @@ void SetNamespace(std::vector<NamespaceConfig>& namespaces, NamespaceKind kind, 
     namespaces.push_back({kind, std::move(path)});
 }
 
-void ApplyNamespaces(const toml::node& node, std::vector<NamespaceConfig>& namespaces, Problems& problems) {
+void ApplyNamespaces(const toml::node& node, std::vector<NamespaceConfig>& namespaces, TimeNamespace& time,
+                     Problems& problems) {
     const toml::table* table = ReadTable(node, "namespaces", problems);
     if (table == nullptr)
         return;
     for (auto&& [key, value] : *table) {
         std::string path = KeyPath("namespaces", key.str());
+        if (key.str() == "time") {
+            // Only created: offsets are written before its first process, so joining one makes no sense.
+            if (std::optional<bool> create = ReadBool(value, path, problems))
+                time.create = *create;
+            continue;
+        }
         std::optional<NamespaceKind> kind = NamespaceKindFromName(std::string(key.str()));
         if (!kind) {
-            problems.Add(key.source(), path, "unknown namespace; expected mount, uts, ipc, pid, net, user or cgroup");
+            problems.Add(key.source(), path,
+                         "unknown namespace; expected mount, uts, ipc, pid, net, user, cgroup or time");
             continue;
         }
         if (const toml::value<bool>* flag = value.as_boolean()) {
@@ -188,28 +168,47 @@ void ApplyNamespaces(const toml::node& node, std::vector<NamespaceConfig>& names
     }
 }
 
-void ApplyCapabilitySet(const toml::node& node, const std::string& path, std::vector<std::string>& set,
-                        Problems& problems) {
+// [time_offsets] boot, monotonic: seconds the container's clocks are ahead of the host's.
+void ApplyTimeOffsets(const toml::node& node, TimeNamespace& time, Problems& problems) {
+    const toml::table* table = ReadTable(node, "time_offsets", problems);
+    if (table == nullptr)
+        return;
+    CheckKeys(*table, "time_offsets", {"boot", "monotonic"}, problems);
+    // The kernel keeps a clock's offset value within +-(2^63 ns): about 292 years.
+    constexpr int64_t kMaxOffset = 9'000'000'000;
+    if (const toml::node* boot = table->get("boot"))
+        if (std::optional<int64_t> value = ReadInteger(*boot, "time_offsets.boot", -kMaxOffset, kMaxOffset, problems))
+            time.boot_offset = *value;
+    if (const toml::node* mono = table->get("monotonic"))
+        if (std::optional<int64_t> value =
+                ReadInteger(*mono, "time_offsets.monotonic", -kMaxOffset, kMaxOffset, problems))
+            time.monotonic_offset = *value;
+}
+
+void ApplyCapabilitySet(const toml::node& node, const std::string& path, CapabilitySet& set, Problems& problems) {
     std::optional<std::vector<std::string>> names = ReadStringArray(node, path, problems);
     if (!names)
         return;
-    std::vector<std::string> canonical;
+    CapabilitySet read;
+    bool all_known = true;
     for (size_t i = 0; i < names->size(); ++i) {
         const toml::node& element = *node.as_array()->get(i);
-        std::optional<std::string> name = CanonicalCapabilityName((*names)[i]);
-        if (!name) {
+        std::optional<int> cap = CapabilityFromName((*names)[i]);
+        if (!cap) {
             problems.Add(element, IndexPath(path, i),
                          "unknown capability \"" + (*names)[i] + "\"; expected a name such as \"CAP_NET_ADMIN\" or \"net_admin\"");
+            all_known = false;
             continue;
         }
-        if (std::find(canonical.begin(), canonical.end(), *name) != canonical.end()) {
-            problems.Add(element, IndexPath(path, i), "capability " + *name + " is listed twice");
+        if (read.Contains(*cap)) {
+            problems.Add(element, IndexPath(path, i), "capability " + CapabilityName(*cap) + " is listed twice");
+            all_known = false;
             continue;
         }
-        canonical.push_back(std::move(*name));
+        read.Add(*cap);
     }
-    if (canonical.size() == names->size())
-        set = std::move(canonical);
+    if (all_known)
+        set = read;
 }
 
 void ApplyCapabilities(const toml::node& node, Capabilities& caps, Problems& problems) {
@@ -217,7 +216,7 @@ void ApplyCapabilities(const toml::node& node, Capabilities& caps, Problems& pro
     if (table == nullptr)
         return;
     CheckKeys(*table, "capabilities", {"bounding", "effective", "inheritable", "permitted", "ambient"}, problems);
-    std::pair<const char*, std::vector<std::string>*> sets[] = {
+    std::pair<const char*, CapabilitySet*> sets[] = {
         {"bounding", &caps.bounding},       {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
         {"permitted", &caps.permitted},     {"ambient", &caps.ambient},
     };
@@ -237,7 +236,7 @@ std::optional<uint64_t> ReadRlimitValue(const toml::node& node, const std::strin
     return std::nullopt;
 }
 
-std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name, const std::string& path,
+std::optional<Rlimit> ReadRlimit(const toml::node& node, int resource, const std::string& path,
                                  const Rlimit* existing, SchemaMode mode, Problems& problems) {
     if (!node.is_table()) {
         if (!node.is_integer() && !node.is_string()) {
@@ -248,7 +247,7 @@ std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name
         std::optional<uint64_t> both = ReadRlimitValue(node, path, problems);
         if (!both)
             return std::nullopt;
-        return Rlimit{name, *both, *both};
+        return Rlimit{resource, *both, *both};
     }
     const toml::table& table = *node.as_table();
     CheckKeys(table, path, {"soft", "hard"}, problems);
@@ -286,7 +285,7 @@ std::optional<Rlimit> ReadRlimit(const toml::node& node, const std::string& name
                      "expected a soft limit no higher than the hard limit");
         return std::nullopt;
     }
-    return Rlimit{name, *soft_value, *hard_value};
+    return Rlimit{resource, *soft_value, *hard_value};
 }
 
 void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, SchemaMode mode, Problems& problems) {
@@ -317,9 +316,10 @@ void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, SchemaMo
             problems.Add(key.source(), path, "the " + *name + " limit is already set as rlimits." + it->second);
             continue;
         }
-        auto existing = std::find_if(rlimits.begin(), rlimits.end(), [&](const Rlimit& r) { return r.type == *name; });
+        const int resource = *RlimitResource(*name);
+        auto existing = std::find_if(rlimits.begin(), rlimits.end(), [&](const Rlimit& r) { return r.resource == resource; });
         std::optional<Rlimit> limit =
-            ReadRlimit(value, *name, path, existing != rlimits.end() ? &*existing : nullptr, mode, problems);
+            ReadRlimit(value, resource, path, existing != rlimits.end() ? &*existing : nullptr, mode, problems);
         if (!limit)
             continue;
         if (existing != rlimits.end())
@@ -328,60 +328,59 @@ void ApplyRlimits(const toml::node& node, std::vector<Rlimit>& rlimits, SchemaMo
             rlimits.push_back(*limit);
     }
     // One canonical order, so a configuration printed and read back compares equal.
-    std::sort(rlimits.begin(), rlimits.end(), [](const Rlimit& a, const Rlimit& b) { return a.type < b.type; });
+    std::sort(rlimits.begin(), rlimits.end(),
+              [](const Rlimit& a, const Rlimit& b) { return RlimitName(a.resource) < RlimitName(b.resource); });
 }
 
 void ApplySeccomp(const toml::node& node, SeccompConfig& seccomp, Problems& problems) {
     const toml::table* table = ReadTable(node, "seccomp", problems);
     if (table == nullptr)
         return;
-    CheckKeys(*table, "seccomp", {"profile"}, problems);
+    CheckKeys(*table, "seccomp", {"profile", "loaded"}, problems);
     const toml::node* profile = table->get("profile");
-    if (profile == nullptr)
+    const toml::node* loaded = table->get("loaded");
+    if (profile == nullptr) {
+        if (loaded != nullptr)
+            problems.Add(*loaded, "seccomp.loaded", "only goes with seccomp.profile = PATH");
         return;
+    }
     const char* expected = "expected \"default\", \"unconfined\" or the absolute path of a profile file";
     const toml::value<std::string>* text = profile->as_string();
     if (text == nullptr) {
         problems.Add(*profile, "seccomp.profile", std::string(expected) + ", got " + DescribeNode(*profile));
     } else if (text->get() == "default") {
-        seccomp = {SeccompMode::Default, ""};
+        seccomp = {SeccompMode::Default, {}, ""};
     } else if (text->get() == "unconfined") {
-        seccomp = {SeccompMode::Unconfined, ""};
+        seccomp = {SeccompMode::Unconfined, {}, ""};
+    } else if (loaded != nullptr && IsAbsolutePath(text->get())) {
+        // A stored configuration: the profile as it was loaded, not the file as it is now.
+        const toml::value<std::string>* loaded_text = loaded->as_string();
+        if (loaded_text == nullptr) {
+            problems.Add(*loaded, "seccomp.loaded", "expected the profile's text, got " + DescribeNode(*loaded));
+            return;
+        }
+        try {
+            seccomp = {SeccompMode::Profile, ParseSeccompProfile(loaded_text->get(), "seccomp.loaded"), text->get()};
+        } catch (const ConfigError& e) {
+            problems.Add(*loaded, "seccomp.loaded", "invalid profile " + std::string(e.what()));
+        }
     } else if (IsAbsolutePath(text->get())) {
-        seccomp = {SeccompMode::Profile, text->get()};
+        // Read now, so that a bad profile is the configuration's error (check-config, load), not launch's.
+        try {
+            seccomp = LoadSeccompProfile(text->get());
+        } catch (const ConfigError& e) {
+            problems.Add(*profile, "seccomp.profile", "invalid profile " + std::string(e.what()));
+        } catch (const Error& e) {
+            problems.Add(*profile, "seccomp.profile", "unusable profile: " + std::string(e.what()));
+        }
     } else {
         problems.Add(*profile, "seccomp.profile", std::string(expected) + ", got \"" + text->get() + "\"");
     }
 }
 
 void ApplyCheckpoint(const toml::node& node, CheckpointDefaults& checkpoint, Problems& problems) {
-    const toml::table* table = ReadTable(node, "checkpoint", problems);
-    if (table == nullptr)
-        return;
-    CheckKeys(*table, "checkpoint",
-              {"tcp_established", "ext_unix_sk", "shell_job", "file_locks", "manage_cgroups_mode", "criu_timeout"},
-              problems);
-    std::pair<const char*, bool*> flags[] = {
-        {"tcp_established", &checkpoint.tcp_established},
-        {"ext_unix_sk", &checkpoint.ext_unix_sk},
-        {"shell_job", &checkpoint.shell_job},
-        {"file_locks", &checkpoint.file_locks},
-    };
-    for (auto& [key, flag] : flags)
-        if (const toml::node* value = table->get(key))
-            if (std::optional<bool> b = ReadBool(*value, KeyPath("checkpoint", key), problems))
-                *flag = *b;
-    if (const toml::node* mode = table->get("manage_cgroups_mode"))
-        if (std::optional<std::string> value = ReadChoice(*mode, "checkpoint.manage_cgroups_mode",
-                                                          {"soft", "full", "strict", "ignore"}, problems))
-            checkpoint.manage_cgroups_mode = *value;
-    if (const toml::node* timeout = table->get("criu_timeout"))
-        if (std::optional<Duration> value = ReadDuration(*timeout, "checkpoint.criu_timeout", problems)) {
-            if (value->count() > 0)
-                checkpoint.criu_timeout = *value;
-            else
-                problems.Add(*timeout, "checkpoint.criu_timeout", "expected a duration above 0, such as \"10min\"");
-        }
+    if (const toml::table* table = ReadTable(node, "checkpoint", problems))
+        ApplyKeys(*table, "checkpoint", CheckpointKeys(), checkpoint, problems);
 }
 
 // The node at a dotted path of `root`, or `root` itself to locate a problem about a missing key.
@@ -393,27 +392,15 @@ const toml::node& NodeOrRoot(const toml::table& root, std::string_view path) {
 }  // namespace
 
 void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Problems& problems, SchemaMode mode) {
-    CheckKeys(root, "", kRootKeys, problems);
+    ApplyKeys(root, "", TopLevelKeys(), config, problems, kRootSections);
     if (const toml::node* node = root.get("rootfs"))
         ApplyRootfs(*node, config, problems);
-    if (const toml::node* node = root.get("hostname"))
-        ApplyHostname(*node, config, problems);
-    if (const toml::node* node = root.get("stop_timeout"))
-        if (std::optional<Duration> value = ReadDuration(*node, "stop_timeout", problems))
-            config.stop_timeout = *value;
-    if (const toml::node* node = root.get("notify"))
-        if (std::optional<std::string> value = ReadChoice(*node, "notify", {"started", "container"}, problems))
-            config.notify = *value;
-    if (const toml::node* node = root.get("masked_paths"))
-        if (std::optional<std::vector<std::string>> value = ReadAbsolutePathArray(*node, "masked_paths", problems))
-            config.masked_paths = std::move(*value);
-    if (const toml::node* node = root.get("readonly_paths"))
-        if (std::optional<std::vector<std::string>> value = ReadAbsolutePathArray(*node, "readonly_paths", problems))
-            config.readonly_paths = std::move(*value);
     if (const toml::node* node = root.get("process"))
         ApplyProcess(*node, config.process, problems);
     if (const toml::node* node = root.get("namespaces"))
-        ApplyNamespaces(*node, config.namespaces, problems);
+        ApplyNamespaces(*node, config.namespaces, config.time_namespace, problems);
+    if (const toml::node* node = root.get("time_offsets"))
+        ApplyTimeOffsets(*node, config.time_namespace, problems);
     if (const toml::node* node = root.get("mounts"))
         ApplyMounts(*node, config.mounts, problems);
     if (const toml::node* node = root.get("devices"))
@@ -432,6 +419,11 @@ void ApplyContainerTable(const toml::table& root, ContainerConfig& config, Probl
         ApplyResources(*node, config.resources, problems);
     if (const toml::node* node = root.get("checkpoint"))
         ApplyCheckpoint(*node, config.checkpoint, problems);
+    // Checked here, kept apart: it describes the unit generate-unit makes (config/install.hpp).
+    if (const toml::node* node = root.get("install")) {
+        InstallConfig install;
+        ApplyInstall(*node, install, problems);
+    }
 }
 
 void CheckContainerComplete(const toml::table& root, const ContainerConfig& config, Problems& problems) {
@@ -443,6 +435,10 @@ void CheckContainerComplete(const toml::table& root, const ContainerConfig& conf
     if (!config.hostname.empty() && (uts == nullptr || uts->path))
         problems.Add(NodeOrRoot(root, "hostname"), "hostname",
                      "setting a host name needs a new UTS namespace (namespaces.uts = true)");
+    if ((config.time_namespace.boot_offset != 0 || config.time_namespace.monotonic_offset != 0) &&
+        !config.time_namespace.create)
+        problems.Add(NodeOrRoot(root, "time_offsets"), "time_offsets",
+                     "clock offsets need a new time namespace (namespaces.time = true)");
     const NamespaceConfig* user = config.FindNamespace(NamespaceKind::User);
     bool new_user_namespace = user != nullptr && !user->path;
     for (auto [key, mappings] : {std::pair{"uid_mappings", &config.uid_mappings},

@@ -1,12 +1,17 @@
 #include "config/defaults.hpp"
 
+#include <linux/capability.h>
+#include <sys/resource.h>
+
 namespace berth::config {
 namespace {
 
-std::vector<std::string> DefaultCapabilityList() {
-    return {"chown",  "dac_override", "fsetid",  "fowner",           "mknod",       "net_raw",
-            "setgid", "setuid",       "setfcap", "setpcap",          "net_bind_service",
-            "sys_chroot", "kill",     "audit_write"};
+CapabilitySet DefaultCapabilitySet() {
+    CapabilitySet set;
+    for (int cap : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
+                    CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE})
+        set.Add(cap);
+    return set;
 }
 
 }  // namespace
@@ -42,9 +47,9 @@ ContainerConfig DefaultContainerConfig() {
                       "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
                       "/proc/scsi",          "/sys/firmware"};
     c.readonly_paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
-    std::vector<std::string> caps = DefaultCapabilityList();
+    CapabilitySet caps = DefaultCapabilitySet();
     c.capabilities = {caps, caps, caps, caps, caps};
-    c.rlimits = {{"nofile", 1024, 1024}};
+    c.rlimits = {{RLIMIT_NOFILE, 1024, 1024}};
     c.resources.devices = DefaultDeviceRules();
     return c;
 }

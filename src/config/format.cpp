@@ -3,55 +3,16 @@
 #include <cstdio>
 #include <sstream>
 
+#include "config/capability_names.hpp"
+#include "config/container_keys.hpp"
 #include "config/loader.hpp"
+#include "config/rlimit_names.hpp"
+#include "config/seccomp_profile.hpp"
+#include "config/toml_write.hpp"
 #include "config/units.hpp"
 
 namespace berth::config {
 namespace {
-
-std::string Quote(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-        unsigned char u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            default:
-                if (u < 0x20 || u == 0x7f) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", u);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
-
-const char* Bool(bool value) { return value ? "true" : "false"; }
-
-std::string StringArray(const std::vector<std::string>& items) {
-    if (items.empty())
-        return "[]";
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i)
-        out += (i == 0 ? "" : ", ") + Quote(items[i]);
-    return out + "]";
-}
-
-// Long lists one item a line, for diff-friendly output.
-std::string StringList(const std::vector<std::string>& items) {
-    if (items.size() <= 3)
-        return StringArray(items);
-    std::string out = "[\n";
-    for (const std::string& item : items)
-        out += "    " + Quote(item) + ",\n";
-    return out + "]";
-}
 
 std::string Octal(uint32_t mode) {
     char buf[16];
@@ -73,36 +34,9 @@ void WriteNamespaces(std::ostream& out, const ContainerConfig& config) {
         else
             out << "true\n";
     }
-}
-
-void WriteResources(std::ostream& out, const Resources& r) {
-    out << "\n[resources]\n";
-    if (r.memory_max)
-        out << "memory_max = " << Quote(FormatByteSize(*r.memory_max)) << "\n";
-    if (r.memory_high)
-        out << "memory_high = " << Quote(FormatByteSize(*r.memory_high)) << "\n";
-    if (r.memory_swap_max)
-        out << "memory_swap_max = " << Quote(FormatByteSize(*r.memory_swap_max)) << "\n";
-    if (r.cpu_weight)
-        out << "cpu_weight = " << *r.cpu_weight << "\n";
-    if (r.cpu_quota)
-        out << "cpu_quota = " << Quote(FormatCpuQuota(*r.cpu_quota)) << "\n";
-    if (r.tasks_max)
-        out << "tasks_max = " << *r.tasks_max << "\n";
-    if (r.io_weight)
-        out << "io_weight = " << *r.io_weight << "\n";
-    if (r.allowed_cpus)
-        out << "allowed_cpus = " << Quote(*r.allowed_cpus) << "\n";
-    out << "devices = [";
-    for (const DeviceRule& rule : r.devices) {
-        out << "\n    { allow = " << Bool(rule.allow) << ", type = " << Quote(std::string(1, rule.type));
-        if (rule.major)
-            out << ", major = " << *rule.major;
-        if (rule.minor)
-            out << ", minor = " << *rule.minor;
-        out << ", access = " << Quote(rule.access) << " },";
-    }
-    out << (r.devices.empty() ? "]\n" : "\n]\n");
+    out << "time = " << Bool(config.time_namespace.create) << "\n";
+    out << "\n[time_offsets]\nboot = " << config.time_namespace.boot_offset
+        << "\nmonotonic = " << config.time_namespace.monotonic_offset << "\n";
 }
 
 void WriteIdMappings(std::ostream& out, const char* key, const std::vector<IdMapping>& mappings) {
@@ -117,11 +51,7 @@ std::string FormatContainerConfig(const ContainerConfig& config) {
     std::ostringstream out;
     if (!config.name.empty())
         out << "# Container " << config.name << ": the merged configuration\n";
-    out << "hostname = " << Quote(config.hostname) << "\n";
-    out << "stop_timeout = " << Quote(FormatDuration(config.stop_timeout)) << "\n";
-    out << "notify = " << Quote(config.notify) << "\n";
-    out << "masked_paths = " << StringList(config.masked_paths) << "\n";
-    out << "readonly_paths = " << StringList(config.readonly_paths) << "\n";
+    FormatKeys(out, TopLevelKeys(), config);
     // Empty arrays of tables can't be written as [[headers]]; an empty inline array replaces the default.
     if (config.mounts.empty())
         out << "mounts = []\n";
@@ -144,29 +74,34 @@ std::string FormatContainerConfig(const ContainerConfig& config) {
     WriteNamespaces(out, config);
 
     const Capabilities& caps = config.capabilities;
-    out << "\n[capabilities]\nbounding = " << StringList(caps.bounding) << "\neffective = " << StringList(caps.effective)
-        << "\ninheritable = " << StringList(caps.inheritable) << "\npermitted = " << StringList(caps.permitted)
-        << "\nambient = " << StringList(caps.ambient) << "\n";
+    out << "\n[capabilities]\nbounding = " << StringList(CapabilityNames(caps.bounding))
+        << "\neffective = " << StringList(CapabilityNames(caps.effective))
+        << "\ninheritable = " << StringList(CapabilityNames(caps.inheritable))
+        << "\npermitted = " << StringList(CapabilityNames(caps.permitted))
+        << "\nambient = " << StringList(CapabilityNames(caps.ambient)) << "\n";
 
     out << "\n[rlimits]\n";
     for (const Rlimit& limit : config.rlimits)
-        out << limit.type << " = { soft = " << RlimitValue(limit.soft) << ", hard = " << RlimitValue(limit.hard)
+        out << RlimitName(limit.resource) << " = { soft = " << RlimitValue(limit.soft) << ", hard = " << RlimitValue(limit.hard)
             << " }\n";
 
     out << "\n[seccomp]\nprofile = ";
     switch (config.seccomp.mode) {
         case SeccompMode::Default: out << "\"default\"\n"; break;
         case SeccompMode::Unconfined: out << "\"unconfined\"\n"; break;
-        case SeccompMode::Profile: out << Quote(config.seccomp.profile) << "\n"; break;
+        case SeccompMode::Profile:
+            // The profile as loaded goes with it: a stored or exported configuration keeps the
+            // profile it was started with, whatever happens to the file later.
+            out << Quote(config.seccomp.profile_path) << "\nloaded = " << Quote(FormatSeccompProfile(config.seccomp.profile))
+                << "\n";
+            break;
     }
 
-    const CheckpointDefaults& cp = config.checkpoint;
-    out << "\n[checkpoint]\ntcp_established = " << Bool(cp.tcp_established) << "\next_unix_sk = " << Bool(cp.ext_unix_sk)
-        << "\nshell_job = " << Bool(cp.shell_job) << "\nfile_locks = " << Bool(cp.file_locks)
-        << "\nmanage_cgroups_mode = " << Quote(cp.manage_cgroups_mode)
-        << "\ncriu_timeout = " << Quote(FormatDuration(cp.criu_timeout)) << "\n";
+    out << "\n[checkpoint]\n";
+    FormatKeys(out, CheckpointKeys(), config.checkpoint);
 
-    WriteResources(out, config.resources);
+    out << "\n[resources]\n";
+    FormatKeys(out, ResourceKeys(), config.resources);
 
     for (const MountConfig& m : config.mounts)
         out << "\n[[mounts]]\nsource = " << Quote(m.source) << "\ndestination = " << Quote(m.destination)

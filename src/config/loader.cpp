@@ -11,6 +11,7 @@
 #include "config/merge.hpp"
 #include "config/resolve.hpp"
 #include "config/toml_document.hpp"
+#include "config/units.hpp"
 
 namespace berth::config {
 namespace {
@@ -66,6 +67,14 @@ ContainerConfig ParseContainerConfigString(const std::string& name, const std::s
     ContainerLayers layers;
     layers.Add(ParseTomlText(toml_text, origin), origin);
     return layers.Finish(name);
+}
+
+void ValidateResourceChanges(const Resources& changes, const std::string& origin) {
+    for (const auto& [key, value] : {std::pair{"resources.memory_max", &changes.memory_max},
+                                     std::pair{"resources.memory_high", &changes.memory_high}})
+        if (*value)
+            if (std::optional<std::string> problem = MemoryLimitProblem(**value))
+                throw ConfigError(origin, 0, 0, key, *problem);
 }
 
 void ValidateContainerConfig(const ContainerConfig& config, const std::string& origin) {

@@ -59,6 +59,10 @@ ContainerConfig ParseContainerConfigString(const std::string& name, const std::s
 // Checks a configuration built in memory (command-line flags, D-Bus overrides) with the same schema
 // as files, by reading its TOML form back; throws ConfigError naming `origin` and the key (no line).
 void ValidateContainerConfig(const ContainerConfig& config, const std::string& origin);
+// Checks limits changed on a running container (update, D-Bus UpdateContainer) as the schema checks
+// them in files (memory_max and memory_high at least kMinMemoryLimit); throws ConfigError naming
+// `origin` and the key.
+void ValidateResourceChanges(const Resources& changes, const std::string& origin);
 
 // Validates one file on its own as a container configuration and returns every problem found
 // (empty: valid). A drop-in (`drop_in`) is not required to be complete (e.g. to name a rootfs).

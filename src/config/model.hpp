@@ -77,18 +77,50 @@ struct DeviceRule {
     friend bool operator==(const DeviceRule&, const DeviceRule&) = default;
 };
 
-// The five capability sets, as names without the "CAP_" prefix in lower case ("net_bind_service").
+// A set of capabilities by number (CAP_CHOWN is 0), as the kernel's masks hold them: the names
+// are resolved by the loader (config/capability_names.hpp), never again.
+class CapabilitySet {
+public:
+    CapabilitySet() = default;
+    static CapabilitySet FromMask(uint64_t mask) {
+        CapabilitySet set;
+        set.mask_ = mask;
+        return set;
+    }
+    void Add(int cap) { mask_ |= Bit(cap); }
+    bool Contains(int cap) const { return (mask_ & Bit(cap)) != 0; }
+    bool empty() const { return mask_ == 0; }
+    size_t size() const { return static_cast<size_t>(__builtin_popcountll(mask_)); }
+    // Bit N set for capability N, as /proc/PID/status prints CapEff.
+    uint64_t Mask() const { return mask_; }
+    // The numbers, lowest first.
+    std::vector<int> Numbers() const {
+        std::vector<int> out;
+        for (int cap = 0; cap < 64; ++cap)
+            if (Contains(cap))
+                out.push_back(cap);
+        return out;
+    }
+    friend bool operator==(const CapabilitySet&, const CapabilitySet&) = default;
+
+private:
+    static uint64_t Bit(int cap) { return cap >= 0 && cap < 64 ? uint64_t{1} << cap : 0; }
+    uint64_t mask_ = 0;
+};
+
+// The five capability sets of the container's processes.
 struct Capabilities {
-    std::vector<std::string> bounding;
-    std::vector<std::string> effective;
-    std::vector<std::string> inheritable;
-    std::vector<std::string> permitted;
-    std::vector<std::string> ambient;
+    CapabilitySet bounding;
+    CapabilitySet effective;
+    CapabilitySet inheritable;
+    CapabilitySet permitted;
+    CapabilitySet ambient;
     friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 
+// One resource limit: `resource` is the RLIMIT_* number (config/rlimit_names.hpp names it).
 struct Rlimit {
-    std::string type;  // "nofile", "nproc", ... (RLIMIT_ without prefix, lower case)
+    int resource = 0;
     uint64_t soft = 0;
     uint64_t hard = 0;
     friend bool operator==(const Rlimit&, const Rlimit&) = default;
@@ -101,11 +133,44 @@ struct IdMapping {
     friend bool operator==(const IdMapping&, const IdMapping&) = default;
 };
 
+// A seccomp profile, parsed and its names checked against libseccomp's tables by the loader
+// (config/seccomp_profile.hpp); launch compiles it without looking at a name's spelling again.
+enum class SeccompAction { Allow, Errno, Kill, KillProcess, Trap, Log, Trace };
+
+enum class SeccompOp { Ne, Lt, Le, Eq, Ge, Gt, MaskedEq };
+
+// A condition on one argument of the syscall (libseccomp's scmp_arg_cmp).
+struct SeccompArg {
+    unsigned index = 0;  // 0..5
+    uint64_t value = 0;
+    uint64_t value_two = 0;  // the mask's operand with masked_eq
+    SeccompOp op = SeccompOp::Eq;
+    friend bool operator==(const SeccompArg&, const SeccompArg&) = default;
+};
+
+struct SeccompRule {
+    std::vector<std::string> names;  // each one a syscall libseccomp knows
+    SeccompAction action = SeccompAction::Errno;
+    int errno_value = 1;  // EPERM
+    std::vector<SeccompArg> args;
+    friend bool operator==(const SeccompRule&, const SeccompRule&) = default;
+};
+
+struct SeccompProfile {
+    SeccompAction default_action = SeccompAction::Allow;
+    int default_errno = 1;
+    std::vector<std::string> architectures;  // libseccomp names besides the native one
+    unsigned flags = 0;                      // SECCOMP_FILTER_FLAG_* for seccomp(2)
+    std::vector<SeccompRule> rules;
+    friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
+};
+
 enum class SeccompMode { Default, Unconfined, Profile };
 
 struct SeccompConfig {
     SeccompMode mode = SeccompMode::Default;
-    std::string profile;  // absolute path of a profile file when mode == Profile
+    SeccompProfile profile;    // with mode == Profile: the file's profile, read when the config was loaded
+    std::string profile_path;  // with mode == Profile: the absolute path it was read from
     friend bool operator==(const SeccompConfig&, const SeccompConfig&) = default;
 };
 
@@ -118,6 +183,7 @@ struct ProcessConfig {
     std::vector<gid_t> additional_gids;
     bool no_new_privileges = true;
     bool terminal = false;
+    std::optional<uint32_t> umask;  // OCI's process.user.umask (no TOML key); unset: 0022
     friend bool operator==(const ProcessConfig&, const ProcessConfig&) = default;
 };
 
@@ -131,7 +197,24 @@ struct Resources {
     std::optional<uint64_t> io_weight;   // 1..10000
     std::optional<std::string> allowed_cpus;  // "0-1,3"
     std::vector<DeviceRule> devices;
+    std::optional<ByteSize> memory_low;         // v1 memory.soft_limit_in_bytes, v2 memory.low (OCI's reservation)
+    std::optional<uint64_t> memory_swappiness;  // 0..100, cgroup v1 only (memory.swappiness)
+    std::optional<std::string> allowed_mems;    // cpuset.mems, "0-1"
+    // hugetlb controller: at most so many bytes of pages of a size, by the size as the kernel's
+    // hugetlb.<size>.* files name it ("2MB", "1GB").
+    std::map<std::string, ByteSize> hugepage_limits;
+    std::map<std::string, std::string> unified;  // cgroup v2 files by name ("memory.high"), written as given
     friend bool operator==(const Resources&, const Resources&) = default;
+};
+
+// Where the container's cgroup goes instead of Berth's default (berth-NAME.scope in berth.slice;
+// MOUNT/berth/NAME): OCI's linux.cgroupsPath. Set by the runtime CLI only, no TOML key.
+struct CgroupLocation {
+    std::string slice;  // systemd driver: the scope's slice ("machine.slice"); empty: berth.slice
+    std::string scope;  // systemd driver: the scope's unit ("libpod-ID.scope"); empty: berth-NAME.scope
+    std::string path;   // cgroupfs driver: "/default/ID", below each hierarchy's mount; empty: /berth/NAME
+    bool empty() const { return slice.empty() && scope.empty() && path.empty(); }
+    friend bool operator==(const CgroupLocation&, const CgroupLocation&) = default;
 };
 
 struct CheckpointDefaults {
@@ -146,11 +229,26 @@ struct CheckpointDefaults {
     friend bool operator==(const CheckpointDefaults&, const CheckpointDefaults&) = default;
 };
 
+// namespaces.time = true: a new time namespace, its CLOCK_BOOTTIME and CLOCK_MONOTONIC offset
+// from the host's by [time_offsets] boot and monotonic (seconds, may be negative).
+struct TimeNamespace {
+    bool create = false;
+    int64_t boot_offset = 0;
+    int64_t monotonic_offset = 0;
+    friend bool operator==(const TimeNamespace&, const TimeNamespace&) = default;
+};
+
 struct ContainerConfig {
     std::string name;
     std::string rootfs;  // absolute path
     bool rootfs_readonly = false;
     std::string hostname;
+    // OCI-only (the runtime CLI sets them; no TOML key yet): the NIS domain name (a new uts
+    // namespace), the execution domain ("" the host's, "linux", "linux32") and sysctls written
+    // under /proc/sys inside the container's namespaces ("net.ipv4.ip_forward" -> "1").
+    std::string domainname;
+    std::string personality;
+    std::map<std::string, std::string> sysctl;
     ProcessConfig process;
     std::vector<NamespaceConfig> namespaces;
     std::vector<MountConfig> mounts;
@@ -163,11 +261,15 @@ struct ContainerConfig {
     std::vector<IdMapping> gid_mappings;
     SeccompConfig seccomp;
     Resources resources;
+    CgroupLocation cgroup_location;
     CheckpointDefaults checkpoint;
     Duration stop_timeout = std::chrono::seconds(10);
     // Under a Type=notify service: "started" (berthctl's READY=1 once the init runs) or
     // "container" (the container's own READY=1, through a NOTIFY_SOCKET passed in).
     std::string notify = "started";
+    TimeNamespace time_namespace;
+    // cgroup_mount: the container's own cgroups at /sys/fs/cgroup ("ro", "rw"), or not ("none").
+    std::string cgroup_mount = "none";
     friend bool operator==(const ContainerConfig&, const ContainerConfig&) = default;
 
     // The namespace entry of a kind, if the container has one.

@@ -8,26 +8,26 @@
 namespace berth::config {
 namespace {
 
-struct RlimitName {
+struct RlimitEntry {
     const char* name;
     int resource;
 };
 
 constexpr std::array kRlimits = {
-    RlimitName{"as", RLIMIT_AS},           RlimitName{"core", RLIMIT_CORE},
-    RlimitName{"cpu", RLIMIT_CPU},         RlimitName{"data", RLIMIT_DATA},
-    RlimitName{"fsize", RLIMIT_FSIZE},     RlimitName{"locks", RLIMIT_LOCKS},
-    RlimitName{"memlock", RLIMIT_MEMLOCK}, RlimitName{"msgqueue", RLIMIT_MSGQUEUE},
-    RlimitName{"nice", RLIMIT_NICE},       RlimitName{"nofile", RLIMIT_NOFILE},
-    RlimitName{"nproc", RLIMIT_NPROC},     RlimitName{"rss", RLIMIT_RSS},
-    RlimitName{"rtprio", RLIMIT_RTPRIO},   RlimitName{"rttime", RLIMIT_RTTIME},
-    RlimitName{"sigpending", RLIMIT_SIGPENDING}, RlimitName{"stack", RLIMIT_STACK},
+    RlimitEntry{"as", RLIMIT_AS},           RlimitEntry{"core", RLIMIT_CORE},
+    RlimitEntry{"cpu", RLIMIT_CPU},         RlimitEntry{"data", RLIMIT_DATA},
+    RlimitEntry{"fsize", RLIMIT_FSIZE},     RlimitEntry{"locks", RLIMIT_LOCKS},
+    RlimitEntry{"memlock", RLIMIT_MEMLOCK}, RlimitEntry{"msgqueue", RLIMIT_MSGQUEUE},
+    RlimitEntry{"nice", RLIMIT_NICE},       RlimitEntry{"nofile", RLIMIT_NOFILE},
+    RlimitEntry{"nproc", RLIMIT_NPROC},     RlimitEntry{"rss", RLIMIT_RSS},
+    RlimitEntry{"rtprio", RLIMIT_RTPRIO},   RlimitEntry{"rttime", RLIMIT_RTTIME},
+    RlimitEntry{"sigpending", RLIMIT_SIGPENDING}, RlimitEntry{"stack", RLIMIT_STACK},
 };
 
 }  // namespace
 
 std::optional<int> RlimitResource(const std::string& name) {
-    for (const RlimitName& entry : kRlimits)
+    for (const RlimitEntry& entry : kRlimits)
         if (name == entry.name)
             return entry.resource;
     return std::nullopt;
@@ -44,9 +44,16 @@ std::optional<std::string> CanonicalRlimitName(std::string_view written) {
     return name;
 }
 
+std::string_view RlimitName(int resource) {
+    for (const RlimitEntry& entry : kRlimits)
+        if (resource == entry.resource)
+            return entry.name;
+    return "";
+}
+
 std::string KnownRlimitNames() {
     std::string out;
-    for (const RlimitName& entry : kRlimits)
+    for (const RlimitEntry& entry : kRlimits)
         out += (out.empty() ? "" : ", ") + std::string(entry.name);
     return out;
 }

@@ -174,6 +174,13 @@ Duration ParseDuration(std::string_view text) {
     return Duration(static_cast<Duration::rep>(total));
 }
 
+std::optional<std::string> MemoryLimitProblem(ByteSize size) {
+    if (size.bytes >= kMinMemoryLimit)
+        return std::nullopt;
+    return "expected at least " + FormatByteSize(ByteSize{kMinMemoryLimit}) +
+           " (a container cannot start with less), got " + FormatByteSize(size);
+}
+
 std::string FormatByteSize(ByteSize size) {
     if (size.bytes != 0)
         for (const Unit& unit : kSizeUnits)

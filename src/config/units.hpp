@@ -1,6 +1,7 @@
 #pragma once
 // The values a person writes in TOML: sizes ("512M"), CPU quotas ("150%"), durations ("30s").
 // Parsed once, at load; formatted back the same way for show-config and stored state.
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@ ByteSize ParseByteSize(std::string_view text);
 // The smallest memory_max / memory_high accepted: below it a container's init (which shares the
 // launcher's memory until it execs) could meet the OOM killer before it runs anything.
 constexpr uint64_t kMinMemoryLimit = 8 << 20;
+// Why `size` is no valid memory_max / memory_high (below kMinMemoryLimit), or nothing.
+std::optional<std::string> MemoryLimitProblem(ByteSize size);
 // "150%": 150 means 1.5 CPUs; a whole number of percent, at least 1.
 CpuQuota ParseCpuQuota(std::string_view text);
 // "30s", "500ms", "2min", "1h", "1d", "250us", "1.5s", "1min 30s"; a unit is always required.

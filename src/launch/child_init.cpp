@@ -6,12 +6,41 @@
 #include <unistd.h>
 
 #include "launch/sync_socket.hpp"
+#include "launch/sysctl.hpp"
+#include "launch/time_namespace.hpp"
 #include "util/error.hpp"
+#include "util/hook_program.hpp"
 #include "util/loopback.hpp"
 
 namespace berth::launch {
 
+namespace {
+
+// Right before pivot_root: the parent runs its hooks (prestart, createRuntime), then we run the
+// createContainer hooks with the state it sent, in our namespaces.
+void RunHooksBeforePivot(const InitPlan& plan) {
+    if (!plan.hooks_before_pivot)
+        return;
+    std::optional<std::string> state = AwaitHooksDone(plan.sync);
+    if (!state)
+        ::_exit(1);  // the parent gave up (its hook failed): it reports why
+    const mode_t saved = ::umask(022);  // ours is 0 for exact modes; a hook gets the usual one
+    for (const HookProgram& hook : plan.create_container_hooks) {
+        try {
+            RunHookProgram(hook, *state);
+        } catch (const Error& e) {
+            throw Error("Failed to run the createContainer hooks: " + e.Context(), e.Errno());
+        }
+    }
+    ::umask(saved);
+}
+
+}  // namespace
+
 bool SetsUpBeforePlacement(const InitPlan& plan) {
+    // The parent's hooks before pivot_root see the container placed in its cgroup.
+    if (plan.hooks_before_pivot)
+        return false;
     // With a user namespace the parent writes the id maps first; a cgroup file system mounted in
     // the rootfs must show the container's own cgroup namespace, made after the placement.
     if (plan.rootfs.in_user_namespace)
@@ -29,6 +58,10 @@ void RunContainerInit(const InitPlan& plan) noexcept {
     // otherwise) while we set up. execve of the container's (non-setuid) program makes it dumpable
     // again, which is harmless: /proc/<pid>/exe then names the container's own program.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Our copy of the parent's end would hide the parent's death: without it, a parent killed
+    // before Go means EOF and we exit, releasing every fd we copied (its container lock too).
+    if (plan.parent_sync >= 0)
+        ::close(plan.parent_sync);
     // Early: namespaces, hostname, rootfs and lo are set up while the parent waits for the cgroup
     // driver; only the cgroup namespace (rooted where the placement put us) and the rest wait for Go.
     const bool early = plan.set_up_before_placement;
@@ -51,12 +84,20 @@ void RunContainerInit(const InitPlan& plan) noexcept {
         const int now_flags = plan.namespaces.unshare_flags & ~later_flags;
         if (now_flags != 0 && ::unshare(now_flags) < 0)
             ThrowErrno("create namespaces");
+        if (config.time_namespace.create)
+            CreateTimeNamespace(config.time_namespace);
         if (!config.hostname.empty() && ::sethostname(config.hostname.data(), config.hostname.size()) < 0)
             ThrowErrno("set hostname " + config.hostname);
+        if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) < 0)
+            ThrowErrno("set domain name " + config.domainname);
         if (plan.namespaces.creates(config::NamespaceKind::Mount))
-            BuildRootfs(config, plan.rootfs);
+            BuildRootfs(config, plan.rootfs, [&plan] { RunHooksBeforePivot(plan); });
         else if (!plan.namespaces.joins(config::NamespaceKind::Mount))
             throw Error("a container needs its own mount namespace (or one joined by path)");
+        else {
+            RunHooksBeforePivot(plan);  // a joined mount namespace has no pivot_root: its setup is done
+            WriteSysctls(config.sysctl);  // BuildRootfs does it before /proc/sys is made read-only
+        }
         if (plan.namespaces.creates(config::NamespaceKind::Net))
             BringUpLoopback();
         if (early) {

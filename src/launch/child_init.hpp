@@ -17,8 +17,13 @@ struct InitPlan {
     RootfsContext rootfs;
     ProcessPlan process;
     int sync = -1;  // the child's end of the sync socket
+    int parent_sync = -1;  // the parent's end: the child closes its copy first thing
     // The child sets up its rootfs on SetUp, before the parent places it (SetsUpBeforePlacement).
     bool set_up_before_placement = false;
+    // LaunchOptions::hooks.BeforePivot(): ask the parent for its hooks right before pivot_root
+    // (AwaitHooksDone), then run these with the state it sends.
+    bool hooks_before_pivot = false;
+    std::vector<HookProgram> create_container_hooks;
 };
 
 // True when nothing the child sets up before exec depends on its cgroup placement or id maps.

@@ -15,9 +15,16 @@ std::string FormatIdMap(const std::vector<config::IdMapping>& mappings);
 // True when `id` inside the namespace is covered by one of the mappings.
 bool IsMapped(const std::vector<config::IdMapping>& mappings, uint32_t id);
 
-// Writes /proc/PID/{setgroups,uid_map,gid_map}. setgroups is denied only when the caller is not
-// privileged over its own user namespace (the kernel requires it then); a root parent keeps
-// setgroups(2) usable so the container's additional gids work. Returns whether it was denied.
+// Whether setgroups(2) will be denied in a new user namespace with these gid mappings: only for an
+// unprivileged caller mapping its own gid alone (the kernel requires it then; newgidmap, which maps
+// subordinate ranges, leaves it allowed).
+bool SetgroupsDenied(const std::vector<config::IdMapping>& gid_mappings);
+
+// Writes /proc/PID/{setgroups,uid_map,gid_map}. A root parent writes them itself, keeping
+// setgroups(2) usable so the container's additional gids work; an unprivileged (rootless) one
+// writes a map of its own id alone itself and has newuidmap/newgidmap (setuid, shadow's uidmap
+// package) write any other, checked against /etc/subuid and /etc/subgid. Returns whether setgroups
+// was denied (see SetgroupsDenied).
 bool WriteIdMaps(pid_t pid, const std::vector<config::IdMapping>& uid_mappings,
                  const std::vector<config::IdMapping>& gid_mappings);
 

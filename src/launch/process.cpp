@@ -28,8 +28,33 @@ void InstallStdio(const Stdio& stdio) {
             ThrowErrno("install stdio fd " + std::to_string(i));
 }
 
-void CloseInheritedFds() {
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+void PlaceListenFds(const std::vector<int>& sources, std::initializer_list<int> still_needed) {
+    const int end = 3 + static_cast<int>(sources.size());
+    for (int fd : still_needed)
+        if (fd >= 3 && fd < end)
+            throw Error("fd " + std::to_string(fd) + " is in the way of the socket activation fds 3.." +
+                            std::to_string(end - 1),
+                        EBUSY);
+    // Copies above the targets first: a source may sit on another target's number.
+    std::vector<int> moved;
+    for (int fd : sources) {
+        int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, end);
+        if (copy < 0)
+            ThrowErrno("duplicate socket activation fd " + std::to_string(fd));
+        moved.push_back(copy);
+    }
+    for (int i = 0; i < static_cast<int>(moved.size()); ++i) {
+        if (::dup2(moved[i], 3 + i) < 0)
+            ThrowErrno("install socket activation fd " + std::to_string(3 + i));
+        ::close(moved[i]);
+    }
+}
+
+void CloseInheritedFds(unsigned keep) {
+    for (unsigned fd = 3; fd < 3 + keep; ++fd)
+        if (::fcntl(static_cast<int>(fd), F_SETFD, 0) < 0)
+            ThrowErrno("keep fd " + std::to_string(fd) + " open for the container's program");
+    if (::close_range(3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         ThrowErrno("mark inherited fds close-on-exec");
 }
 

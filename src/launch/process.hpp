@@ -2,6 +2,7 @@
 // The last steps of a container process before its program runs: stdio, identity, cwd, exec.
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,12 @@ namespace berth::launch {
 // Places the given fds on 0, 1, 2 (inheritable), whatever numbers they have now.
 void InstallStdio(const Stdio& stdio);
 
-// Marks every fd from 3 up close-on-exec, so nothing but 0, 1, 2 reaches the container's program.
-void CloseInheritedFds();
+// Keeps fds 3..3+keep-1 open across execve as they are (OCI's preserved fds, socket activation's
+// LISTEN_FDS) and marks every later fd close-on-exec, so nothing else reaches the container's program.
+void CloseInheritedFds(unsigned keep = 0);
+// Socket activation from fds anywhere in this process: dups sources[i] onto 3+i (what was there
+// goes). Fails with EBUSY if one of still_needed (the sync socket, the start gate) sits in 3..3+n-1.
+void PlaceListenFds(const std::vector<int>& sources, std::initializer_list<int> still_needed);
 
 // setgroups (unless the user namespace denies it and there is nothing to set), setresgid,
 // setresuid. Call with PR_SET_KEEPCAPS set so the permitted capabilities survive.

@@ -10,6 +10,7 @@
 #include "launch/cgroup_mount.hpp"
 #include "launch/devices.hpp"
 #include "launch/path_in_root.hpp"
+#include "launch/sysctl.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
@@ -171,7 +172,8 @@ void MakeReadonlyPath(const std::string& path) {
     RemountBind(path, MS_RDONLY, false, "make " + path + " read-only");
 }
 
-void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& context) {
+void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& context,
+                 const std::function<void()>& before_pivot) {
     // Nothing done from here on may reach the host's mount table.
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         ThrowErrno("make the mount namespace private");
@@ -190,7 +192,13 @@ void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& con
         else
             MountConfigured(rootfd.Get(), m, context.mount_options[i]);
     }
+    if (before_pivot) {
+        if (::fchdir(rootfd.Get()) < 0)
+            ThrowErrno("chdir to the rootfs");
+        before_pivot();
+    }
     PivotInto(rootfd.Get());
+    WriteSysctls(config.sysctl);  // as runc: before /proc/sys can be read-only or masked
     for (const std::string& path : config.masked_paths)
         MaskPath(path);
     for (const std::string& path : config.readonly_paths)

@@ -1,5 +1,6 @@
 #pragma once
 // Building the container's root filesystem inside its private mount namespace (in the child).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,10 @@ struct RootfsContext {
 // Makes the mount namespace private, binds the rootfs, mounts /proc, /dev (+ nodes, pts, shm,
 // mqueue), /sys and the configured mounts, pivots into it and detaches the old root, then masks
 // paths, makes paths read-only and (if configured) the root itself.
-// The cwd is "/" of the new root afterwards.
-void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& context);
+// The cwd is "/" of the new root afterwards. before_pivot (if set) runs once every mount is in
+// place, with the rootfs as cwd and the old root still reachable (OCI's createContainer hooks).
+void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& context,
+                 const std::function<void()>& before_pivot = {});
 
 // The parts done after pivot_root, split out for exec-less callers and tests.
 void MaskPath(const std::string& path);

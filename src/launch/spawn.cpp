@@ -4,12 +4,15 @@
 
 #include <functional>
 
+#include "cgroup/placement_guard.hpp"
 #include "launch/child_init.hpp"
 #include "launch/child_process.hpp"
 #include "launch/idmap.hpp"
 #include "launch/launcher.hpp"
+#include "launch/rootless.hpp"
 #include "launch/sync_socket.hpp"
 #include "util/error.hpp"
+#include "util/sanitizer.hpp"
 
 namespace berth::launch {
 namespace {
@@ -26,31 +29,25 @@ void CheckRootfs(const std::string& rootfs) {
         ThrowErrno(ENOTDIR, "rootfs " + rootfs);
 }
 
-// Destroys a cgroup placement on the way out unless the launch succeeded.
-class PlacementGuard {
-public:
-    explicit PlacementGuard(cgroup::Driver& driver) : driver_(driver) {}
-    ~PlacementGuard() {
-        if (placement_ && !released_) {
-            try {
-                driver_.Destroy(*placement_);
-            } catch (...) {
-                // The launch error is the one worth reporting.
-            }
-        }
-    }
-    void Set(cgroup::Placement placement) { placement_ = std::move(placement); }
-    cgroup::Placement Release() { released_ = true; return *placement_; }
-
-private:
-    cgroup::Driver& driver_;
-    std::optional<cgroup::Placement> placement_;
-    bool released_ = false;
-};
+// cgroup_mount = "ro"/"rw": a mount of type cgroup at /sys/fs/cgroup (as OCI bundles list it),
+// unless the mounts have one there already.
+config::ContainerConfig WithCgroupMount(const config::ContainerConfig& requested) {
+    config::ContainerConfig config = requested;
+    if (config.cgroup_mount == "none")
+        return config;
+    for (const config::MountConfig& m : config.mounts)
+        if (m.destination == "/sys/fs/cgroup")
+            return config;
+    config.mounts.push_back({"cgroup", "/sys/fs/cgroup", "cgroup",
+                             {"nosuid", "noexec", "nodev", "relatime", config.cgroup_mount}});
+    return config;
+}
 
 }  // namespace
 
-Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, const LaunchOptions& options) {
+Launched Launch(const config::ContainerConfig& requested, cgroup::Driver& cgroups, const LaunchOptions& options) {
+    // The child reads it from our memory: it lives until we return.
+    const config::ContainerConfig config = WithCgroupMount(requested);
     // Everything that can be checked or resolved is done here, before anything exists to clean up.
     CheckRootfs(config.rootfs);
     InitPlan plan;
@@ -61,9 +58,17 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
         throw Error("a container needs a mount namespace: add one to namespaces");
     if (!config.hostname.empty() && !ns.creates(NamespaceKind::Uts))
         throw Error("setting the hostname needs a new uts namespace");
+    if (!config.domainname.empty() && !ns.creates(NamespaceKind::Uts))
+        throw Error("setting the domain name needs a new uts namespace");
     bool new_user = ns.creates(NamespaceKind::User);
     if (new_user && config.uid_mappings.empty())
         throw Error("a new user namespace needs uid_mappings");
+    if (IsRootless()) {
+        for (const JoinedNamespace& joined : ns.parent_joins)
+            CheckRootlessJoin(joined, false);
+        for (const JoinedNamespace& joined : ns.child_joins)
+            CheckRootlessJoin(joined, true);
+    }
     std::vector<UniqueFd> child_join_fds;
     for (const JoinedNamespace& joined : ns.child_joins) {
         child_join_fds.push_back(OpenNamespace(joined));
@@ -72,6 +77,24 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     plan.process = MakeProcessPlan(config);
     plan.process.stdio = options.stdio;
     plan.process.start_gate = options.start_gate;
+    if (options.hooks.Any() && options.start_gate < 0)
+        throw Error("OCI setup hooks need a start gate (the init outlives this process)");
+    plan.process.start_result = options.start_result;
+    plan.process.start_hooks = options.hooks.start_container;
+    plan.hooks_before_pivot = options.hooks.BeforePivot();
+    plan.create_container_hooks = options.hooks.create_container;
+    plan.process.window = options.window;
+    if (options.listen_fds > 0) {
+        plan.process.listen_fds = options.listen_fds;
+        plan.process.listen_fd_sources = options.listen_fd_sources;
+        if (!options.listen_fd_sources.empty() &&
+            options.listen_fd_sources.size() != static_cast<size_t>(options.listen_fds))
+            throw Error("socket activation: " + std::to_string(options.listen_fd_sources.size()) + " fds given for " +
+                        std::to_string(options.listen_fds));
+        plan.process.env.push_back("LISTEN_FDS=" + std::to_string(options.listen_fds));
+        if (!options.listen_fd_names.empty())
+            plan.process.env.push_back("LISTEN_FDNAMES=" + options.listen_fd_names);
+    }
     bool in_user_ns = new_user || ns.joins(NamespaceKind::User);
     plan.rootfs.in_user_namespace = in_user_ns;
     plan.rootfs.new_net_namespace = ns.creates(NamespaceKind::Net);
@@ -84,40 +107,62 @@ Launched Launch(const config::ContainerConfig& config, cgroup::Driver& cgroups, 
     }
     plan.rootfs.cgroup_namespace = ns.creates(NamespaceKind::Cgroup) || ns.joins(NamespaceKind::Cgroup);
     // With a root parent setgroups stays allowed (see WriteIdMaps); a joined namespace may deny it.
-    plan.process.setgroups_denied = new_user && ::geteuid() != 0;
+    plan.process.setgroups_denied = new_user && SetgroupsDenied(config.gid_mappings);
 
     auto [parent_sync, child_sync] = MakeSocketPair(SOCK_SEQPACKET);
     plan.sync = child_sync.Get();
+    plan.parent_sync = parent_sync.Get();
     plan.set_up_before_placement = SetsUpBeforePlacement(plan);
 
+    // A child that sets up before its placement gets a copy of our memory, so it builds its rootfs
+    // while this thread places its cgroup (the two overlap); one that waits for Go, and the gated
+    // init that must outlive us, too. Otherwise it runs on our memory, as vfork would.
+    // Under ASan it always gets a copy: ASan cannot follow a child on our memory but its own stack.
+    const bool share_memory = !kAddressSanitizer && !plan.set_up_before_placement && options.start_gate < 0;
     // Namespaces joined by path are entered by this thread around clone(), so the child is born in
     // them (a pid namespace included, without a second fork).
-    PlacementGuard placement(cgroups);  // declared first: destroyed after the child is reaped
+    cgroup::PlacementGuard placement(cgroups);  // declared first: destroyed after the child is reaped
     ScopedNamespaces joined(ns.parent_joins);
     // Named, not a temporary: the child runs it from our memory after CloneChild returns.
     const std::function<void()> init_main = [&plan] { RunContainerInit(plan); };
-    OwnedChild child = CloneChild(ns.clone_flags, init_main, "clone the container's init",
-                                  /*share_memory=*/options.start_gate < 0);
+    OwnedChild child = CloneChild(ns.clone_flags, init_main, "clone the container's init", share_memory);
     joined.Restore();
     child_sync.Reset();  // our copy would hide the EOF that means "exec succeeded"
 
     if (new_user)
         WriteIdMaps(child.Pid(), config.uid_mappings, config.gid_mappings);
-    bool set_up = !plan.set_up_before_placement;
-    // The child (on our memory) builds its rootfs only while this thread just waits: while the
-    // driver waits for systemd, or right after a driver that does not wait.
-    auto child_set_up = [&] { set_up = RunChildSetUp(parent_sync.Get()); };
+    if (plan.set_up_before_placement && !share_memory && !SendSetUp(parent_sync.Get()))
+        ThrowErrno("send the container's init its set-up signal");
+    bool set_up = !plan.set_up_before_placement || !share_memory;
+    // A child on our memory builds its rootfs only while this thread just waits: while the driver
+    // waits for systemd, or right after a driver that does not wait. Only a child that sets up
+    // early waits for SetUp: one waiting for Go would take it for a broken parent and exit (the
+    // systemd driver calls this while it waits, whatever the plan).
+    auto child_set_up = [&] {
+        if (!set_up)
+            set_up = RunChildSetUp(parent_sync.Get());
+    };
+    cgroups.PlaceAt(config.cgroup_location);
     placement.Set(cgroups.CreateWhileWaiting(options.container_id, child.Pid(), config.resources, child_set_up));
     if (!set_up && !RunChildSetUp(parent_sync.Get()))
         ThrowErrno("send the container's init its set-up signal");
+    if (plan.set_up_before_placement && !share_memory)
+        AwaitReady(parent_sync.Get());
+    const unsigned long long start_time = ReadStartTime(child.Pid());
+    if (options.on_placed)
+        options.on_placed(child.Pid(), start_time, placement.Get());
     SendGo(parent_sync.Get());
-    UniqueFd terminal = ReceiveUntilExec(parent_sync.Get());
+    const pid_t pid = child.Pid();
+    auto hooks_due = [&options, pid] {
+        return options.hooks.before_pivot ? options.hooks.before_pivot(pid) : std::string();
+    };
+    UniqueFd terminal = ReceiveUntilExec(parent_sync.Get(), hooks_due);
     if (config.process.terminal && !terminal)
         throw Error("the container's terminal was not received");
 
     Launched launched;
     launched.pid = child.Pid();
-    launched.start_time = ReadStartTime(child.Pid());
+    launched.start_time = start_time;
     launched.terminal_master = std::move(terminal);
     launched.placement = placement.Release();
     launched.pidfd = child.Release();

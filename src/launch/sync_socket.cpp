@@ -11,7 +11,8 @@
 namespace berth::launch {
 namespace {
 
-enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3, SetUp = 4, Ready = 5, Gated = 6 };
+enum class Kind : uint32_t { Go = 1, Failed = 2, TerminalMaster = 3, SetUp = 4, Ready = 5, Gated = 6,
+                            HooksDue = 7, HooksDone = 8 };
 
 struct Header {
     Kind kind;
@@ -19,6 +20,8 @@ struct Header {
 };
 
 constexpr size_t kMaxMessage = 4096;
+// HooksDone carries the OCI state JSON, annotations and all.
+constexpr size_t kMaxStateMessage = 128 * 1024;  // below the default socket send buffer
 
 void SendHeader(int sock, Kind kind, int err, const std::string& text, int passed_fd) {
     char buf[kMaxMessage];
@@ -52,22 +55,31 @@ void SendHeader(int sock, Kind kind, int err, const std::string& text, int passe
 
 void SendGo(int sock) { SendHeader(sock, Kind::Go, 0, {}, -1); }
 
-bool RunChildSetUp(int sock) noexcept {
-    // Only syscalls and the stack here: the child runs on our memory until it answers.
+// Only syscalls and the stack in these: a child on our memory runs until it answers.
+bool SendSetUp(int sock) noexcept {
     Header request{Kind::SetUp, 0};
     ssize_t n;
     do {
         n = ::send(sock, &request, sizeof request, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
-    if (n != static_cast<ssize_t>(sizeof request))
-        return false;
+    return n == static_cast<ssize_t>(sizeof request);
+}
+
+void AwaitReady(int sock) noexcept {
     Header answer{};
+    ssize_t n;
     do {
         n = ::recv(sock, &answer, sizeof answer, MSG_PEEK);
     } while (n < 0 && errno == EINTR);
     // Failed (and EOF) stay queued for ReceiveUntilExec, which reports them.
     if (n == static_cast<ssize_t>(sizeof answer) && answer.kind == Kind::Ready)
         (void)::recv(sock, &answer, sizeof answer, 0);
+}
+
+bool RunChildSetUp(int sock) noexcept {
+    if (!SendSetUp(sock))
+        return false;
+    AwaitReady(sock);
     return true;
 }
 
@@ -98,11 +110,47 @@ void SendFailure(int sock, const std::string& step, int err) noexcept {
     }
 }
 
+std::optional<std::string> AwaitHooksDone(int sock) {
+    SendHeader(sock, Kind::HooksDue, 0, {}, -1);
+    std::string buf(kMaxStateMessage, '\0');
+    ssize_t n;
+    do {
+        n = ::recv(sock, buf.data(), buf.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    Header header{};
+    if (n < static_cast<ssize_t>(sizeof header))
+        return std::nullopt;
+    std::memcpy(&header, buf.data(), sizeof header);
+    if (header.kind != Kind::HooksDone)
+        return std::nullopt;
+    return buf.substr(sizeof header, static_cast<size_t>(n) - sizeof header);
+}
+
+namespace {
+
+void SendHooksDone(int sock, const std::string& state) {
+    if (state.size() + sizeof(Header) > kMaxStateMessage)
+        throw Error("the container's state for its createContainer hooks is too large (" +
+                    std::to_string(state.size()) + " bytes)", E2BIG);
+    std::string buf(sizeof(Header), '\0');
+    Header header{Kind::HooksDone, 0};
+    std::memcpy(buf.data(), &header, sizeof header);
+    buf += state;
+    ssize_t n;
+    do {
+        n = ::send(sock, buf.data(), buf.size(), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        ThrowErrno("send the container's init its createContainer state");
+}
+
+}  // namespace
+
 void SendGated(int sock) { SendHeader(sock, Kind::Gated, 0, {}, -1); }
 
 void SendTerminalMaster(int sock, int master) { SendHeader(sock, Kind::TerminalMaster, 0, {}, master); }
 
-UniqueFd ReceiveUntilExec(int sock) {
+UniqueFd ReceiveUntilExec(int sock, const std::function<std::string()>& on_hooks_due) {
     UniqueFd terminal;
     for (;;) {
         char buf[kMaxMessage];
@@ -134,6 +182,12 @@ UniqueFd ReceiveUntilExec(int sock) {
         std::memcpy(&header, buf, sizeof header);
         if (header.kind == Kind::Gated)
             return terminal;
+        if (header.kind == Kind::HooksDue) {
+            if (!on_hooks_due)
+                throw Error("the container's init asked for setup hooks nobody configured");
+            SendHooksDone(sock, on_hooks_due());
+            continue;
+        }
         if (header.kind == Kind::Failed)
             throw Error(std::string(buf + sizeof header, static_cast<size_t>(n) - sizeof header), header.err);
     }

@@ -10,7 +10,7 @@
 
 namespace berth::launch {
 
-void SetUpTerminal(int sync, uid_t uid, gid_t gid) {
+void SetUpTerminal(int sync, uid_t uid, gid_t gid, unsigned short rows, unsigned short columns) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master)
         ThrowErrno("open /dev/ptmx in the container");
@@ -23,6 +23,11 @@ void SetUpTerminal(int sync, uid_t uid, gid_t gid) {
         ThrowErrno("open the pty slave");
     if ((uid != 0 || gid != 0) && ::fchown(slave.Get(), uid, gid) < 0)
         ThrowErrno("chown the pty slave");
+    winsize size{};
+    size.ws_row = rows;
+    size.ws_col = columns;
+    if ((rows || columns) && ::ioctl(master.Get(), TIOCSWINSZ, &size) < 0)
+        ThrowErrno("set the pty's window size");
     SendTerminalMaster(sync, master.Get());
     master.Reset();
     if (::setsid() < 0)

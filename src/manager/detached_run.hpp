@@ -5,6 +5,7 @@
 // monitor records the init's exit code in the state when it ends.
 #include <string>
 
+#include "checkpoint/checkpoint.hpp"
 #include "config/model.hpp"
 #include "manager/manager.hpp"
 
@@ -13,5 +14,10 @@ namespace berth::manager {
 // Creates and starts config (Manager::Run) in a new monitor process and returns once it runs, with
 // its recorded state; throws Error with the reason the start failed (then nothing remains).
 ContainerState RunDetached(Manager& manager, const config::ContainerConfig& config, const std::string& log_dir);
+
+// The same for a restore (RestoreContainer into manager's state dir): the restored init's stdio,
+// where it was a pipe or socket at checkpoint time, is the monitor's pipes to the log.
+ContainerState RestoreDetached(Manager& manager, const std::string& cgroup_driver,
+                               const checkpoint::RestoreOptions& options, const std::string& log_dir);
 
 }  // namespace berth::manager

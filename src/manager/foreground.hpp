@@ -6,10 +6,13 @@
 
 namespace berth::manager {
 
+class OomTracker;
+
 struct ForegroundProcess {
     pid_t pid = -1;
     int pidfd = -1;             // our child (run's init or exec's process)
     int terminal_master = -1;   // the container's pty master, -1 without a terminal
+    OomTracker* oom = nullptr;  // run's init: OOM kills recorded while it runs and at its exit
 };
 
 // Forwards every signal from `signals` to the process (WINCH as a window size update of its

@@ -4,14 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "cgroup/machine_registration.hpp"
 #include "cgroup/cgroupfs_driver.hpp"
+#include "checkpoint/rootfs_diff.hpp"
+#include "launch/rootless.hpp"
 #include "manager/container_lock.hpp"
 #include "manager/foreground.hpp"
+#include "manager/oom_tracker.hpp"
 #include "manager/init_process.hpp"
 #include "manager/start_gate.hpp"
 #include "util/file.hpp"
+#include "util/phase_marker.hpp"
 #include "util/proc_stat.hpp"
 #include "util/time_format.hpp"
 
@@ -29,7 +34,9 @@ bool IsGated(const ContainerState& state) { return state.status == Status::Creat
 // Has an init process that may still run: live, or waiting at its start gate.
 bool HasInit(const ContainerState& state) { return IsLive(state.status) || IsGated(state); }
 
-ContainerState NewState(const config::ContainerConfig& config) {
+ContainerState NewState(const config::ContainerConfig& requested) {
+    // Rootless: recorded with its user namespace, which exec joins too.
+    const config::ContainerConfig config = launch::WithRootlessUserNamespace(requested);
     ContainerState state;
     state.name = ContainerId(config.name).str();
     state.status = Status::Created;
@@ -84,7 +91,13 @@ Container Manager::Start(const ContainerId& id, const RunOptions& options) {
         throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
     if (IsGated(state))
         throw InvalidState("Container " + id.str() + " waits for `berth-runtime start`");
-    return Launch(std::move(state), options, true);
+    try {
+        return Launch(state, options);
+    } catch (...) {
+        // The launcher took down what it made; the record of its pid (creating) goes too.
+        store_.WriteStateOnly(state);
+        throw;
+    }
 }
 
 Container Manager::Run(const config::ContainerConfig& config, const RunOptions& options) {
@@ -96,8 +109,15 @@ Container Manager::Run(const config::ContainerConfig& config, const RunOptions& 
             ContainerLock lock(store_.Dir(id));
             if (store_.HasState(id))
                 throw ContainerExists("Container " + id.str() + " already exists");
+            PhaseMarker("run-locked");
             try {
-                return Launch(state, options, false);
+                // Recorded before anything exists, so that a kill of this process at any later
+                // point leaves an entry `list` shows and `rm --force` removes (see Status::Creating).
+                ContainerState creating = state;
+                creating.status = Status::Creating;
+                store_.Write(creating);
+                PhaseMarker("run-recorded-creating");
+                return Launch(state, options);
             } catch (...) {
                 store_.Remove(id);
                 throw;
@@ -109,7 +129,7 @@ Container Manager::Run(const config::ContainerConfig& config, const RunOptions& 
     }
 }
 
-Container Manager::Launch(ContainerState state, const RunOptions& options, bool config_recorded) {
+Container Manager::Launch(ContainerState state, const RunOptions& options) {
     Container container;
     if (options.foreground)
         container.signals_ = std::make_unique<ForwardedSignals>();
@@ -119,22 +139,41 @@ Container Manager::Launch(ContainerState state, const RunOptions& options, bool 
     launch_options.container_id = state.name;
     launch_options.stdio = options.stdio;
     launch_options.want_terminal_master = state.config.process.terminal;
-    UniqueFd gate;
+    launch_options.window = options.window;
+    launch_options.listen_fds = options.listen_fds;
+    launch_options.listen_fd_names = options.listen_fd_names;
+    launch_options.listen_fd_sources = options.listen_fd_sources;
+    StartGate gate;
     if (options.wait_for_start) {
         gate = MakeStartGate(store_.Dir(ContainerId(state.name)));
-        launch_options.start_gate = gate.Get();
+        launch_options.start_gate = gate.gate.Get();
+        launch_options.start_result = gate.result.Get();
+        launch_options.hooks = options.hooks;
     }
+    launch_options.on_placed = [&](pid_t pid, unsigned long long start_time, const cgroup::Placement& placement) {
+        ContainerState placed = state;
+        placed.status = Status::Creating;
+        placed.pid = pid;
+        placed.pid_start_time = start_time;
+        placed.placement = placement;
+        store_.WriteStateOnly(placed);
+        if (options.watch_oom)
+            container.oom_watch_.emplace(placement);
+        PhaseMarker("run-recorded-placement");
+    };
+    if (options.rootfs_baseline && !state.config.rootfs_readonly)
+        WriteFileAtomic(store_.Dir(ContainerId(state.name)) + "/" + checkpoint::kRootfsBaselineFile,
+                        checkpoint::FormatRootfsBaseline(checkpoint::TakeRootfsBaseline(state.config.rootfs)), 0600,
+                        Durability::RuntimeOnly);
     launch::Launched launched = launch::Launch(state.config, *driver, launch_options);
+    PhaseMarker("run-launched");
 
     state.pid = launched.pid;
     state.pid_start_time = launched.start_time ? launched.start_time : ProcessStartTime(launched.pid).value_or(0);
     state.placement = launched.placement;
     state.status = options.wait_for_start ? Status::Created : Status::Running;
     try {
-        if (config_recorded)
-            store_.WriteStateOnly(state);
-        else
-            store_.Write(state);
+        store_.WriteStateOnly(state);
     } catch (...) {
         // Unrecorded, nobody could ever find it again: take it down.
         SendSignal(launched.pidfd.Get(), launched.pid, SIGKILL);
@@ -142,6 +181,7 @@ Container Manager::Launch(ContainerState state, const RunOptions& options, bool 
         driver->Destroy(launched.placement);
         throw;
     }
+    PhaseMarker("run-recorded");
     cgroup::RegisterMachine(state.placement, state.name, state.pid, state.rootfs);
     container.state_ = std::move(state);
     container.pidfd_ = std::move(launched.pidfd);
@@ -152,15 +192,27 @@ Container Manager::Launch(ContainerState state, const RunOptions& options, bool 
 int Manager::StayInForeground(Container& container) {
     if (!container.signals_)
         throw InvalidState("Container " + container.state_.name + " was not started in the foreground");
-    ForegroundProcess process{container.Pid(), container.Pidfd(), container.TerminalMaster()};
-    int exit_code = manager::StayInForeground(process, *container.signals_);
     ContainerId id(container.state_.name);
+    // The OOM watch armed before the program started (RunOptions::watch_oom), if any.
+    MonitoredInit init{id, container.Pid(), container.state_.pid_start_time, container.Pidfd(),
+                       container.OomWatch()};
+    OomTracker oom(*this, init);
+    ForegroundProcess process{container.Pid(), container.Pidfd(), container.TerminalMaster(), &oom};
+    int exit_code = manager::StayInForeground(process, *container.signals_);
+    PhaseMarker("run-reaped");
+    container.state_.status = Status::Stopped;
+    container.state_.exit_code = exit_code;
+    container.state_.oom_kills = oom.Kills();
     try {
+        // The exit on record (as a monitor's) before the state goes: berthd, following the state
+        // directory, announces the oom and exit as for a detached container.
+        RecordExit(id, init.pid, init.start_time, exit_code);
         ContainerLock lock(store_.Dir(id));
         ContainerState recorded = store_.ReadStateOnly(id);
         // `rm --force` may have removed it and a new container taken the name meanwhile.
         if (recorded.pid == container.state_.pid && recorded.pid_start_time == container.state_.pid_start_time) {
             Destroy(recorded);
+            PhaseMarker("run-destroyed");
             store_.Remove(id);
         }
     } catch (const NoSuchContainer&) {
@@ -203,7 +255,9 @@ std::vector<ListEntry> Manager::List() const {
         ListEntry entry;
         entry.name = name;
         try {
-            entry.state = ReadLive(ContainerId(name));
+            // The state file alone: a listing shows no configuration, and parsing each one's
+            // would be most of list's time with many containers.
+            entry.state = ReadLive(ContainerId(name), /*with_config=*/false);
         } catch (const NoSuchContainer&) {
             continue;  // removed while we listed
         } catch (const Error& e) {
@@ -211,6 +265,14 @@ std::vector<ListEntry> Manager::List() const {
         }
         entries.push_back(std::move(entry));
     }
+    for (const std::string& name : store_.AbandonedNames()) {
+        ListEntry entry;
+        entry.name = name;
+        entry.error = "Incomplete container state: " + store_.StateFile(ContainerId(name)) +
+                      " is missing (its creation was interrupted); `rm --force " + name + "` removes it";
+        entries.push_back(std::move(entry));
+    }
+    std::sort(entries.begin(), entries.end(), [](const ListEntry& a, const ListEntry& b) { return a.name < b.name; });
     return entries;
 }
 
@@ -231,14 +293,14 @@ void Manager::Signal(const ContainerId& id, int sig) {
     SendSignal(pidfd.Get(), state.pid, sig);
 }
 
-void Manager::Release(const ContainerId& id) {
+void Manager::Release(const ContainerId& id, const std::string& start_state) {
     if (!PathExists(store_.Dir(id)))
         throw NoSuchContainer("No such container: " + id.str());
     ContainerLock lock(store_.Dir(id));
     ContainerState state = ReadLive(id);
     if (!IsGated(state))
         throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not created");
-    OpenStartGate(store_.Dir(id));
+    OpenStartGate(store_.Dir(id), start_state);
     state.status = Status::Running;
     store_.WriteStateOnly(state);
 }
@@ -271,6 +333,15 @@ void Manager::RecordExit(const ContainerId& id, pid_t pid, unsigned long long st
     store_.WriteStateOnly(state);
 }
 
+void Manager::RecordOomKills(const ContainerId& id, pid_t pid, unsigned long long start_time, uint64_t kills) {
+    ContainerLock lock(store_.Dir(id));
+    ContainerState state = store_.ReadStateOnly(id);
+    if (state.pid != pid || state.pid_start_time != start_time || state.oom_kills >= kills)
+        return;
+    state.oom_kills = kills;
+    store_.WriteStateOnly(state);
+}
+
 void Manager::KillAndWait(const ContainerState& state) {
     UniqueFd pidfd = OpenInitPidfd(state.pid, state.pid_start_time);
     if (!pidfd)
@@ -300,17 +371,22 @@ launch::Executed Manager::StartExec(const ContainerId& id, const launch::ExecReq
     ContainerLock lock(store_.Dir(id));
     ContainerState state = RequireRunning(id);
     std::unique_ptr<cgroup::Driver> driver = cgroup::DriverFor(state.placement);
-    if (request.env.empty())
-        return launch::Exec(state.config, state.pid, state.placement, *driver, request);
+    PhaseMarker("exec-locked");
     launch::ExecRequest with_env = request;
-    with_env.env = MergeEnvironment(state.config.process.env, request.env);
-    return launch::Exec(state.config, state.pid, state.placement, *driver, with_env);
+    if (!request.env.empty())
+        with_env.env = MergeEnvironment(state.config.process.env, request.env);
+    launch::Executed executed = launch::Exec(state.config, state.pid, state.placement, *driver, with_env);
+    PhaseMarker("exec-started");
+    return executed;
 }
 
 int Manager::Exec(const ContainerId& id, const launch::ExecRequest& request) {
     ForwardedSignals signals;
     launch::Executed executed = StartExec(id, request);
-    return manager::StayInForeground({executed.pid, executed.pidfd.Get(), executed.terminal_master.Get()}, signals);
+    int exit_code =
+        manager::StayInForeground({executed.pid, executed.pidfd.Get(), executed.terminal_master.Get()}, signals);
+    PhaseMarker("exec-reaped");
+    return exit_code;
 }
 
 std::vector<pid_t> Manager::Processes(const ContainerId& id) const {
@@ -357,6 +433,8 @@ void Manager::Update(const ContainerId& id, const config::Resources& changes) {
     ContainerState state = ReadLive(id);
     if (!IsLive(state.status))
         throw InvalidState("Container " + id.str() + " is " + StatusName(state.status) + ", not running");
+    // Before anything changes: a limit a file may not set, an update may not set either.
+    config::ValidateResourceChanges(changes, "update of container " + id.str());
     cgroup::DriverFor(state.placement)->Update(state.placement, changes);
     state.config.resources = MergeResources(state.config.resources, changes);
     store_.Write(state);
@@ -368,7 +446,7 @@ void Manager::Remove(const ContainerId& id, bool force) {
     ContainerLock lock(store_.Dir(id));
     ContainerState state;
     try {
-        state = ReadLive(id);
+        state = ReadLive(id, false);  // its pid and placement are all removing needs
     } catch (const NoSuchContainer&) {
         // A directory without state: a creation that died half-way, maybe after making its cgroups.
         cgroup::CgroupfsDriver().DestroyLeftovers(id.str());
@@ -377,6 +455,16 @@ void Manager::Remove(const ContainerId& id, bool force) {
     } catch (const CorruptState&) {
         if (!force)
             throw;
+        cgroup::CgroupfsDriver().DestroyLeftovers(id.str());
+        store_.Remove(id);
+        return;
+    }
+    if (state.status == Status::Creating) {
+        // Its creator died half-way (it holds the lock while it creates): take down what it made.
+        if (!force && state.pid > 0 && InitAlive(state.pid, state.pid_start_time))
+            throw InvalidState("Container " + id.str() + " was left half-created with a running init: remove it with --force");
+        KillAndWait(state);
+        Destroy(state);
         cgroup::CgroupfsDriver().DestroyLeftovers(id.str());
         store_.Remove(id);
         return;
@@ -420,9 +508,34 @@ config::Resources MergeResources(const config::Resources& base, const config::Re
     take(merged.tasks_max, changes.tasks_max);
     take(merged.io_weight, changes.io_weight);
     take(merged.allowed_cpus, changes.allowed_cpus);
+    take(merged.memory_low, changes.memory_low);
+    take(merged.memory_swappiness, changes.memory_swappiness);
+    take(merged.allowed_mems, changes.allowed_mems);
+    if (!changes.hugepage_limits.empty())
+        merged.hugepage_limits = changes.hugepage_limits;
+    for (const auto& [key, value] : changes.unified)
+        merged.unified[key] = value;
     if (!changes.devices.empty())
         merged.devices = changes.devices;
     return merged;
+}
+
+int Manager::Wait(const ContainerId& id) {
+    // The exit is recorded just after the init is gone; one that never is fails the wait.
+    constexpr int kUnrecordedExitTicks = 10;
+    int unrecorded = 0;
+    for (;;) {
+        ContainerState state = GetStatus(id);
+        if (state.status == Status::Stopped && state.exit_code)
+            return *state.exit_code;
+        if (state.status == Status::Stopped && ++unrecorded > kUnrecordedExitTicks)
+            throw Error("Container " + id.str() + " stopped, but no exit status was recorded");
+        UniqueFd pidfd = OpenInitPidfd(state.pid, state.pid_start_time);
+        if (pidfd)
+            WaitForPidfdExit(pidfd.Get(), std::nullopt);
+        else
+            std::this_thread::sleep_for(std::chrono::seconds(1));  // not started yet, or its exit being recorded
+    }
 }
 
 }  // namespace berth::manager

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cgroup/driver.hpp"
+#include "cgroup/oom_watch.hpp"
 #include "config/loader.hpp"
 #include "config/model.hpp"
 #include "launch/launcher.hpp"
@@ -33,6 +34,24 @@ struct RunOptions {
     // OCI create: the init waits right before execve (see start_gate.hpp) and the container is
     // recorded created with its pid; Release lets it go on.
     bool wait_for_start = false;
+    // With wait_for_start: the OCI hooks the launch runs (launch::SetupHooks).
+    launch::SetupHooks hooks;
+    // Socket activation (launch::LaunchOptions::listen_fds): fds 3.. passed into the init.
+    int listen_fds = 0;
+    std::string listen_fd_names;
+    // Watch the memory cgroup for OOM kills from before the container's program starts
+    // (Container::OomWatch): an init that is killed at once is noticed too.
+    bool watch_oom = false;
+    // A writable rootfs's entries and the start time, kept in the state dir, so that `checkpoint
+    // --export` can carry what the container changed (checkpoint/rootfs_diff.hpp). Off by default:
+    // a directory walk and a file on the start path. The detached starts (berthd's monitor,
+    // RunDetached) take it; a foreground run, which nobody else checkpoints as a rule, does not, nor
+    // do OCI runtimes, whose callers (podman) diff their own overlay.
+    bool rootfs_baseline = false;
+    // A terminal container's window size from the start (the relaying client's terminal's).
+    launch::WindowSize window;
+    // The socket activation fds when they are not on 3.. (launch::LaunchOptions::listen_fd_sources).
+    std::vector<int> listen_fd_sources;
 };
 
 // A container this process started: owns its init's pidfd (the init is our child) and terminal.
@@ -42,12 +61,17 @@ public:
     pid_t Pid() const { return state_.pid; }
     int Pidfd() const { return pidfd_.Get(); }
     int TerminalMaster() const { return terminal_master_.Get(); }
+    // Armed when RunOptions::watch_oom asked for it, else null.
+    cgroup::OomWatch* OomWatch() { return oom_watch_ ? &*oom_watch_ : nullptr; }
+    // The pty master, for whoever relays the terminal instead of this process (berthd's monitor).
+    UniqueFd TakeTerminalMaster() { return std::move(terminal_master_); }
 
 private:
     friend class Manager;
     ContainerState state_;
     UniqueFd pidfd_;
     UniqueFd terminal_master_;
+    std::optional<cgroup::OomWatch> oom_watch_;
     std::unique_ptr<ForwardedSignals> signals_;
 };
 
@@ -75,7 +99,9 @@ public:
     Container Start(const ContainerId& id, const RunOptions& options);
     // Releases the init of a container launched with wait_for_start (status created, pid set):
     // it execs its program, the container is recorded running. Throws InvalidState otherwise.
-    void Release(const ContainerId& id);
+    // start_state: the state JSON for its startContainer hooks (empty: it has none). Returns once
+    // the program runs; throws the init's reason when it failed first (a hook).
+    void Release(const ContainerId& id, const std::string& start_state = {});
     // Create + Start; on failure nothing remains at all (no state directory either).
     Container Run(const config::ContainerConfig& config, const RunOptions& options);
     // For a container started with options.foreground: forwards signals, relays its terminal, waits
@@ -95,9 +121,15 @@ public:
     void Signal(const ContainerId& id, int sig);
     // SIGTERM (or the given signal), then SIGKILL after the timeout; returns once the init is gone.
     void Stop(const ContainerId& id, std::chrono::milliseconds timeout, int sig = SIGTERM);
+    // Blocks until the container has stopped and its exit code is recorded (a detached init's
+    // monitor records it), then returns that code. Throws NoSuchContainer when it is removed first.
+    int Wait(const ContainerId& id);
     // Records an exit code observed by whoever reaped the init (berthd's monitor), if that init is
     // still the recorded one; the status becomes stopped.
     void RecordExit(const ContainerId& id, pid_t pid, unsigned long long start_time, int exit_code);
+    // Records the oom_kill count of the container's memory cgroup (its monitor watches it), if that
+    // init is still the recorded one and the count grew.
+    void RecordOomKills(const ContainerId& id, pid_t pid, unsigned long long start_time, uint64_t kills);
 
     // Starts a process in the running container (a child of the calling process). request.env, when
     // given, adds to / overrides the container's environment.
@@ -119,8 +151,9 @@ public:
 private:
     ContainerState ReadLive(const ContainerId& id, bool with_config = true) const;
     ContainerState RequireRunning(const ContainerId& id) const;
-    // config_recorded: config.toml is written already (Start), only state.toml changes.
-    Container Launch(ContainerState state, const RunOptions& options, bool config_recorded);
+    // config.toml is written already; state.toml records the pid and placement before the init
+    // may exec (creating), then the start.
+    Container Launch(ContainerState state, const RunOptions& options);
     void KillAndWait(const ContainerState& state);
     void Destroy(const ContainerState& state);
 

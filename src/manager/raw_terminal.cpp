@@ -28,4 +28,11 @@ void CopyWindowSize(int from, int pty_master) {
         ::ioctl(pty_master, TIOCSWINSZ, &size);
 }
 
+launch::WindowSize WindowSizeOf(int fd) {
+    winsize size{};
+    if (::ioctl(fd, TIOCGWINSZ, &size) < 0)
+        return {};
+    return {size.ws_row, size.ws_col};
+}
+
 }  // namespace berth::manager

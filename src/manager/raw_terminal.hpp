@@ -3,6 +3,8 @@
 // the container untouched. The previous mode comes back on destruction, also on error paths.
 #include <termios.h>
 
+#include "launch/launcher.hpp"
+
 namespace berth::manager {
 
 class RawTerminal {
@@ -23,5 +25,7 @@ private:
 
 // Gives the pty behind `pty_master` the window size of the terminal `from` (no-op if not a tty).
 void CopyWindowSize(int from, int pty_master);
+// The window size of the terminal fd (0 x 0 if it is none), for a pty that is still to be made.
+launch::WindowSize WindowSizeOf(int fd);
 
 }  // namespace berth::manager

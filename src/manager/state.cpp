@@ -5,6 +5,7 @@
 
 #include "config/toml_document.hpp"
 #include "manager/errors.hpp"
+#include "util/toml_integer.hpp"
 
 namespace berth::manager {
 namespace {
@@ -12,7 +13,8 @@ namespace {
 constexpr int64_t kStateFormatVersion = 1;
 
 constexpr std::pair<Status, const char*> kStatusNames[] = {
-    {Status::Created, "created"}, {Status::Running, "running"},           {Status::Paused, "paused"},
+    {Status::Creating, "creating"}, {Status::Created, "created"}, {Status::Running, "running"},
+    {Status::Paused, "paused"},
     {Status::Stopped, "stopped"}, {Status::Checkpointed, "checkpointed"},
 };
 
@@ -28,7 +30,7 @@ std::string RequireString(const toml::table& t, const char* key, const std::stri
 }
 
 int64_t RequireInteger(const toml::table& t, const char* key, const std::string& origin) {
-    auto value = t[key].value<int64_t>();
+    auto value = TomlInteger(t[key]);
     if (!value || *value < 0)
         Corrupt(origin, std::string("'") + key + "' missing or not a non-negative integer");
     return *value;
@@ -70,6 +72,8 @@ std::string FormatStateToml(const ContainerState& state) {
         root.insert("netns", *state.netns_path);
     if (state.exit_code)
         root.insert("exit_code", static_cast<int64_t>(*state.exit_code));
+    if (state.oom_kills > 0)
+        root.insert("oom_kills", static_cast<int64_t>(state.oom_kills));
     root.insert("cgroup", std::move(cgroup));
     std::ostringstream out;
     out << "# Berth container state (written atomically by berthctl/berthd; do not edit).\n"
@@ -102,8 +106,10 @@ ContainerState ParseStateToml(const std::string& text, const std::string& origin
     state.created = RequireString(root, "created", origin);
     if (auto netns = root["netns"].value<std::string>())
         state.netns_path = *netns;
-    if (auto code = root["exit_code"].value<int64_t>())
+    if (auto code = TomlInteger(root["exit_code"]))
         state.exit_code = static_cast<int>(*code);
+    if (auto kills = TomlInteger(root["oom_kills"]); kills && *kills > 0)
+        state.oom_kills = static_cast<uint64_t>(*kills);
     const toml::table* cgroup = root["cgroup"].as_table();
     if (!cgroup)
         Corrupt(origin, "[cgroup] table missing");

@@ -2,6 +2,7 @@
 // What Berth records about a container (state.toml), independent of where it is stored.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -10,7 +11,9 @@
 
 namespace berth::manager {
 
-enum class Status { Created, Running, Paused, Stopped, Checkpointed };
+// Creating: recorded before the init may exec and until the start is recorded, so a creator that
+// dies half-way leaves an entry that `list` shows and `rm --force` takes down (pid, cgroups).
+enum class Status { Creating, Created, Running, Paused, Stopped, Checkpointed };
 
 const char* StatusName(Status status);
 std::optional<Status> StatusFromName(const std::string& name);
@@ -26,6 +29,7 @@ struct ContainerState {
     cgroup::Placement placement;
     std::optional<std::string> netns_path;  // when the container joined a netns by path
     std::optional<int> exit_code;         // when known: exit status, or 128+N for signal N
+    uint64_t oom_kills = 0;               // processes the kernel's OOM killer killed in its memory cgroup
     config::ContainerConfig config;       // the merged configuration (config.toml beside state.toml)
 };
 

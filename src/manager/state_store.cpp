@@ -1,6 +1,8 @@
 #include "manager/state_store.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 
 #include "config/loader.hpp"
 #include "manager/errors.hpp"
+#include "util/fd.hpp"
 #include "util/file.hpp"
 
 namespace berth::manager {
@@ -28,6 +31,14 @@ void RemoveDirContents(const std::string& dir) {
     // Only flat files live here (state.toml, config.toml, .lock, leftover *.tmp.PID).
     for (const std::string& name : names)
         ::unlink((dir + "/" + name).c_str());
+}
+
+// Whether DIR/.lock is free (or missing): nobody works on the container now.
+bool Unlocked(const std::string& dir) {
+    UniqueFd fd(::open((dir + "/.lock").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return errno == ENOENT;
+    return ::flock(fd.Get(), LOCK_EX | LOCK_NB) == 0;
 }
 
 }  // namespace
@@ -108,6 +119,27 @@ std::vector<std::string> StateStore::Names() const {
     while (dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
         if (ContainerId::IsValid(name) && PathExists(root_ + "/" + name + "/state.toml"))
+            names.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace berth::manager
+
+namespace berth::manager {
+
+std::vector<std::string> StateStore::AbandonedNames() const {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(root_.c_str());
+    if (!d)
+        return names;
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        const std::string dir = root_ + "/" + name;
+        if (ContainerId::IsValid(name) && !PathExists(dir + "/state.toml") && Unlocked(dir) &&
+            !PathExists(dir + "/state.toml"))
             names.push_back(name);
     }
     ::closedir(d);

@@ -34,6 +34,9 @@ public:
     void Remove(const ContainerId& id) const;
     // Names of directories holding a state.toml, sorted (entries that are no valid name are ignored).
     std::vector<std::string> Names() const;
+    // Directories of a valid name without state.toml that nobody holds locked: a creation killed
+    // between its mkdir and its first record (`rm --force` removes them).
+    std::vector<std::string> AbandonedNames() const;
 
 private:
     std::string root_;

@@ -65,8 +65,7 @@ OciContainer ConvertSpec(const Json& spec, const ConvertContext& context) {
     config.rootfs_readonly = OptBool(*root, "readonly", "root").value_or(false);
 
     config.hostname = OptString(spec, "hostname", "").value_or("");
-    if (!OptString(spec, "domainname", "").value_or("").empty())
-        Unsupported("domainname", "Berth sets no NIS domain name");
+    config.domainname = OptString(spec, "domainname", "").value_or("");
 
     const Json* process = OptObject(spec, "process", "");
     if (!process)

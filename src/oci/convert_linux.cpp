@@ -1,4 +1,6 @@
 // linux: namespaces, id mappings, devices, resources, cgroupsPath, masked and read-only paths.
+#include <algorithm>
+
 #include "config/defaults.hpp"
 #include "oci/json_reader.hpp"
 #include "oci/spec.hpp"
@@ -88,12 +90,11 @@ void ConvertDevices(const Json& linux_section, std::vector<config::DeviceConfig>
 }
 
 void RefuseUnhonoured(const Json& linux_section) {
-    static const char* const kEmptyOnly[] = {"sysctl", "personality", "intelRdt", "timeOffsets",
-                                             "memoryPolicy", "netDevices"};
+    static const char* const kEmptyOnly[] = {"intelRdt", "timeOffsets", "memoryPolicy", "netDevices"};
     for (const char* key : kEmptyOnly) {
         const Json* value = Member(linux_section, key);
         if (value && !value->empty())
-            Unsupported(MemberPath("linux", key), "not implemented");
+            Unsupported(MemberPath("linux", key), "refused rather than ignored (Berth cannot honour it)");
     }
     if (!OptString(linux_section, "mountLabel", "linux").value_or("").empty())
         Unsupported("linux.mountLabel", "Berth applies no SELinux label");
@@ -102,11 +103,64 @@ void RefuseUnhonoured(const Json& linux_section) {
         Unsupported("linux.rootfsPropagation", "the rootfs is always rprivate, not " + propagation);
 }
 
+// What runc's validator allows: only keys of a namespace the container has of its own.
+void CheckSysctlNamespace(const std::string& key, const config::ContainerConfig& config) {
+    static const char* const kIpcKeys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                           "kernel.shm_rmid_forced"};
+    const std::string path = MemberPath("linux.sysctl", key);
+    std::string dotted = key;
+    std::replace(dotted.begin(), dotted.end(), '/', '.');
+    auto needs = [&](NamespaceKind kind, const char* what) {
+        if (!config.FindNamespace(kind))
+            Unsupported(path, std::string("the key belongs to the ") + what +
+                                  " namespace, and the container has none of its own (the host's would change)");
+    };
+    if (dotted.rfind("fs.mqueue.", 0) == 0 || std::find(std::begin(kIpcKeys), std::end(kIpcKeys), dotted) != std::end(kIpcKeys))
+        needs(NamespaceKind::Ipc, "ipc");
+    else if (dotted.rfind("net.", 0) == 0)
+        needs(NamespaceKind::Net, "network");
+    else if (dotted == "kernel.hostname" || dotted == "kernel.domainname")
+        needs(NamespaceKind::Uts, "uts");
+    else
+        Unsupported(path, "not a key of a namespace of the container's own (the host's kernel would change)");
+}
+
+void ConvertSysctl(const Json& linux_section, config::ContainerConfig& config) {
+    const Json* object = OptObject(linux_section, "sysctl", "linux");
+    if (!object)
+        return;
+    for (const auto& [key, value] : object->items()) {
+        const std::string path = MemberPath("linux.sysctl", key);
+        if (key.empty() || ("/" + key + "/").find("/../") != std::string::npos || key.find("..") != std::string::npos)
+            Invalid(path, "not a kernel parameter name");
+        CheckSysctlNamespace(key, config);
+        config.sysctl[key] = AsString(value, path);
+    }
+}
+
+void ConvertPersonality(const Json& linux_section, config::ContainerConfig& config) {
+    const Json* object = OptObject(linux_section, "personality", "linux");
+    if (!object)
+        return;
+    std::string domain = OptString(*object, "domain", "linux.personality").value_or("");
+    if (domain == "LINUX")
+        config.personality = "linux";
+    else if (domain == "LINUX32")
+        config.personality = "linux32";
+    else
+        Invalid("linux.personality.domain", "expected LINUX or LINUX32, not '" + domain + "'");
+    if (const Json* flags = OptArray(*object, "flags", "linux.personality"); flags && !flags->empty())
+        Unsupported("linux.personality.flags", "no personality flags are supported (as runc)");
+}
+
 }  // namespace
 
 void ConvertLinux(const Json& linux_section, config::ContainerConfig& config, OciExtras& extras) {
     RefuseUnhonoured(linux_section);
     ConvertNamespaces(linux_section, config);
+    ConvertSysctl(linux_section, config);
+    ConvertPersonality(linux_section, config);
     config.uid_mappings = ConvertIdMappings(linux_section, "uidMappings");
     config.gid_mappings = ConvertIdMappings(linux_section, "gidMappings");
     ConvertDevices(linux_section, config.devices);

@@ -7,8 +7,6 @@
 namespace berth::oci {
 namespace {
 
-constexpr uint32_t kBerthUmask = 022;  // what the launcher leaves the container's process
-
 void ConvertUser(const Json& process, config::ProcessConfig& p) {
     const Json* user = OptObject(process, "user", "process");
     if (!user)
@@ -16,8 +14,11 @@ void ConvertUser(const Json& process, config::ProcessConfig& p) {
     const std::string path = "process.user";
     p.uid = static_cast<uid_t>(OptUint(*user, "uid", path).value_or(0));
     p.gid = static_cast<gid_t>(OptUint(*user, "gid", path).value_or(0));
-    if (std::optional<uint64_t> umask = OptUint(*user, "umask", path); umask && *umask != kBerthUmask)
-        Unsupported(MemberPath(path, "umask"), "the process always starts with umask 0022");
+    if (std::optional<uint64_t> umask = OptUint(*user, "umask", path)) {
+        if (*umask > 0777)
+            Invalid(MemberPath(path, "umask"), "expected a mode of at most 0777");
+        p.umask = static_cast<uint32_t>(*umask);
+    }
     if (const Json* gids = OptArray(*user, "additionalGids", path)) {
         for (size_t i = 0; i < gids->size(); ++i) {
             const Json& gid = (*gids)[i];
@@ -28,17 +29,17 @@ void ConvertUser(const Json& process, config::ProcessConfig& p) {
     }
 }
 
-std::vector<std::string> CapabilitySet(const Json& caps, const char* key) {
+config::CapabilitySet CapabilitySet(const Json& caps, const char* key) {
     const std::string path = MemberPath("process.capabilities", key);
-    std::vector<std::string> names;
+    config::CapabilitySet set;
     std::vector<std::string> written = StringArray(caps, key, "process.capabilities");
     for (size_t i = 0; i < written.size(); ++i) {
-        std::optional<std::string> name = config::CanonicalCapabilityName(written[i]);
-        if (!name)
+        std::optional<int> cap = config::CapabilityFromName(written[i]);
+        if (!cap)
             Invalid(IndexPath(path, i), "unknown capability '" + written[i] + "'");
-        names.push_back(*name);
+        set.Add(*cap);
     }
-    return names;
+    return set;
 }
 
 void ConvertCapabilities(const Json& process, config::Capabilities& caps) {
@@ -65,14 +66,15 @@ void ConvertRlimits(const Json& process, std::vector<config::Rlimit>& rlimits) {
         std::optional<std::string> name = config::CanonicalRlimitName(*type);
         if (!name)
             Invalid(MemberPath(path, "type"), "unknown resource limit '" + *type + "'");
+        const int resource = *config::RlimitResource(*name);
         for (const config::Rlimit& earlier : rlimits)
-            if (earlier.type == *name)
+            if (earlier.resource == resource)
                 Invalid(MemberPath(path, "type"), "'" + *type + "' is listed twice");
         std::optional<uint64_t> soft = OptUint(item, "soft", path);
         std::optional<uint64_t> hard = OptUint(item, "hard", path);
         if (!soft || !hard)
             Invalid(path, "needs both soft and hard");
-        rlimits.push_back({*name, *soft, *hard});
+        rlimits.push_back({resource, *soft, *hard});
     }
 }
 

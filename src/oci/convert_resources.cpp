@@ -1,7 +1,8 @@
-// linux.resources: memory, cpu, pids, blockIO weight and device rules onto config::Resources;
-// the limits the model has no place for are refused by name.
+// linux.resources: memory, cpu, pids, blockIO weight, hugepage limits, `unified` and device rules
+// onto config::Resources; the limits the model has no place for are refused by name.
 #include <cstdint>
 
+#include "config/cgroup_names.hpp"
 #include "oci/json_reader.hpp"
 #include "oci/spec.hpp"
 
@@ -35,7 +36,49 @@ void ConvertMemory(const Json& resources, config::Resources& into) {
     }
     if (OptBool(*memory, "disableOOMKiller", path).value_or(false))
         Unsupported(MemberPath(path, "disableOOMKiller"), "the OOM killer stays on");
-    RefuseSet(*memory, path, {"reservation", "kernel", "kernelTCP", "swappiness"});
+    std::optional<int64_t> reservation = OptInt(*memory, "reservation", path);
+    if (reservation && *reservation > 0)
+        into.memory_low = config::ByteSize{static_cast<uint64_t>(*reservation)};
+    // A null or a number above 100 (runc writes -1 as uint64 max for "leave it") means unset.
+    if (const Json* swappiness = Member(*memory, "swappiness"); swappiness && !swappiness->is_null()) {
+        std::optional<uint64_t> value = OptUint(*memory, "swappiness", path);
+        if (value && *value <= 100)
+            into.memory_swappiness = *value;
+        else if (value && *value != UINT64_MAX)
+            Invalid(MemberPath(path, "swappiness"), "expected 0..100");
+    }
+    RefuseSet(*memory, path, {"kernel", "kernelTCP"});
+}
+
+void ConvertHugepages(const Json& resources, config::Resources& into) {
+    const Json* list = OptArray(resources, "hugepageLimits", "linux.resources");
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->size(); ++i) {
+        const std::string path = IndexPath("linux.resources.hugepageLimits", i);
+        const Json& item = AsObject((*list)[i], path);
+        std::optional<std::string> size = OptString(item, "pageSize", path);
+        if (!size || !config::IsHugepageSize(*size))
+            Invalid(MemberPath(path, "pageSize"), "expected a page size as the kernel names it (2MB, 1GB)");
+        std::optional<uint64_t> limit = OptUint(item, "limit", path);
+        if (!limit)
+            Invalid(MemberPath(path, "limit"), "missing");
+        if (!into.hugepage_limits.emplace(*size, config::ByteSize{*limit}).second)
+            Invalid(MemberPath(path, "pageSize"), "the limit of " + *size + " pages is given twice");
+    }
+}
+
+// linux.resources.unified: cgroup v2 file names and the values to write, as runc and crun take them.
+void ConvertUnified(const Json& resources, config::Resources& into) {
+    const Json* unified = OptObject(resources, "unified", "linux.resources");
+    if (!unified)
+        return;
+    for (const auto& [key, value] : unified->items()) {
+        const std::string path = MemberPath("linux.resources.unified", key);
+        if (!config::IsUnifiedFileName(key))
+            Invalid(path, "expected a cgroup v2 file name (controller.file)");
+        into.unified[key] = AsString(value, path);
+    }
 }
 
 // runc's conversion of cgroup v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000).
@@ -66,8 +109,8 @@ void ConvertCpu(const Json& resources, config::Resources& into) {
     }
     if (std::optional<std::string> cpus = OptString(*cpu, "cpus", path); cpus && !cpus->empty())
         into.allowed_cpus = *cpus;
-    if (!OptString(*cpu, "mems", path).value_or("").empty())
-        Unsupported(MemberPath(path, "mems"), "no such limit in Berth's model");
+    if (std::optional<std::string> mems = OptString(*cpu, "mems", path); mems && !mems->empty())
+        into.allowed_mems = *mems;
     for (const char* key : {"realtimeRuntime", "realtimePeriod", "burst"})
         if (OptInt(*cpu, key, path).value_or(0) != 0)
             Unsupported(MemberPath(path, key), "no such limit in Berth's model");
@@ -133,7 +176,9 @@ void ConvertResources(const Json& resources, config::Resources& into) {
     }
     ConvertBlockIo(resources, into);
     ConvertDeviceRules(resources, into.devices);
-    RefuseSet(resources, "linux.resources", {"hugepageLimits", "network", "rdma", "unified"});
+    ConvertHugepages(resources, into);
+    ConvertUnified(resources, into);
+    RefuseSet(resources, "linux.resources", {"network", "rdma"});
 }
 
 }  // namespace berth::oci

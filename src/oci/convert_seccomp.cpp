@@ -1,6 +1,6 @@
 // linux.seccomp: the whole runtime-spec schema (defaultAction, defaultErrnoRet, architectures,
 // flags, syscalls with names, action, errnoRet and args conditions) as a Berth seccomp profile
-// (TOML, launch/seccomp.hpp), which the launcher compiles with libseccomp.
+// (TOML, config/seccomp_profile.hpp), which the launcher compiles with libseccomp.
 #include <algorithm>
 #include <cctype>
 
@@ -9,6 +9,16 @@
 
 namespace berth::oci {
 namespace {
+
+constexpr std::pair<const char*, const char*> kActions[] = {
+    {"SCMP_ACT_ALLOW", "allow"},       {"SCMP_ACT_ERRNO", "errno"},   {"SCMP_ACT_KILL", "kill"},
+    {"SCMP_ACT_KILL_THREAD", "kill"},  {"SCMP_ACT_KILL_PROCESS", "kill_process"},
+    {"SCMP_ACT_TRAP", "trap"},         {"SCMP_ACT_LOG", "log"},       {"SCMP_ACT_TRACE", "trace"},
+};
+constexpr const char* kOperators[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
+                                      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+constexpr const char* kFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                  "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
 
 std::string Quote(const std::string& text) {
     std::string out = "\"";
@@ -27,11 +37,6 @@ std::string Lower(std::string text) {
 
 // "SCMP_ACT_ERRNO" -> "errno"; the notify action needs a listener Berth does not run.
 std::string ActionName(const std::string& written, const std::string& path) {
-    static const std::pair<const char*, const char*> kActions[] = {
-        {"SCMP_ACT_ALLOW", "allow"},       {"SCMP_ACT_ERRNO", "errno"},   {"SCMP_ACT_KILL", "kill"},
-        {"SCMP_ACT_KILL_THREAD", "kill"},  {"SCMP_ACT_KILL_PROCESS", "kill_process"},
-        {"SCMP_ACT_TRAP", "trap"},         {"SCMP_ACT_LOG", "log"},       {"SCMP_ACT_TRACE", "trace"},
-    };
     for (const auto& [oci, berth] : kActions)
         if (written == oci)
             return berth;
@@ -41,9 +46,7 @@ std::string ActionName(const std::string& written, const std::string& path) {
 }
 
 std::string OperatorName(const std::string& written, const std::string& path) {
-    static const char* const kOps[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
-                                       "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
-    for (const char* op : kOps)
+    for (const char* op : kOperators)
         if (written == op)
             return Lower(written.substr(9));
     Invalid(path, "unknown seccomp operator '" + written + "'");
@@ -94,8 +97,7 @@ std::string ConvertFlags(const Json& seccomp) {
     std::string out = "flags = [";
     for (size_t i = 0; i < flags.size(); ++i) {
         const std::string& flag = flags[i];
-        if (flag != "SECCOMP_FILTER_FLAG_TSYNC" && flag != "SECCOMP_FILTER_FLAG_LOG" &&
-            flag != "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+        if (std::none_of(std::begin(kFlags), std::end(kFlags), [&](const char* known) { return flag == known; }))
             Unsupported(IndexPath("linux.seccomp.flags", i), "flag '" + flag + "'");
         out += (i ? ", " : "") + Quote(Lower(flag.substr(20)));
     }
@@ -127,6 +129,18 @@ std::string ConvertSeccomp(const Json& seccomp) {
         for (size_t i = 0; i < rules->size(); ++i)
             out += ConvertRule((*rules)[i], IndexPath(MemberPath(path, "syscalls"), i));
     return out;
+}
+
+const SeccompSupport& SupportedSeccomp() {
+    static const SeccompSupport support = [] {
+        SeccompSupport s;
+        for (const auto& [oci, berth] : kActions)
+            s.actions.emplace_back(oci);
+        s.operators.assign(std::begin(kOperators), std::end(kOperators));
+        s.flags.assign(std::begin(kFlags), std::end(kFlags));
+        return s;
+    }();
+    return support;
 }
 
 }  // namespace berth::oci

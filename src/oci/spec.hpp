@@ -23,6 +23,14 @@ struct Hook {
     friend bool operator==(const Hook&, const Hook&) = default;
 };
 
+// What linux.seccomp may name (features.md's linux.seccomp lists); the rest is refused.
+struct SeccompSupport {
+    std::vector<std::string> actions;    // "SCMP_ACT_ALLOW", ...
+    std::vector<std::string> operators;  // "SCMP_CMP_EQ", ...
+    std::vector<std::string> flags;      // "SECCOMP_FILTER_FLAG_TSYNC", ...
+};
+const SeccompSupport& SupportedSeccomp();
+
 // The six hook kinds of runtime-spec 1.2, by their config.json names.
 inline constexpr const char* kHookKinds[] = {"prestart",        "createRuntime", "createContainer",
                                              "startContainer",  "poststart",     "poststop"};
@@ -40,8 +48,8 @@ struct OciExtras {
 struct OciContainer {
     config::ContainerConfig config;
     OciExtras extras;
-    // linux.seccomp as a Berth seccomp profile (TOML, see launch/seccomp.hpp): the caller stores it
-    // and points config.seccomp at the file. Empty: no linux.seccomp (unconfined).
+    // linux.seccomp as a Berth seccomp profile (TOML, see config/seccomp_profile.hpp): the caller stores it
+    // and loads config.seccomp from the file. Empty: no linux.seccomp (unconfined).
     std::string seccomp_profile;
 };
 
@@ -54,6 +62,11 @@ struct ConvertContext {
 OciContainer ConvertSpec(const nlohmann::json& spec, const ConvertContext& context);
 // Reads and converts BUNDLE/config.json (syntax errors name the file, line and column).
 OciContainer LoadBundle(const ConvertContext& context);
+
+// linux.cgroupsPath as the drivers take it: with systemd "slice:prefix:name" -> the scope
+// prefix-name.scope in slice (system.slice when empty, as runc), else a cgroup path (absolute, or
+// relative to Berth's parent /berth). Empty: Berth's default. Throws naming linux.cgroupsPath.
+config::CgroupLocation ConvertCgroupsPath(const std::string& cgroups_path, bool systemd);
 
 // The extras as JSON (the runtime keeps them in the container's state dir) and back.
 nlohmann::json ExtrasToJson(const OciExtras& extras);

@@ -1,6 +1,6 @@
 // berth-runtime checkpoint [--image-path DIR] [--work-path DIR] [--leave-running] [--tcp-established]
 // [--ext-unix-sk] [--shell-job] [--file-locks] [--pre-dump] [--parent-path DIR]
-// [--manage-cgroups-mode MODE] ID: runc's checkpoint over Berth's checkpoint module (CRIU swrk): a
+// [--page-server ADDRESS:PORT] [--manage-cgroups-mode MODE] ID: runc's checkpoint over Berth's checkpoint module (CRIU swrk): a
 // netns the container joined by path is recorded as external, so restore puts it back there.
 #include <filesystem>
 #include <iostream>
@@ -16,11 +16,12 @@ namespace {
 
 constexpr const char* kUsage =
     "checkpoint [--image-path DIR] [--work-path DIR] [--leave-running] [--tcp-established] [--ext-unix-sk] "
-    "[--shell-job] [--file-locks] [--pre-dump] [--parent-path DIR] [--manage-cgroups-mode soft|full|strict|ignore] ID";
+    "[--shell-job] [--file-locks] [--pre-dump] [--parent-path DIR] [--page-server ADDRESS:PORT] "
+    "[--manage-cgroups-mode soft|full|strict|ignore] ID";
 
 // runc's flags Berth has no equivalent for.
 [[noreturn]] void Refuse(const std::string& flag) {
-    throw Error("checkpoint --" + flag + ": not supported by Berth (no lazy pages, page server or status fd)");
+    throw Error("checkpoint --" + flag + ": not supported by Berth (no lazy pages or status fd; --page-server is)");
 }
 
 int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& args) {
@@ -56,8 +57,9 @@ int CheckpointMain(const GlobalOptions& global, const std::vector<std::string>& 
             options.pre_dump = parser.TakeFlag();
         else if (name == "manage-cgroups-mode")
             options.manage_cgroups_mode = parser.TakeValue();
-        else if (name == "empty-ns" || name == "auto-dedup" || name == "lazy-pages" || name == "page-server" ||
-                 name == "status-fd")
+        else if (name == "page-server")
+            options.page_server = parser.TakeValue();
+        else if (name == "empty-ns" || name == "auto-dedup" || name == "lazy-pages" || name == "status-fd")
             Refuse(name);
         else
             parser.RejectUnknown();

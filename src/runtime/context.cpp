@@ -48,6 +48,7 @@ oci::OciExtras LoadExtras(const GlobalOptions& global, const manager::ContainerI
 
 const char* OciStatus(manager::Status status) {
     switch (status) {
+        case manager::Status::Creating: return "creating";
         case manager::Status::Created: return "created";
         case manager::Status::Running: return "running";
         case manager::Status::Paused: return "paused";

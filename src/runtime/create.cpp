@@ -22,7 +22,8 @@ int CreateMain(const GlobalOptions& global, const std::vector<std::string>& args
 }  // namespace
 
 BERTH_RUNTIME_VERB("create",
-                   "create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] [--no-new-keyring] ID",
+                   "create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] [--no-new-keyring] "
+                   "[--preserve-fds N] ID",
                    "create a container (its process waits for start)", CreateMain);
 
 }  // namespace berth::runtime

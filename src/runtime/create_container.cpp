@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "config/seccomp_profile.hpp"
 #include "runtime/context.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/options.hpp"
@@ -29,8 +30,40 @@ void WriteOomScoreAdj(pid_t pid, int64_t value) {
     WriteFile("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(value));
 }
 
+// The state the setup hooks get: runc's, "creating" with the init's pid.
+std::string CreatingState(manager::Manager& manager, const manager::ContainerId& id, const oci::OciExtras& extras,
+                          pid_t pid) {
+    manager::ContainerState state = manager.GetStatus(id);
+    state.status = manager::Status::Creating;
+    state.pid = pid;
+    return OciState(state, extras).dump();
+}
+
+// The hooks that run while the init sets up: prestart and createRuntime here (in the runtime's
+// namespaces, the init placed and its namespaces made, before its pivot_root), createContainer
+// and startContainer in the init.
+launch::SetupHooks SetupHooksOf(manager::Manager& manager, const manager::ContainerId& id,
+                                const oci::OciExtras& extras) {
+    launch::SetupHooks hooks;
+    hooks.create_container = HookPrograms(extras, "createContainer");
+    hooks.start_container = HookPrograms(extras, "startContainer");
+    if (HookPrograms(extras, "prestart").empty() && HookPrograms(extras, "createRuntime").empty() &&
+        hooks.create_container.empty())
+        return hooks;
+    hooks.before_pivot = [&manager, id, &extras](pid_t pid) {
+        // Before any hook, as runc: a hook may look at it.
+        if (extras.oom_score_adj)
+            WriteOomScoreAdj(pid, *extras.oom_score_adj);
+        const std::string state = CreatingState(manager, id, extras, pid);
+        RunHooks(extras, "prestart", state);
+        RunHooks(extras, "createRuntime", state);
+        return state;
+    };
+    return hooks;
+}
+
 // Everything after the launch; throws with the container still there (the caller deletes it).
-void FinishCreate(const GlobalOptions& global, manager::Manager& manager, const CreateRequest& request,
+void FinishCreate(const GlobalOptions& global, const CreateRequest& request,
                   const oci::OciExtras& extras, manager::Container& container) {
     manager::ContainerId id(request.id);
     SaveExtras(global, id, extras);
@@ -38,9 +71,6 @@ void FinishCreate(const GlobalOptions& global, manager::Manager& manager, const 
         WriteOomScoreAdj(container.Pid(), *extras.oom_score_adj);
     if (!request.console_socket.empty())
         SendConsole(request.console_socket, container.TerminalMaster());
-    const std::string state = OciState(manager.Get(id), extras).dump();
-    RunHooks(extras, "prestart", state);
-    RunHooks(extras, "createRuntime", state);
     if (!request.pid_file.empty())
         WritePidFile(request.pid_file, container.Pid());
 }
@@ -57,10 +87,9 @@ bool TakeCreateOption(OptionParser& options, CreateRequest& request) {
         request.console_socket = options.TakeValue();
     else if (name == "no-pivot" || name == "no-new-keyring")
         options.TakeFlag();  // Berth always pivots and never makes a session keyring
-    else if (name == "preserve-fds") {
-        if (options.TakeValue() != "0")
-            throw Error("--preserve-fds is not supported by Berth (only 0, the container gets fds 0-2)");
-    } else
+    else if (name == "preserve-fds")
+        request.preserve_fds = ParsePreserveFds(options.TakeValue());
+    else
         return false;
     return true;
 }
@@ -69,36 +98,29 @@ manager::Container CreateContainer(const GlobalOptions& global, manager::Manager
     manager::ContainerId id(request.id);
     oci::ConvertContext context{request.id, AbsoluteBundle(request.bundle)};
     oci::OciContainer converted = oci::LoadBundle(context);
-    if (!converted.extras.hooks["createContainer"].empty() || !converted.extras.hooks["startContainer"].empty())
-        throw Error("config.json: hooks.createContainer/startContainer: not supported by Berth: hooks inside the "
-                    "container's namespaces are not implemented");
     if (converted.config.process.terminal && request.console_socket.empty() && !request.foreground)
         throw Error("process.terminal needs --console-socket (the pty master is handed to it)");
     if (!converted.config.process.terminal && !request.console_socket.empty())
         throw Error("--console-socket needs process.terminal = true in config.json");
-    if (!converted.extras.cgroups_path.empty()) {
-        // Not honoured yet; said where every client reads it rather than refused (podman, the
-        // containerd shim and Kubernetes always set it).
-        const std::string where = global.systemd_cgroup ? "berth-" + request.id + ".scope in berth.slice"
-                                                        : "berth/" + request.id + " of each hierarchy";
-        WriteRuntimeLog("warning", "linux.cgroupsPath '" + converted.extras.cgroups_path +
-                                       "' is not honoured: the container's cgroup is " + where);
-    }
+    converted.config.cgroup_location = oci::ConvertCgroupsPath(converted.extras.cgroups_path, global.systemd_cgroup);
     if (!converted.seccomp_profile.empty()) {
-        // Beside the state (the directory goes with it); the launcher compiles it at create.
+        // Beside the state (the directory goes with it): its stored configuration names the file.
         const std::string dir = global.root + "/" + id.str();
         if (PathExists(dir + "/state.toml"))  // its exec reads its own profile: leave it alone
             throw manager::ContainerExists("Container " + id.str() + " already exists");
         MakeDirs(dir);
-        converted.config.seccomp = {config::SeccompMode::Profile, dir + "/seccomp.toml"};
-        WriteFileAtomic(converted.config.seccomp.profile, converted.seccomp_profile, 0600, Durability::RuntimeOnly);
+        const std::string profile = dir + "/seccomp.toml";
+        WriteFileAtomic(profile, converted.seccomp_profile, 0600, Durability::RuntimeOnly);
+        converted.config.seccomp = config::LoadSeccompProfile(profile);
     }
     manager::RunOptions options;
     options.wait_for_start = true;
     options.foreground = request.foreground;
+    options.stdio.preserved = request.preserve_fds;
+    options.hooks = SetupHooksOf(manager, id, converted.extras);
     manager::Container container = manager.Run(converted.config, options);
     try {
-        FinishCreate(global, manager, request, converted.extras, container);
+        FinishCreate(global, request, converted.extras, container);
     } catch (...) {
         try {
             manager.Remove(id, true);
@@ -112,8 +134,11 @@ manager::Container CreateContainer(const GlobalOptions& global, manager::Manager
 
 void StartContainer(const GlobalOptions& global, manager::Manager& manager, const std::string& id_text) {
     manager::ContainerId id(id_text);
-    manager.Release(id);
     oci::OciExtras extras = LoadExtras(global, id);
+    std::string start_state;
+    if (!HookPrograms(extras, "startContainer").empty())
+        start_state = OciState(manager.Get(id), extras).dump();
+    manager.Release(id, start_state);
     RunHooksWarning(extras, "poststart", OciState(manager.Get(id), extras).dump());
 }
 

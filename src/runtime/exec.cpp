@@ -31,20 +31,15 @@ struct ExecFlags {
     std::vector<gid_t> additional_gids;
     std::vector<std::string> caps;
     bool no_new_privs = false;
+    unsigned preserve_fds = 0;
     std::vector<std::string> rest;  // ID [CMD...]
 };
 
 uint32_t ParseId(const std::string& text, const std::string& what) {
-    size_t used = 0;
-    unsigned long value = 0;
-    try {
-        value = std::stoul(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used == 0 || used != text.size() || value > 0xffffffffUL)
+    std::optional<unsigned long> value = ParseUnsigned(text, 0xffffffffUL);
+    if (!value)
         throw UsageError{what + " must be a number, not '" + text + "'"};
-    return static_cast<uint32_t>(value);
+    return static_cast<uint32_t>(*value);
 }
 
 ExecFlags ParseExecFlags(const std::vector<std::string>& args) {
@@ -74,10 +69,9 @@ ExecFlags ParseExecFlags(const std::vector<std::string>& args) {
             flags.caps.push_back(options.TakeValue());
         else if (name == "no-new-privs")
             flags.no_new_privs = options.TakeFlag();
-        else if (name == "preserve-fds") {
-            if (ParseId(options.TakeValue(), "--preserve-fds") != 0)
-                throw Error("exec --preserve-fds: Berth closes every fd above 2 in an exec'd process; only 0 is supported");
-        } else if (name == "ignore-paused" || name == "cgroup" || name == "process-label" || name == "apparmor") {
+        else if (name == "preserve-fds")
+            flags.preserve_fds = ParsePreserveFds(options.TakeValue());
+        else if (name == "ignore-paused" || name == "cgroup" || name == "process-label" || name == "apparmor") {
             throw Error("exec --" + name + ": not supported by Berth");
         } else {
             options.RejectUnknown();
@@ -125,12 +119,12 @@ launch::ExecProcess ProcessFromFlags(const ExecFlags& flags, const config::Conta
     for (gid_t gid : flags.additional_gids)
         own.process.additional_gids.push_back(gid);
     for (const std::string& written : flags.caps) {
-        std::optional<std::string> cap = config::CanonicalCapabilityName(written);
+        std::optional<int> cap = config::CapabilityFromName(written);
         if (!cap)
             throw UsageError{"--cap: unknown capability '" + written + "'"};
         for (auto* set : {&own.capabilities.bounding, &own.capabilities.effective, &own.capabilities.permitted,
                           &own.capabilities.inheritable, &own.capabilities.ambient})
-            set->push_back(*cap);
+            set->Add(*cap);
     }
     if (flags.no_new_privs)
         own.process.no_new_privileges = true;
@@ -165,6 +159,7 @@ int ExecMain(const GlobalOptions& global, const std::vector<std::string>& args) 
     manager::Manager manager = MakeManager(global);
     manager::ContainerId id(flags.rest[0]);
     launch::ExecRequest request = MakeRequest(flags, manager.Get(id).config);
+    request.stdio.preserved = flags.preserve_fds;
     if (request.terminal && flags.detach && flags.console_socket.empty())
         throw UsageError{"cannot allocate a tty for a detached process without --console-socket"};
     if (!request.terminal && !flags.console_socket.empty())
@@ -191,7 +186,7 @@ int ExecMain(const GlobalOptions& global, const std::vector<std::string>& args) 
 BERTH_RUNTIME_VERB("exec",
                    "exec [--process FILE] [--detach] [--pid-file FILE] [--console-socket SOCK] [--tty] [--cwd DIR] "
                    "[--env K=V]... [--user UID[:GID]] [--additional-gids GID]... [--cap CAP]... [--no-new-privs] "
-                   "[--preserve-fds 0] ID [CMD [ARGS...]]",
+                   "[--preserve-fds N] ID [CMD [ARGS...]]",
                    "execute a new process inside the container", ExecMain);
 
 }  // namespace berth::runtime

@@ -1,5 +1,8 @@
 #include "runtime/options.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include "runtime/verb.hpp"
 
 namespace berth::runtime {
@@ -64,6 +67,27 @@ std::string TakeSingleId(const std::vector<std::string>& rest) {
     if (rest.size() > 1)
         throw UsageError{"unexpected argument '" + rest[1] + "'"};
     return rest[0];
+}
+
+std::optional<unsigned long> ParseUnsigned(const std::string& text, unsigned long max) {
+    size_t used = 0;
+    unsigned long value = 0;
+    try {
+        value = std::stoul(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (used != text.size() || text[0] == '-' || value > max)
+        return std::nullopt;
+    return value;
+}
+
+unsigned ParsePreserveFds(const std::string& text) {
+    constexpr unsigned long kMax = 1 << 20;  // above any fd limit
+    std::optional<unsigned long> value = ParseUnsigned(text, kMax);
+    if (!value)
+        throw UsageError{"--preserve-fds must be a count of fds, not '" + text + "'"};
+    return static_cast<unsigned>(*value);
 }
 
 }  // namespace berth::runtime

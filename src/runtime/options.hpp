@@ -33,4 +33,10 @@ private:
 // The one ID positional of most verbs; throws UsageError when missing or followed by more.
 std::string TakeSingleId(const std::vector<std::string>& rest);
 
+// A whole decimal number from 0 to max, all of text; nullopt when text is not one.
+std::optional<unsigned long> ParseUnsigned(const std::string& text, unsigned long max);
+
+// --preserve-fds N (create, run, exec): a count of fds after 2; throws UsageError if not one.
+unsigned ParsePreserveFds(const std::string& text);
+
 }  // namespace berth::runtime

@@ -89,6 +89,7 @@ int RestoreMain(const GlobalOptions& global, const std::vector<std::string>& arg
     options.image_dir = cli::AbsolutePathOf(flags.image_path);
     options.work_dir = flags.work_path.empty() ? "" : cli::AbsolutePathOf(flags.work_path);
     options.name = id.str();
+    container.config.cgroup_location = oci::ConvertCgroupsPath(container.extras.cgroups_path, global.systemd_cgroup);
     options.config = container.config;
     if (!global.criu_path.empty())
         options.criu_path = global.criu_path;

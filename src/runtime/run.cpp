@@ -4,6 +4,7 @@
 #include "runtime/create_container.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/options.hpp"
+#include "runtime/runtime_log.hpp"
 
 namespace berth::runtime {
 namespace {
@@ -26,7 +27,17 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& args) {
     manager::Manager manager = MakeManager(global);
     manager::Container container = CreateContainer(global, manager, request);
     manager::ContainerId id(request.id);
-    StartContainer(global, manager, request.id);
+    try {
+        StartContainer(global, manager, request.id);
+    } catch (...) {
+        // As runc: a run whose start failed (a startContainer hook) leaves no container behind.
+        try {
+            manager.Remove(id, true);
+        } catch (const std::exception& e) {
+            WriteRuntimeLog("warning", std::string("Failed to delete the container whose start failed: ") + e.what());
+        }
+        throw;
+    }
     if (detach)
         return 0;
     oci::OciExtras extras = LoadExtras(global, id);
@@ -39,7 +50,7 @@ int RunMain(const GlobalOptions& global, const std::vector<std::string>& args) {
 
 }  // namespace
 
-BERTH_RUNTIME_VERB("run", "run [--bundle DIR] [--detach] [--pid-file FILE] [--console-socket SOCK] ID",
+BERTH_RUNTIME_VERB("run", "run [--bundle DIR] [--detach] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] ID",
                    "create and start a container (and wait for it without --detach)", RunMain);
 
 }  // namespace berth::runtime

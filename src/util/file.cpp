@@ -1,6 +1,7 @@
 #include "util/file.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,7 +96,13 @@ void WriteFile(const std::string& path, const std::string& content) {
 void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode, Durability durability) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
-        UniqueFd fd = OpenOrThrow(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        // A new inode, never one left by a kill between the exchange and the unlink below: that
+        // one is the old file, which a reader may still have open.
+        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+        if (!fd && errno == EEXIST && ::unlink(tmp.c_str()) == 0)
+            fd = UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+        if (!fd)
+            ThrowErrno("open " + tmp);
         try {
             WriteAll(fd.Get(), content, tmp);
             if (durability == Durability::Durable && ::fsync(fd.Get()) < 0)
@@ -104,6 +111,20 @@ void WriteFileAtomic(const std::string& path, const std::string& content, unsign
             ::unlink(tmp.c_str());
             throw;
         }
+    }
+    // Runtime state is swapped in (RENAME_EXCHANGE) and the old file unlinked rather than renamed
+    // over: ext4 (auto_da_alloc) writes a file out at once when it is renamed over another, the
+    // largest cost of the state dir in a container's start where /run is not a tmpfs. Readers see
+    // the old file or the new one either way. No target yet, or no support: rename.
+    if (durability == Durability::RuntimeOnly &&
+        ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+        if (::unlink(tmp.c_str()) == 0)
+            return;
+        // What was at path is no file (a directory): put it back, as rename(2) refuses to replace it.
+        int err = errno;
+        ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE);
+        ::unlink(tmp.c_str());
+        ThrowErrno(err, "rename " + tmp + " to " + path);
     }
     if (::rename(tmp.c_str(), path.c_str()) < 0) {
         int err = errno;

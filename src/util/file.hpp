@@ -18,7 +18,9 @@ void WriteFile(const std::string& path, const std::string& content);
 // Whether WriteFileAtomic fsyncs before the rename: only Durable content must survive a power loss
 // (runtime state under /run describes processes that do not survive it anyway).
 enum class Durability { Durable, RuntimeOnly };
-// Writes via a temporary file, (fsync) and rename(2): readers see old or new, never half.
+// Writes via a temporary file, (fsync) and rename(2) (RuntimeOnly: renameat2 RENAME_EXCHANGE, then
+// the old file is unlinked): readers see old or new, never half, and a file once renamed into place
+// is never written again (a reader that opened it reads it whole).
 void WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode = 0644,
                      Durability durability = Durability::Durable);
 // mkdir -p; throws on failure other than EEXIST.

@@ -1,6 +1,7 @@
 // The cgroup layer through berthctl with --cgroup-driver cgroupfs on this machine's real cgroups:
 // a memory hog is OOM-killed and reported, a fork loop stops at tasks_max, update/pause/resume
-// act on the live container, rm leaves no cgroup.
+// act on the live container, rm leaves no cgroup; memory_low, memory_swappiness, allowed_mems,
+// unified and hugepages_max set in NAME.toml reach their cgroup files.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "cgroup/cgroup_layout.hpp"
+#include "eventually.hpp"
 #include "fixture.hpp"
 #include "util/file.hpp"
 
@@ -16,16 +18,6 @@ namespace berth::testing {
 namespace {
 
 std::string Trim(std::string s) { return TrimRight(std::move(s)); }
-
-bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred())
-            return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return pred();
-}
 
 class CgroupBerthctlTest : public BerthFixture {
 protected:
@@ -113,6 +105,75 @@ TEST_F(CgroupBerthctlTest, ForkLoopStopsAtTasksMax) {
     EXPECT_LE(count, 8) << ps.out;
     CommandResult rm = Berthctl({"rm", "--force", name});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+}
+
+// The [resources] keys OCI's config.json had before NAME.toml: each set in the file reaches its
+// cgroup file (memory_low is v1's soft limit, v2's memory.low), show-config keeps it, and a limit
+// this host has no controller for stops the start instead of being dropped.
+TEST_F(CgroupBerthctlTest, MemoryLowSwappinessMemsAndUnifiedReachTheCgroupFiles) {
+    std::string name = UniqueName("lowmem");
+    std::string resources = "[resources]\nmemory_low = \"24M\"\nallowed_mems = \"0\"\n";
+    if (V1("memory"))
+        resources += "memory_swappiness = 17\n";  // v2 has no memory.swappiness (refused there)
+    const cgroup::Hierarchy* unified = layout_.Unified();
+    if (unified != nullptr)
+        resources += "unified = { \"cgroup.max.descendants\" = \"3\" }\n";  // a core file: on any cgroup2
+    WriteContainerToml(name, "rootfs = \"" + Rootfs() + "\"\n[process]\nargs = [\"/bin/sleep\", \"1000\"]\n" + resources);
+
+    CommandResult show = Berthctl({"show-config", name});
+    ASSERT_EQ(show.exit_code, 0) << Describe(show);
+    EXPECT_NE(show.out.find("memory_low = \"24M\"\n"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("allowed_mems = \"0\"\n"), std::string::npos) << show.out;
+
+    CommandResult r = Berthctl({"run", "--detach", name});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string memory = Dir(name, "memory");
+    if (V1("memory")) {
+        EXPECT_EQ(Read(memory + "/memory.soft_limit_in_bytes"), std::to_string(24 << 20));
+        EXPECT_EQ(Read(memory + "/memory.swappiness"), "17");
+    } else {
+        EXPECT_EQ(Read(memory + "/memory.low"), std::to_string(24 << 20));
+    }
+    if (layout_.ForController("cpuset") != nullptr) {
+        EXPECT_EQ(Read(Dir(name, "cpuset") + "/cpuset.mems"), "0");
+    }
+    if (unified != nullptr) {
+        EXPECT_EQ(Read(unified->mount_point + "/berth/" + name + "/cgroup.max.descendants"), "3");
+    }
+    CommandResult rm = Berthctl({"rm", "--force", name});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+
+    // Node 0 is every host's (and a v1 cpuset's inherited value): a node this host lacks shows the
+    // key is written, not left to the default.
+    if (layout_.ForController("cpuset") != nullptr && Read("/sys/devices/system/node/possible") == "0") {
+        std::string far = UniqueName("farmem");
+        WriteContainerToml(far, "rootfs = \"" + Rootfs() +
+                                    "\"\n[process]\nargs = [\"/bin/sleep\", \"1000\"]\n[resources]\nallowed_mems = \"1\"\n");
+        CommandResult f = Berthctl({"run", "--detach", far});
+        EXPECT_NE(f.exit_code, 0) << Describe(f);
+        EXPECT_NE(f.err.find("cpuset.mems to 1"), std::string::npos) << Describe(f);
+        Berthctl({"rm", "--force", far});
+    }
+
+    // hugepages_max: the limit where a hugetlb controller is mounted, a refused start where none is.
+    std::string huge = UniqueName("huge");
+    WriteContainerToml(huge, "rootfs = \"" + Rootfs() +
+                                 "\"\n[process]\nargs = [\"/bin/sleep\", \"1000\"]\n[resources]\n"
+                                 "hugepages_max = { \"2MB\" = \"4M\" }\n");
+    CommandResult h = Berthctl({"run", "--detach", huge});
+    if (const cgroup::Hierarchy* hugetlb = layout_.ForController("hugetlb")) {
+        ASSERT_EQ(h.exit_code, 0) << Describe(h);
+        EXPECT_EQ(Read(Dir(huge, "hugetlb") + (hugetlb->unified ? "/hugetlb.2MB.max" : "/hugetlb.2MB.limit_in_bytes")),
+                  std::to_string(4 << 20));
+        CommandResult rm_huge = Berthctl({"rm", "--force", huge});
+        EXPECT_EQ(rm_huge.exit_code, 0) << Describe(rm_huge);
+    } else {
+        EXPECT_NE(h.exit_code, 0) << Describe(h);
+        EXPECT_NE(h.err.find("hugetlb.2MB.max: the hugetlb controller is not available"), std::string::npos)
+            << Describe(h);
+        for (const cgroup::Hierarchy& hierarchy : layout_.hierarchies)
+            EXPECT_FALSE(PathExists(hierarchy.mount_point + "/berth/" + huge)) << hierarchy.key;
+    }
 }
 
 TEST_F(CgroupBerthctlTest, UpdatePauseResumeActOnTheLiveContainer) {

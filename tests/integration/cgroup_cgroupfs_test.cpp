@@ -18,25 +18,16 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "cgroup_test_child.hpp"
+#include "eventually.hpp"
 
 namespace berth::cgroup {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
+using testing::ReadTrimmed;
 
 constexpr uint64_t kMiB = 1024 * 1024;
-
-std::string Read(const std::string& path) { return TrimRight(ReadFile(path)); }
-
-bool Eventually(const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred())
-            return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return pred();
-}
 
 class CgroupfsDriverTest : public ::testing::Test {
 protected:
@@ -70,15 +61,7 @@ protected:
     }
     bool V1(const std::string& controller) { return layout_.V1ForController(controller) != nullptr; }
 
-    config::Resources Limits() {
-        config::Resources r;
-        r.memory_max = config::ByteSize{64 * kMiB};
-        r.tasks_max = 16;
-        r.cpu_quota = config::CpuQuota{50};
-        r.cpu_weight = 200;
-        r.devices = config::DefaultDeviceRules();
-        return r;
-    }
+    config::Resources Limits() { return TestLimits(); }
 
     Layout layout_;
     CgroupfsDriver driver_;
@@ -95,24 +78,24 @@ TEST_F(CgroupfsDriverTest, CreatePlacesTheProcessWithItsLimitsInEveryHierarchy) 
         ASSERT_EQ(placement_->paths.count(h.key), 1u) << "no cgroup in " << h.key;
         std::string dir = placement_->paths.at(h.key);
         EXPECT_EQ(dir, h.mount_point + "/berth/" + name_);
-        EXPECT_EQ(Read(dir + "/cgroup.procs"), std::to_string(child.Pid())) << h.key;
+        EXPECT_EQ(ReadTrimmed(dir + "/cgroup.procs"), std::to_string(child.Pid())) << h.key;
     }
     std::string self_cgroup = ReadFile("/proc/" + std::to_string(child.Pid()) + "/cgroup");
     EXPECT_NE(self_cgroup.find("/berth/" + name_ + "\n"), std::string::npos) << self_cgroup;
 
     if (V1("memory")) {
-        EXPECT_EQ(Read(DirFor("memory") + "/memory.limit_in_bytes"), std::to_string(64 * kMiB));
+        EXPECT_EQ(ReadTrimmed(DirFor("memory") + "/memory.limit_in_bytes"), std::to_string(64 * kMiB));
     } else {
-        EXPECT_EQ(Read(DirFor("memory") + "/memory.max"), std::to_string(64 * kMiB));
+        EXPECT_EQ(ReadTrimmed(DirFor("memory") + "/memory.max"), std::to_string(64 * kMiB));
     }
-    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "16");
+    EXPECT_EQ(ReadTrimmed(DirFor("pids") + "/pids.max"), "16");
     if (V1("cpu")) {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "50000");
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_period_us"), "100000");
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.shares"), "2048");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.cfs_quota_us"), "50000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.cfs_period_us"), "100000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.shares"), "2048");
     } else {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.max"), "50000 100000");
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.weight"), "200");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.max"), "50000 100000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.weight"), "200");
     }
     if (V1("devices")) {
         std::string list = ReadFile(DirFor("devices") + "/devices.list");
@@ -164,12 +147,12 @@ TEST_F(CgroupfsDriverTest, UpdateChangesLimitsLive) {
     change.cpu_quota = config::CpuQuota{150};
     driver_.Update(*placement_, change);
     std::string mem_file = V1("memory") ? "/memory.limit_in_bytes" : "/memory.max";
-    EXPECT_EQ(Read(DirFor("memory") + mem_file), std::to_string(32 * kMiB));
-    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "8");
+    EXPECT_EQ(ReadTrimmed(DirFor("memory") + mem_file), std::to_string(32 * kMiB));
+    EXPECT_EQ(ReadTrimmed(DirFor("pids") + "/pids.max"), "8");
     if (V1("cpu")) {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "150000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.cfs_quota_us"), "150000");
     } else {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.max"), "150000 100000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.max"), "150000 100000");
     }
     EXPECT_EQ(driver_.ReadStats(*placement_).pids.limit, 8u);
 }

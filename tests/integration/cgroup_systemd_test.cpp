@@ -24,29 +24,20 @@
 #include "util/error.hpp"
 #include "util/file.hpp"
 #include "cgroup_test_child.hpp"
+#include "eventually.hpp"
 
 namespace berth::cgroup {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Eventually;
+using testing::ReadTrimmed;
 using harness::CommandResult;
 using harness::Describe;
 using harness::RunOnHost;
 
 constexpr const char* kInsideEnv = "BERTH_CGROUP_INSIDE_HARNESS";
 constexpr uint64_t kMiB = 1024 * 1024;
-
-std::string Read(const std::string& path) { return TrimRight(ReadFile(path)); }
-
-bool Eventually(const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred())
-            return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return pred();
-}
 
 // `systemctl show -P property unit` (run where this process runs: inside the harness).
 std::string Show(const std::string& unit, const std::string& property) {
@@ -90,15 +81,7 @@ protected:
     std::string MemoryLimitFile() { return DirFor("memory") + (unified_ ? "/memory.max" : "/memory.limit_in_bytes"); }
     std::string MemoryProperty() { return unified_ ? "MemoryMax" : "MemoryLimit"; }
 
-    config::Resources Limits() {
-        config::Resources r;
-        r.memory_max = config::ByteSize{64 * kMiB};
-        r.tasks_max = 16;
-        r.cpu_quota = config::CpuQuota{50};
-        r.cpu_weight = 200;
-        r.devices = config::DefaultDeviceRules();
-        return r;
-    }
+    config::Resources Limits() { return TestLimits(); }
 
     Layout layout_;
     bool unified_ = false;
@@ -127,15 +110,15 @@ TEST_F(SystemdDriverInside, ScopeInBerthSliceWithDelegationAndLimits) {
     ASSERT_FALSE(placement_->paths.empty());
     for (const auto& [key, dir] : placement_->paths) {
         EXPECT_EQ(dir.substr(dir.size() - cgroup.size()), cgroup) << key;
-        EXPECT_EQ(Read(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
+        EXPECT_EQ(ReadTrimmed(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
     }
-    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(64 * kMiB));
-    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "16");
+    EXPECT_EQ(ReadTrimmed(MemoryLimitFile()), std::to_string(64 * kMiB));
+    EXPECT_EQ(ReadTrimmed(DirFor("pids") + "/pids.max"), "16");
     if (unified_) {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.max"), "50000 100000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.max"), "50000 100000");
     } else {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "50000");
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.shares"), "2048");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.cfs_quota_us"), "50000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.shares"), "2048");
     }
     EXPECT_EQ(driver_->Pids(*placement_), std::vector<pid_t>{child.Pid()});
 }
@@ -162,8 +145,8 @@ TEST_F(SystemdDriverInside, UpdateChangesTheLimitLiveAndDaemonReloadKeepsIt) {
     change.tasks_max = 8;
     change.cpu_quota = config::CpuQuota{150};
     driver_->Update(*placement_, change);
-    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(32 * kMiB));
-    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "8");
+    EXPECT_EQ(ReadTrimmed(MemoryLimitFile()), std::to_string(32 * kMiB));
+    EXPECT_EQ(ReadTrimmed(DirFor("pids") + "/pids.max"), "8");
     EXPECT_EQ(Show(unit_, MemoryProperty()), std::to_string(32 * kMiB));
     EXPECT_EQ(Show(unit_, "TasksMax"), "8");
     EXPECT_EQ(Show(unit_, "CPUQuotaPerSecUSec"), "1.500000s");
@@ -174,10 +157,10 @@ TEST_F(SystemdDriverInside, UpdateChangesTheLimitLiveAndDaemonReloadKeepsIt) {
     EXPECT_EQ(Show(unit_, "TasksMax"), "8");
     EXPECT_EQ(Show(unit_, "CPUQuotaPerSecUSec"), "1.500000s");
     EXPECT_EQ(Show(unit_, "Delegate"), "yes");
-    EXPECT_EQ(Read(MemoryLimitFile()), std::to_string(32 * kMiB));
-    EXPECT_EQ(Read(DirFor("pids") + "/pids.max"), "8");
+    EXPECT_EQ(ReadTrimmed(MemoryLimitFile()), std::to_string(32 * kMiB));
+    EXPECT_EQ(ReadTrimmed(DirFor("pids") + "/pids.max"), "8");
     if (!unified_) {
-        EXPECT_EQ(Read(DirFor("cpu") + "/cpu.cfs_quota_us"), "150000");
+        EXPECT_EQ(ReadTrimmed(DirFor("cpu") + "/cpu.cfs_quota_us"), "150000");
     }
 }
 
@@ -248,7 +231,7 @@ TEST_F(SystemdDriverInside, CreateResetsAFailedScopeOfTheSameNameAndStartsAgain)
     EXPECT_EQ(Show(unit_, "TasksMax"), "16");
     ASSERT_FALSE(placement_->paths.empty());
     for (const auto& [key, dir] : placement_->paths)
-        EXPECT_EQ(Read(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
+        EXPECT_EQ(ReadTrimmed(dir + "/cgroup.procs"), std::to_string(child.Pid())) << key;
 }
 
 TEST_F(SystemdDriverInside, AutoPicksSystemd) { EXPECT_EQ(MakeDriver("auto")->Name(), "systemd"); }
@@ -324,7 +307,7 @@ TEST_F(SystemdBerthctlInHarness, RunPauseUpdateReloadRm) {
     std::string memory_dir = "/sys/fs/cgroup/memory" + cgroup;
     bool v1_memory = PathExists(memory_dir + "/memory.limit_in_bytes");
     std::string memory_file = v1_memory ? memory_dir + "/memory.limit_in_bytes" : "/sys/fs/cgroup" + cgroup + "/memory.max";
-    EXPECT_EQ(Read(memory_file), std::to_string(32 * kMiB));
+    EXPECT_EQ(ReadTrimmed(memory_file), std::to_string(32 * kMiB));
 
     CommandResult pause = Berthctl({"pause", name_});
     ASSERT_EQ(pause.exit_code, 0) << Describe(pause);
@@ -338,7 +321,7 @@ TEST_F(SystemdBerthctlInHarness, RunPauseUpdateReloadRm) {
     EXPECT_EQ(ShowInside(memory_property), std::to_string(48 * kMiB));
     EXPECT_EQ(ShowInside("TasksMax"), "8");
     EXPECT_EQ(ShowInside("CPUQuotaPerSecUSec"), "500ms");
-    EXPECT_EQ(Read(memory_file), std::to_string(48 * kMiB));
+    EXPECT_EQ(ReadTrimmed(memory_file), std::to_string(48 * kMiB));
 
     // A fork loop joining the container stops at TasksMax.
     CommandResult loop = Berthctl({"exec", name_, "--", "sh", "-c", "while true; do sleep 1000 & done"});
@@ -348,7 +331,7 @@ TEST_F(SystemdBerthctlInHarness, RunPauseUpdateReloadRm) {
     ASSERT_EQ(Run({"systemctl", "daemon-reload"}).exit_code, 0);
     EXPECT_EQ(ShowInside(memory_property), std::to_string(48 * kMiB));
     EXPECT_EQ(ShowInside("TasksMax"), "8");
-    EXPECT_EQ(Read(memory_file), std::to_string(48 * kMiB));
+    EXPECT_EQ(ReadTrimmed(memory_file), std::to_string(48 * kMiB));
 
     CommandResult rm = Berthctl({"rm", "--force", name_});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
@@ -392,11 +375,43 @@ TEST_F(SystemdBerthctlInHarness, AllowedCpusBindTheContainerAndItsExecOnEveryLay
     EXPECT_EQ(TrimRight(exec.out), "Cpus_allowed_list:\t1") << Describe(exec);
     if (DetectLayout().V1ForController("cpuset") != nullptr) {
         std::string dir = "/sys/fs/cgroup/cpuset/" + Harness().CgroupName() + "/berth.slice/" + unit_;
-        EXPECT_EQ(Read(dir + "/cpuset.cpus"), "1");
+        EXPECT_EQ(ReadTrimmed(dir + "/cpuset.cpus"), "1");
         CommandResult procs = Run({"cat", dir + "/cgroup.procs"});  // pids as the harness sees them
         EXPECT_NE(("\n" + procs.out).find("\n" + pid[1].str() + "\n"), std::string::npos) << Describe(procs);
     } else {
         EXPECT_EQ(ShowInside("AllowedCPUs"), "1");
+    }
+    CommandResult rm = Berthctl({"rm", "--force", name_});
+    EXPECT_EQ(rm.exit_code, 0) << Describe(rm);  // TearDown: no cgroup dir (the cpuset one too) is left
+}
+
+// What systemd has no property for on cgroup v1 (memory_low's soft limit, memory_swappiness,
+// allowed_mems) Berth writes into the scope's delegated cgroup (its own cpuset for the mems); on
+// v2 memory_low and allowed_mems are MemoryLow= and AllowedMemoryNodes=.
+TEST_F(SystemdBerthctlInHarness, MemoryLowSwappinessAndMemsReachTheScopeOnEveryLayout) {
+    const bool v1_memory = DetectLayout().V1ForController("memory") != nullptr;
+    std::string conf = Harness().Dir() + "/lowmem-conf-" + name_;
+    MakeDirs(conf);
+    WriteFileAtomic(conf + "/" + name_ + ".toml",
+                    "rootfs = \"" + rootfs_ + "\"\n[process]\nargs = [\"sleep\", \"1000\"]\n"
+                    "[resources]\nmemory_low = \"24M\"\nallowed_mems = \"0\"\n" +
+                        std::string(v1_memory ? "memory_swappiness = 17\n" : ""));
+    CommandResult run = Berthctl({"--config-path", conf, "run", "--detach", name_});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    std::string cgroup = ShowInside("ControlGroup");
+    if (v1_memory) {
+        std::string memory_dir = "/sys/fs/cgroup/memory" + cgroup;
+        EXPECT_EQ(ReadTrimmed(memory_dir + "/memory.soft_limit_in_bytes"), std::to_string(24 * kMiB));
+        EXPECT_EQ(ReadTrimmed(memory_dir + "/memory.swappiness"), "17");
+    } else {
+        EXPECT_EQ(ShowInside("MemoryLow"), std::to_string(24 * kMiB));
+        EXPECT_EQ(ReadTrimmed("/sys/fs/cgroup" + cgroup + "/memory.low"), std::to_string(24 * kMiB));
+    }
+    if (DetectLayout().V1ForController("cpuset") != nullptr) {
+        std::string dir = "/sys/fs/cgroup/cpuset/" + Harness().CgroupName() + "/berth.slice/" + unit_;
+        EXPECT_EQ(ReadTrimmed(dir + "/cpuset.mems"), "0");
+    } else {
+        EXPECT_EQ(ShowInside("AllowedMemoryNodes"), "0");
     }
     CommandResult rm = Berthctl({"rm", "--force", name_});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);  // TearDown: no cgroup dir (the cpuset one too) is left

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <new>
 
+#include "config/defaults.hpp"
+#include "config/model.hpp"
 #include "util/error.hpp"
 
 namespace berth::cgroup {
@@ -67,5 +69,16 @@ private:
     std::atomic<uint64_t>* counter_ = nullptr;
     std::atomic<uint64_t>* allocate_ = nullptr;
 };
+
+// The limits both driver tests create a cgroup with.
+inline config::Resources TestLimits() {
+    config::Resources r;
+    r.memory_max = config::ByteSize{64 * 1024 * 1024};
+    r.tasks_max = 16;
+    r.cpu_quota = config::CpuQuota{50};
+    r.cpu_weight = 200;
+    r.devices = config::DefaultDeviceRules();
+    return r;
+}
 
 }  // namespace berth::cgroup

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "criu_probe.hpp"
 #include "systemd_harness.hpp"
 #include "util/file.hpp"
 
@@ -21,21 +22,14 @@ using harness::RunOnHost;
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
-// Why CRIU cannot be used here, or "" when it can (>= 4.2 and `criu check` passes).
+// Why CRIU cannot be used here, or "" when it can: criu run on the host.
 std::string CriuUnusableReason() {
-    CommandResult version = RunOnHost({"/bin/sh", "-c", "exec criu --version"});
-    if (version.exit_code != 0)
-        return "criu is not installed (run scripts/provision-criu)";
-    std::smatch m;
-    if (!std::regex_search(version.out, m, std::regex(R"re(Version:\s*(\d+)\.(\d+))re")))
-        return "cannot tell the criu version from: " + version.out;
-    int major = std::stoi(m[1]), minor = std::stoi(m[2]);
-    if (major < 4 || (major == 4 && minor < 2))
-        return "criu " + m[1].str() + "." + m[2].str() + " is older than 4.2";
-    CommandResult check = RunOnHost({"/bin/sh", "-c", "exec criu check"});
-    if (check.exit_code != 0)
-        return "`criu check` fails: " + check.err;
-    return "";
+    return testing::CriuUnusableReason([](const std::vector<std::string>& argv) {
+        std::string line = "exec";
+        for (const std::string& arg : argv)
+            line += " " + arg;
+        return RunOnHost({"/bin/sh", "-c", line});
+    });
 }
 
 class CheckpointSystemdInHarness : public harness::SystemdHarnessTest {

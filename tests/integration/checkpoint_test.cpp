@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,9 @@
 #include <sstream>
 #include <thread>
 
+#include "criu_probe.hpp"
 #include "fixture.hpp"
+#include "read_text.hpp"
 
 namespace berth::testing {
 namespace {
@@ -33,30 +36,9 @@ CommandResult Tool(const std::vector<std::string>& argv) {
     return RunCommand({"/bin/sh", "-c", line});
 }
 
-std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Why CRIU cannot be used here, or "" when it can (>= 4.2 and `criu check` passes).
+// Why CRIU cannot be used here, or "" when it can (probed once).
 std::string CriuUnusableReason() {
-    static const std::string reason = [] {
-        CommandResult version = Tool({"criu", "--version"});
-        if (version.exit_code != 0)
-            return std::string("criu is not installed (run scripts/provision-criu)");
-        std::smatch m;
-        if (!std::regex_search(version.out, m, std::regex(R"re(Version:\s*(\d+)\.(\d+))re")))
-            return "cannot tell the criu version from: " + version.out;
-        int major = std::stoi(m[1]), minor = std::stoi(m[2]);
-        if (major < 4 || (major == 4 && minor < 2))
-            return "criu " + m[1].str() + "." + m[2].str() + " is older than 4.2";
-        CommandResult check = Tool({"criu", "check"});
-        if (check.exit_code != 0)
-            return "`criu check` fails: " + check.err;
-        return std::string();
-    }();
+    static const std::string reason = testing::CriuUnusableReason(Tool);
     return reason;
 }
 
@@ -134,25 +116,6 @@ protected:
         ASSERT_GT(WaitForCountAbove(3), 3) << "the counter never ran";
     }
 
-    std::string StateJson(const std::string& name) { return Berthctl({"state", name}).out; }
-    std::string Status(const std::string& name) {
-        std::smatch m;
-        std::string json = StateJson(name);
-        return std::regex_search(json, m, std::regex(R"re("status"\s*:\s*"([a-z]+)")re")) ? m[1].str() : "";
-    }
-    pid_t Pid(const std::string& name) {
-        std::smatch m;
-        std::string json = StateJson(name);
-        return std::regex_search(json, m, std::regex(R"re("pid"\s*:\s*(\d+))re")) ? std::stoi(m[1]) : 0;
-    }
-    // The memory cgroup directory of a process, from /proc/PID/cgroup.
-    static std::string MemoryCgroupOf(pid_t pid) {
-        std::smatch m;
-        std::string text = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
-        if (!std::regex_search(text, m, std::regex(R"re(:memory:(\S+))re")))
-            return "";
-        return "/sys/fs/cgroup/memory" + m[1].str();
-    }
 
     // Name and content of every file in the image directory: what "untouched" means.
     static std::map<std::string, size_t> ImageFingerprint(const std::string& dir) {
@@ -256,6 +219,57 @@ TEST_F(CheckpointTest, WithoutNetnsPathRestoresIntoNewNetns) {
         << "lo has no ::1";
     EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at);
     Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// Issue 18 item 2 for restore: a detached restored container's output goes to its log, never to
+// berthctl's stdout (`out=$(berthctl restore --detach ...)` returns while it runs), and a monitor
+// records its exit code.
+TEST_F(CheckpointTest, DetachedRestoreLogsItsOutputAndRecordsItsExitCode) {
+    if (fs::exists("/run/systemd/journal/socket"))
+        GTEST_SKIP() << "a journal runs here: the output goes there, not to LOG_DIR/NAME.log";
+    std::string name = UniqueName("rlog");
+    std::string log_dir = TempDir() + "/logs";
+    std::string log = log_dir + "/" + name + ".log";
+    CommandResult run = Berthctl({"--log-dir", log_dir, "run", "--detach", "--rootfs", Rootfs(), "--name", name, "--",
+                                  "/bin/sh", "-c",
+                                  "trap 'exit 3' TERM; i=0; while :; do i=$((i+1)); echo out$i; echo err$i >&2; "
+                                  "usleep 100000; done"});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    for (int i = 0; i < 300 && ReadText(log).find("err2") == std::string::npos; ++i)
+        std::this_thread::sleep_for(20ms);
+    CommandResult cp = Berthctl({"checkpoint", name, "--image-path", ImageDir("1")});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    ASSERT_EQ(::unlink(log.c_str()), 0);  // what appears from now on is the restored container's
+
+    std::vector<std::string> argv = {"/bin/sh", "-c", "out=$(\"$@\"); echo \"rc=$? out=$out\"", "sh"};
+    for (const std::string& arg :
+         BerthctlArgv({"--log-dir", log_dir, "restore", name, "--image-path", ImageDir("1"), "--detach"}))
+        argv.push_back(arg);
+    // Before the fix the restored container held the pipe: this waited for its end (it never ends).
+    CommandResult r = RunCommand(argv, "", 60s);
+    ASSERT_FALSE(r.timed_out) << "berthctl's stdout stayed open: the restored container holds it";
+    EXPECT_EQ(r.out, "rc=0 out=\n") << Describe(r);
+    EXPECT_EQ(Status(name), "running") << "the command returned, and the container still runs";
+
+    std::string text;
+    for (int i = 0; i < 300 && text.find("err") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+        text = ReadText(log);
+    }
+    EXPECT_NE(text.find("out"), std::string::npos) << text;
+    EXPECT_NE(text.find("err"), std::string::npos) << text;
+
+    ASSERT_EQ(Berthctl({"kill", name, "TERM"}).exit_code, 0);
+    std::string json;
+    std::smatch code;
+    for (int i = 0; i < 500 && !std::regex_search(json, code, std::regex(R"re("exit_code"\s*:\s*(\d+))re")); ++i) {
+        std::this_thread::sleep_for(20ms);
+        json = StateJson(name);
+    }
+    EXPECT_EQ(code.size() > 1 ? code[1].str() : "", "3") << json;
+    EXPECT_EQ(Status(name), "stopped");
+    EXPECT_EQ(Berthctl({"rm", name}).exit_code, 0);
     ExpectNothingLeftBehind();
 }
 
@@ -539,7 +553,7 @@ TEST_F(CheckpointTest, PreDumpsThenDumpOnTopRestore) {
     ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
     EXPECT_EQ(Status(name), "checkpointed");
     EXPECT_EQ(ReadLink(ImageDir("3") + "/parent"), "../images-2");
-    EXPECT_NE(ReadText(ImageDir("3") + "/berth-checkpoint.toml").find("parent = '../images-2'"), std::string::npos);
+    EXPECT_NE(ReadText(ImageDir("3") + "/berth-checkpoint.toml").find("parent = \"../images-2\""), std::string::npos);
     long stopped_at = Count();
     CommandResult rs = Berthctl({"restore", name, "--image-path", ImageDir("3"), "--detach"});
     ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
@@ -589,6 +603,86 @@ TEST_F(CheckpointTest, ExportImportRoundTripsIntoTheGivenNetnsThenOneOfTheSameNa
     ExpectNothingLeftBehind();
 }
 
+// Issue 17 item 1: the archive carries what the container changed in its writable rootfs; an
+// import onto a fresh copy of the rootfs (another host's) applies it before CRIU restores.
+TEST_F(CheckpointTest, ExportCarriesTheRootfsChangesOntoAFreshRootfsCopy) {
+    std::ofstream(Rootfs() + "/etc/doomed") << "deleted by the container\n";
+    const std::string pristine = TempDir() + "/pristine";
+    CommandResult copy = Tool({"cp", "-a", Rootfs(), pristine});
+    ASSERT_EQ(copy.exit_code, 0) << Describe(copy);
+    std::string name = UniqueName("diff");
+    CommandResult run = Berthctl({"run", "--detach", "--rootfs", Rootfs(), "--name", name, "--", "/bin/sh", "-c",
+                                  std::string("echo migrated > /etc/written; rm /etc/doomed; mkdir -p /var/new; "
+                                              "ln -s ../../etc/written /var/new/link; ") + kCounterScript});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    ASSERT_GT(WaitForCountAbove(3), 3) << "the counter never ran";
+    std::string tar = TempDir() + "/diff.tar.zst";
+    CommandResult cp = Berthctl({"checkpoint", name, "--export", tar});
+    ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
+    long stopped_at = Count();
+
+    // The other host: the rootfs as it was before the container ran.
+    fs::remove_all(Rootfs());
+    CommandResult fresh = Tool({"cp", "-a", pristine, Rootfs()});
+    ASSERT_EQ(fresh.exit_code, 0) << Describe(fresh);
+    ASSERT_TRUE(fs::exists(Rootfs() + "/etc/doomed"));
+    ASSERT_FALSE(fs::exists(Rootfs() + "/etc/written"));
+    Berthctl({"rm", name});
+
+    CommandResult rs = Berthctl({"restore", "--import", tar, "--detach"});
+    ASSERT_EQ(rs.exit_code, 0) << Describe(rs);
+    EXPECT_EQ(ReadText(Rootfs() + "/etc/written"), "migrated\n");
+    EXPECT_FALSE(fs::exists(Rootfs() + "/etc/doomed")) << "the file the container deleted came back";
+    EXPECT_EQ(ReadLink(Rootfs() + "/var/new/link"), "../../etc/written");
+    EXPECT_EQ(ReadText(Rootfs() + "/bin/busybox"), ReadText(pristine + "/bin/busybox"));
+    EXPECT_EQ(Status(name), "running");
+    EXPECT_GT(WaitForCountAbove(stopped_at), stopped_at) << "the counter did not continue from its rootfs file";
+
+    // Exported again from here: the changes are still those against the original rootfs.
+    std::string again = TempDir() + "/again.tar";
+    CommandResult cp2 = Berthctl({"checkpoint", name, "--export", again});
+    ASSERT_EQ(cp2.exit_code, 0) << Describe(cp2);
+    fs::remove_all(Rootfs());
+    ASSERT_EQ(Tool({"cp", "-a", pristine, Rootfs()}).exit_code, 0);
+    Berthctl({"rm", name});
+    CommandResult rs2 = Berthctl({"restore", "--import", again, "--detach"});
+    ASSERT_EQ(rs2.exit_code, 0) << Describe(rs2);
+    EXPECT_EQ(ReadText(Rootfs() + "/etc/written"), "migrated\n");
+    EXPECT_FALSE(fs::exists(Rootfs() + "/etc/doomed"));
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// FNV-1a 64 as the archive's manifest records it ("fnv1a64 = '...'").
+std::string Fnv1a64Hex(const std::string& data) {
+    uint64_t value = 0xcbf29ce484222325ULL;
+    for (unsigned char c : data)
+        value = (value ^ c) * 0x100000001b3ULL;
+    char text[17];
+    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+// The archive with images/cpuinfo.img claiming a CPU of unknown vendor, its manifest's checksum
+// updated to match (in place: the tar stays valid, only the check on this host can refuse it).
+std::string WithForeignCpu(std::string data) {
+    size_t header = data.find(std::string("images/cpuinfo.img\0", 19));  // the tar header, not the manifest's line
+    size_t at = header + 512 + 15;  // image magic, size, x86_entry tag and length, vendor_id tag
+    EXPECT_NE(header, std::string::npos);
+    EXPECT_EQ(data[at - 1], '\x08') << "not cpuinfo's vendor_id field";
+    std::smatch m;
+    std::string manifest = data.substr(512, 8192);
+    std::regex entry(R"re(fnv1a64 = '([0-9a-f]{16})'\s*name = 'images/cpuinfo.img'\s*size = (\d+))re");
+    EXPECT_TRUE(std::regex_search(manifest, m, entry)) << manifest;
+    size_t size = std::stoul(m[2]);
+    std::string before = Fnv1a64Hex(data.substr(header + 512, size));
+    EXPECT_EQ(before, m[1].str());
+    data[at] = 0;  // CPUINFO_X86_ENTRY__VENDOR__UNKNOWN
+    std::string after = Fnv1a64Hex(data.substr(header + 512, size));
+    data.replace(512 + static_cast<size_t>(m.position(1)), 16, after);
+    return data;
+}
+
 // A tar whose first member is berth-archive.toml with this content (made with the system tar).
 std::string HandMadeArchive(const std::string& dir, const std::string& manifest) {
     fs::create_directories(dir);
@@ -610,12 +704,19 @@ TEST_F(CheckpointTest, ImportRefusesBadArchivesAndMissingNetnsBeforeAnythingStar
     std::string data = ReadText(tar);
     std::string flipped = data;
     // Inside the pages image (its data follows its 512-byte header): the tar stays valid, the content does not.
-    size_t pages = data.find("images/pages-1.img");
+    size_t pages = data.find(std::string("images/pages-1.img\0", 19));  // the tar header, not the manifest's line
     ASSERT_NE(pages, std::string::npos);
     ASSERT_LT(pages + 512 + 200, data.size());
     flipped[pages + 512 + 200] = static_cast<char>(flipped[pages + 512 + 200] ^ 0x5a);
     std::ofstream(TempDir() + "/flipped.tar", std::ios::binary) << flipped;
     std::ofstream(TempDir() + "/truncated.tar", std::ios::binary) << data.substr(0, data.size() / 2);
+    std::ofstream(TempDir() + "/foreign-cpu.tar", std::ios::binary) << WithForeignCpu(data);
+    // Dumped by a CRIU 9.x (same length: the tar stays valid).
+    std::string newer = data;
+    size_t major = newer.find("major = 4");
+    ASSERT_NE(major, std::string::npos) << "the manifest names no CRIU 4.x";
+    newer[major + 8] = '9';
+    std::ofstream(TempDir() + "/newer-criu.tar", std::ios::binary) << newer;
     struct Case {
         std::vector<std::string> args;
         std::string expected;  // in the error
@@ -626,9 +727,12 @@ TEST_F(CheckpointTest, ImportRefusesBadArchivesAndMissingNetnsBeforeAnythingStar
         {{"--import", TempDir() + "/flipped.tar"}, "corrupted"},
         {{"--import", TempDir() + "/truncated.tar"}, "runcated"},
         {{"--import", HandMadeArchive(TempDir() + "/future", "format = 99\ncontainer = 'x'\n")},
-         "archive format 99 is not supported (this berthctl reads format 1; update Berth)"},
-        {{"--import", HandMadeArchive(TempDir() + "/old", "format = 0\ncontainer = 'x'\n")},
-         "archive format 0 is not supported (this berthctl reads format 1; export it again"},
+         "archive format 99 is not supported (this berthctl reads format 2; update Berth)"},
+        {{"--import", HandMadeArchive(TempDir() + "/old", "format = 1\ncontainer = 'x'\n")},
+         "archive format 1 is not supported (this berthctl reads format 2; export it again"},
+        {{"--import", TempDir() + "/foreign-cpu.tar"},
+         "this host's CPU cannot run the checkpoint's process (criu cpuinfo check: cpu: Unknown cpu vendor 0)"},
+        {{"--import", TempDir() + "/newer-criu.tar"}, "it was dumped by CRIU 9.2"},
         {{"--import", TempDir() + "/none.tar"}, "none.tar"},
     };
     std::string work = TempDir() + "/work";
@@ -780,11 +884,11 @@ TEST_F(CheckpointTest, CorruptImageRestoreIsBoundedAndLeavesNothing) {
     ASSERT_EQ(cp.exit_code, 0) << Describe(cp);
     std::string descriptor_path = ImageDir("1") + "/berth-checkpoint.toml";
     std::string descriptor = ReadText(descriptor_path);
-    std::string default_timeout = "criu_timeout = \"10min\"";  // in a '''literal''' string
+    std::string default_timeout = "criu_timeout = \\\"10min\\\"";  // in a """basic""" string: quotes escaped
 
     size_t at = descriptor.find(default_timeout);
     ASSERT_NE(at, std::string::npos) << descriptor;
-    descriptor.replace(at, default_timeout.size(), "criu_timeout = \"20s\"");
+    descriptor.replace(at, default_timeout.size(), "criu_timeout = \\\"20s\\\"");
     std::ofstream(descriptor_path) << descriptor;
     std::string pages = ImageDir("1") + "/pages-1.img";
     ASSERT_TRUE(fs::exists(pages));
@@ -803,6 +907,46 @@ TEST_F(CheckpointTest, CorruptImageRestoreIsBoundedAndLeavesNothing) {
     EXPECT_TRUE(ProcessesInCgroupsContaining(name).empty()) << "CRIU (or what it restored) survived";
     EXPECT_TRUE(ProcessesRootedIn(Rootfs()).empty());
     Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
+// Churn (issue 14): checkpoint + restore in place, hundreds of times, into the same named netns
+// (BERTH_CHURN_CYCLES, default 500): the counter goes on, and no mount, named netns, cgroup,
+// state entry or process is left; each round's images are removed only after they restored.
+TEST_F(CheckpointTest, CheckpointRestoreChurnLeavesNothing) {
+    const char* text = std::getenv("BERTH_CHURN_CYCLES");
+    const int cycles = text != nullptr && std::atoi(text) > 0 ? std::atoi(text) : 500;
+    const size_t mounts_before = MountsUnder("/").size();
+    const size_t netns_before = SplitLines(Tool({"ip", "netns", "list"}).out).size();
+    {
+        NamedNetns netns("berth-churn-" + std::to_string(::getpid()));
+        std::string name = UniqueName("churn");
+        RunCounter(name, netns.Path());
+        for (int i = 0; i < cycles; ++i) {
+            std::string images = ImageDir(std::to_string(i));
+            CommandResult cp = Berthctl({"checkpoint", name, "--image-path", images});
+            ASSERT_EQ(cp.exit_code, 0) << "cycle " << i << ": " << Describe(cp);
+            CommandResult rs = Berthctl({"restore", name, "--image-path", images, "--detach"});
+            ASSERT_EQ(rs.exit_code, 0) << "cycle " << i << ": " << Describe(rs);
+            fs::remove_all(images);
+        }
+        long before_last = Count();
+        EXPECT_GT(WaitForCountAbove(before_last), before_last) << "the counter stopped";
+        pid_t restored = Pid(name);
+        ASSERT_GT(restored, 0);
+        EXPECT_EQ(Inode("/proc/" + std::to_string(restored) + "/ns/net"), Inode(netns.Path()));
+        // The counter's shell and, at times, its usleep or mv: nothing else of 500 rounds.
+        for (pid_t pid : ProcessesInCgroupsContaining(name)) {
+            std::smatch m;
+            std::string status = ReadText("/proc/" + std::to_string(pid) + "/status");
+            bool child = std::regex_search(status, m, std::regex("PPid:\\s*(\\d+)")) && std::stoi(m[1]) == restored;
+            EXPECT_TRUE(pid == restored || child || status.empty()) << "pid " << pid << " in the cgroup:\n" << status;
+        }
+        CommandResult rm = Berthctl({"rm", "--force", name});
+        EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
+    }
+    EXPECT_EQ(MountsUnder("/").size(), mounts_before);
+    EXPECT_EQ(SplitLines(Tool({"ip", "netns", "list"}).out).size(), netns_before);
     ExpectNothingLeftBehind();
 }
 

@@ -90,6 +90,21 @@ TEST_F(ConfigCli, CheckConfigReportsEachFile) {
     EXPECT_NE(mixed.err.find(bad + ":3:7: process.cwd: expected an absolute path"), std::string::npos) << mixed.err;
 }
 
+TEST_F(ConfigCli, CheckConfigReportsABadSeccompProfileWithBothFilesKeyAndReason) {
+    std::string profile = Write("seccomp/web.toml", "default_action = \"allow\"\n[[syscalls]]\nnames = [\"mkdri\"]\naction = \"errno\"\n");
+    std::string main = Write("web.toml", "rootfs = \"/srv/web\"\n[seccomp]\nprofile = \"" + profile + "\"\n");
+    CommandResult bad = Berthctl({"check-config", main});
+    EXPECT_EQ(bad.exit_code, 1) << Describe(bad);
+    EXPECT_EQ(bad.out, "");
+    EXPECT_EQ(bad.err, main + ":3:11: seccomp.profile: invalid profile " + profile +
+                           ":3:10: syscalls[0].names: unknown syscall 'mkdri'\n");
+
+    Write("seccomp/web.toml", "default_action = \"allow\"\n[[syscalls]]\nnames = [\"mkdir\"]\naction = \"errno\"\n");
+    CommandResult fixed = Berthctl({"check-config", main});
+    EXPECT_EQ(fixed.exit_code, 0) << Describe(fixed);
+    EXPECT_EQ(fixed.out, main + ": ok\n");
+}
+
 TEST_F(ConfigCli, CheckConfigAcceptsIncompleteDropIn) {
     std::string drop_in = Write("web.toml.d/10.toml", "[resources]\ntasks_max = 10\n");
     CommandResult r = Berthctl({"check-config", drop_in});

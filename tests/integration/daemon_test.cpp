@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <atomic>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "berthd_test.hpp"
 #include "systemd_harness.hpp"
 #include "util/file.hpp"
 
@@ -46,12 +48,6 @@ std::string ReadAllAndClose(int fd) {
     return text;
 }
 
-std::string Trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-        s.pop_back();
-    return s;
-}
-
 // The members (method, signal, property blocks) of one interface in introspection XML, whitespace
 // and comments normalized, sorted: order is not part of the API.
 std::vector<std::string> InterfaceMembers(std::string xml, const std::string& interface) {
@@ -70,29 +66,17 @@ std::vector<std::string> InterfaceMembers(std::string xml, const std::string& in
     return members;
 }
 
-class DaemonTest : public SystemdHarnessTest {
+class DaemonTest : public BerthdTest {
 protected:
     void SetUp() override {
         SystemdHarnessTest::SetUp();
         if (IsSkipped())
             return;
-        static bool policy_installed = false;
-        if (!policy_installed) {
-            Harness().AddFilesInside("/etc/dbus-1/system.d",
-                                     {kSourceRoot + "/dbus/org.berth1.conf",
-                                      kSourceRoot + "/tests/integration/dbus-short-auth-timeout.conf"});
-            ASSERT_EQ(Run({"systemctl", "reload", "dbus"}).exit_code, 0);
-            policy_installed = true;
-        }
-        std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        dir_ = Harness().Dir() + "/daemon-" + test;
-        rootfs_ = Harness().Dir() + "/daemon-rootfs";
-        if (!PathExists(rootfs_ + "/bin/sh")) {
-            auto r = RunOnHost({kSourceRoot + "/scripts/make-rootfs", rootfs_});
-            ASSERT_EQ(r.exit_code, 0) << Describe(r);
-        }
+        PrepareDirs("daemon", {kSourceRoot + "/dbus/org.berth1.conf",
+                               kSourceRoot + "/tests/integration/dbus-short-auth-timeout.conf"});
+        if (HasFatalFailure())
+            return;
         MakeDirs(dir_ + "/state");
-        MakeDirs(dir_ + "/conf");
         WriteConfig("sleeper", "[\"/bin/sh\", \"-c\", \"trap 'exit 7' TERM; echo sleeper up; while :; do sleep 0.1; done\"]");
         WriteConfig("quick", "[\"/bin/sh\", \"-c\", \"exit 3\"]");
         StartBerthd();
@@ -120,17 +104,9 @@ protected:
     }
 
     void StartBerthd(const std::string& state_dir = "") {
-        unit_ = "berthd-test-" + std::to_string(++unit_counter_) + ".service";
-        auto r = Run({"systemd-run", "--unit=" + unit_, "--property=Type=notify", "--property=KillMode=process",
-                      kBerthd, "--state-dir", state_dir.empty() ? dir_ + "/state" : state_dir, "--config-path",
-                      dir_ + "/conf", "--log-dir", dir_ + "/log"});
-        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        StartBerthdUnit("berthd-test", state_dir.empty() ? dir_ + "/state" : state_dir);
     }
-
-    void StopBerthd() {
-        Run({"systemctl", "stop", unit_});
-        Run({"systemctl", "reset-failed", unit_});
-    }
+    void StopBerthd() { StopBerthdUnit(); }
 
     CommandResult Call(const std::string& method, const std::string& signature, const std::vector<std::string>& args,
                        const std::vector<std::string>& prefix = {}) {
@@ -190,22 +166,6 @@ protected:
         return {pid, ReadAllAndClose(fds[0])};
     }
 
-    std::string Property(const std::string& name, const std::string& property) {
-        auto r = Run({"busctl", "get-property", "org.berth1", "/org/berth1/container/" + name, "org.berth1.Container",
-                      property});
-        return r.exit_code == 0 ? Trim(r.out) : "(failed: " + Trim(r.err) + ")";
-    }
-
-    // Polls a property until it has the value; the deadline only guards against hanging forever.
-    bool WaitForProperty(const std::string& name, const std::string& property, const std::string& value) {
-        for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-            if (Property(name, property) == value)
-                return true;
-            std::this_thread::sleep_for(50ms);
-        }
-        return false;
-    }
-
     std::vector<std::string> ListNames() {
         auto r = Call("ListContainers", "", {});
         std::vector<std::string> names;
@@ -223,9 +183,13 @@ protected:
         r = Call("StartContainer", "s", {name});
         ASSERT_EQ(r.exit_code, 0) << Describe(r);
     }
-
-    std::string dir_, rootfs_, unit_;
-    static inline int unit_counter_ = 0;
+    // The pid of the parent of the init behind a Leader property ("u PID"): berthd's monitor.
+    std::string ParentPid(const std::string& leader_property) {
+        return Trim(RunShell("awk '/^PPid:/{print $2}' /proc/" + leader_property.substr(2) + "/status").out);
+    }
+    std::string CommandLineOf(const std::string& pid) {
+        return Trim(RunShell("tr '\\0' ' ' < /proc/" + pid + "/cmdline").out);
+    }
 };
 
 TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
@@ -239,8 +203,8 @@ TEST_F(DaemonTest, IntrospectionMatchesTheInstalledXml) {
     auto container_xml = ReadFile(kSourceRoot + "/dbus/org.berth1.Container.xml");
     auto live_manager = InterfaceMembers(manager.out, "org.berth1.Manager");
     auto live_container = InterfaceMembers(container.out, "org.berth1.Container");
-    EXPECT_EQ(live_manager.size(), 23u);
-    EXPECT_EQ(live_container.size(), 17u);
+    EXPECT_EQ(live_manager.size(), 28u);
+    EXPECT_EQ(live_container.size(), 19u);
     EXPECT_EQ(live_manager, InterfaceMembers(manager_xml, "org.berth1.Manager"));
     EXPECT_EQ(live_container, InterfaceMembers(container_xml, "org.berth1.Container"));
 }
@@ -341,6 +305,58 @@ TEST_F(DaemonTest, RunContainerCreatesAndStartsInOneCallOrLeavesNothing) {
     }
 }
 
+// Issue 19 item 5: overrides are checked with the files' schema before anything is stored: each bad
+// one is an InvalidConfig error naming its key, and leaves no object, state dir, unit or cgroup.
+TEST_F(DaemonTest, CreateContainerRejectsBadOverridesNamingTheKeyAndLeavesNothing) {
+    struct Bad {
+        std::string key;     // the override (D-Bus key)
+        std::string named;   // what the error must mention (the key in the files' TOML)
+        std::vector<std::string> busctl;  // its a{sv} entry in busctl's syntax
+        std::string gvariant;             // the same for gdbus
+    };
+    const std::vector<Bad> bad = {
+        {"Args", "process.args", {"Args", "as", "0"}, "{'Args': <@as []>}"},
+        {"Args", "process.args", {"Args", "as", "1", ""}, "{'Args': <['']>}"},
+        {"Cwd", "process.cwd", {"Cwd", "s", "relative/dir"}, "{'Cwd': <'relative/dir'>}"},
+        {"Env", "process.env", {"Env", "as", "1", "NOEQUALS"}, "{'Env': <['NOEQUALS']>}"},
+        {"Hostname", "hostname", {"Hostname", "s", "bad host/name"}, "{'Hostname': <'bad host/name'>}"},
+        {"Rootfs", "rootfs", {"Rootfs", "s", "relative/rootfs"}, "{'Rootfs': <'relative/rootfs'>}"},
+    };
+    int n = 0;
+    for (const Bad& b : bad) {
+        std::string name = "badover" + std::to_string(++n);
+        SCOPED_TRACE(b.key + " (" + name + ")");
+        WriteConfig(name, "[\"sleep\", \"1000\"]");  // valid on its own: only the override is bad
+        std::vector<std::string> args = {name, "", "1"};
+        args.insert(args.end(), b.busctl.begin(), b.busctl.end());
+        auto r = Call("CreateContainer", "ssa{sv}", args);
+        EXPECT_NE(r.exit_code, 0) << Describe(r);
+        EXPECT_NE(r.err.find(b.named), std::string::npos) << "the error does not name " << b.named << ": " << r.err;
+        EXPECT_EQ(ErrorNameOf("CreateContainer", {"'" + name + "'", "''", b.gvariant}), "org.berth1.Error.InvalidConfig");
+        EXPECT_EQ(ErrorNameOf("GetContainer", {"'" + name + "'"}), "org.berth1.Error.NoSuchContainer");
+        EXPECT_FALSE(PathExists(dir_ + "/state/" + name)) << "a state dir was left";
+        EXPECT_EQ(Run({"systemctl", "list-units", "--all", "--no-legend", "berth-" + name + ".scope"}).out, "");
+        EXPECT_EQ(Run({"find", "/sys/fs/cgroup", "-name", "*" + name + "*"}).out, "") << "a cgroup was left";
+    }
+    EXPECT_EQ(ListNames(), std::vector<std::string>{});
+}
+
+// Issue 19 item 2: UpdateContainer checks the minimum memory limit run checks, and changes nothing
+// when it is not met.
+TEST_F(DaemonTest, UpdateContainerRefusesAMemoryLimitBelowTheMinimumAndChangesNothing) {
+    CreateAndStart("small");
+    auto ok = Call("UpdateContainer", "sa{sv}", {"small", "1", "MemoryMax", "t", "67108864"});
+    ASSERT_EQ(ok.exit_code, 0) << Describe(ok);
+    auto r = Call("UpdateContainer", "sa{sv}", {"small", "1", "MemoryMax", "t", "1"});
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("memory_max"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("8M"), std::string::npos) << r.err;
+    EXPECT_EQ(ErrorNameOf("UpdateContainer", {"'small'", "{'MemoryMax': <@t 1>}"}), "org.berth1.Error.InvalidConfig");
+    EXPECT_EQ(Property("small", "State"), "s \"running\"");
+    auto stats = Call("GetContainerStats", "s", {"small"});
+    EXPECT_NE(stats.out.find("\"MemoryMax\" t 67108864"), std::string::npos) << Describe(stats);
+}
+
 TEST_F(DaemonTest, KillReportsTheExitStatus) {
     CreateAndStart("victim");
     bool logged = false;
@@ -427,8 +443,8 @@ TEST_F(DaemonTest, UnprivilegedCallersChangeNothingThroughAnyMethod) {
     const std::string leader = Property("guarded", "Leader");
     const std::string path = dir_ + "/nobody-path";
     const std::vector<std::string> nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
-    const std::set<std::string> read_only = {"ListContainers", "GetContainer", "GetContainerProcesses",
-                                             "GetContainerStats"};
+    const std::set<std::string> read_only = {"ListContainers", "ListContainerStates", "GetContainer",
+                                             "GetContainerProcesses", "GetContainerStats"};
     struct Method {
         std::string object, interface, name, signature;
     };
@@ -448,7 +464,7 @@ TEST_F(DaemonTest, UnprivilegedCallersChangeNothingThroughAnyMethod) {
             methods.push_back({object, interface, name[1], signature});
         }
     }
-    ASSERT_EQ(methods.size(), 24u) << "19 Manager methods and 5 Container methods";
+    ASSERT_EQ(methods.size(), 30u) << "24 Manager methods and 6 Container methods";
     // The D-Bus error name of the call as uid 65534 ("" when it succeeded): sd-bus in a child that
     // dropped to nobody, since busctl cannot pass the fds some methods take.
     auto call_as_nobody = [&](const Method& m) {
@@ -590,6 +606,141 @@ TEST_F(DaemonTest, MonitorsSurviveKillingEveryProcessOfBerthdsUnit) {
     EXPECT_EQ(Property("survivor", "ExitStatus"), "i 7");
     Run({"systemctl", "stop", old_unit});
     Run({"systemctl", "reset-failed", old_unit});
+}
+
+TEST_F(DaemonTest, OneMonitorIsEveryContainersParentAndBerthdReattachesToIt) {
+    CreateAndStart("one");
+    CreateAndStart("two");
+    CreateAndStart("three");
+    std::string monitor = ParentPid(Property("one", "Leader"));
+    ASSERT_FALSE(monitor.empty());
+    EXPECT_EQ(ParentPid(Property("two", "Leader")), monitor);
+    EXPECT_EQ(ParentPid(Property("three", "Leader")), monitor);
+    EXPECT_NE(CommandLineOf(monitor).find("berthd --monitor-server"), std::string::npos) << CommandLineOf(monitor);
+    // No process per container: the spare that started each one has exited once the start returned.
+    auto r = RunShell("pgrep -f -- '[b]erthd --monitor ' || true");
+    EXPECT_EQ(Trim(r.out), "") << "per-container monitor processes";
+
+    r = RunShell("kill -9 $(systemctl show -P MainPID " + unit_ + ")");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    std::string old_unit = unit_;
+    StartBerthd();
+    CreateAndStart("four");
+    EXPECT_EQ(ParentPid(Property("four", "Leader")), monitor) << "the new berthd attached to the same monitor";
+    // The monitor still records exits, of the containers of both berthds.
+    for (const char* name : {"two", "four"}) {
+        r = Run({"kill", "-TERM", Property(name, "Leader").substr(2)});
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+        EXPECT_TRUE(WaitForProperty(name, "State", "s \"stopped\"")) << Property(name, "State");
+        EXPECT_EQ(Property(name, "ExitStatus"), "i 7") << name;
+    }
+    Run({"systemctl", "stop", old_unit});
+    Run({"systemctl", "reset-failed", old_unit});
+}
+
+TEST_F(DaemonTest, KilledMonitorLeavesContainersRunningWithUnknownExitAndANewOneServes) {
+    CreateAndStart("orphan");
+    std::string leader = Property("orphan", "Leader");
+    std::string monitor = ParentPid(leader);
+    ASSERT_FALSE(monitor.empty());
+    auto r = Run({"kill", "-KILL", monitor});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    bool reparented = false;
+    for (int i = 0; i < 300 && !reparented; ++i, std::this_thread::sleep_for(20ms))
+        reparented = ParentPid(leader) != monitor;
+    ASSERT_TRUE(reparented) << "the init's parent is still " << monitor;
+    EXPECT_EQ(Property("orphan", "State"), "s \"running\"");
+    // Its exit status goes to its new parent: berthd shows it stopped, with the status unknown, not wrong.
+    r = Run({"kill", "-TERM", leader.substr(2)});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("orphan", "State", "s \"stopped\"")) << Property("orphan", "State");
+    EXPECT_EQ(Property("orphan", "ExitStatus"), "i -1");
+    // The next start gets a new monitor, which records exits again.
+    CreateAndStart("later");
+    std::string later_monitor = ParentPid(Property("later", "Leader"));
+    EXPECT_NE(later_monitor, monitor);
+    EXPECT_NE(CommandLineOf(later_monitor).find("berthd --monitor-server"), std::string::npos)
+        << CommandLineOf(later_monitor);
+    r = Run({"kill", "-TERM", Property("later", "Leader").substr(2)});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_TRUE(WaitForProperty("later", "State", "s \"stopped\"")) << Property("later", "State");
+    EXPECT_EQ(Property("later", "ExitStatus"), "i 7");
+}
+
+TEST_F(DaemonTest, GetManagedObjectsHasEveryContainerWithItsProperties) {
+    CreateAndStart("listed");
+    auto r = Call("CreateContainer", "ssa{sv}", {"idle", ReadFile(dir_ + "/conf/sleeper.toml"), "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    r = Run({"busctl", "--json=short", "call", "org.berth1", "/org/berth1", "org.freedesktop.DBus.ObjectManager",
+             "GetManagedObjects"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    auto reply = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(reply.is_object()) << r.out;
+    const auto& objects = reply["data"][0];
+    for (const char* name : {"listed", "idle"}) {
+        std::string path = std::string("/org/berth1/container/") + name;
+        ASSERT_TRUE(objects.contains(path)) << r.out;
+        const auto& properties = objects[path]["org.berth1.Container"];
+        EXPECT_EQ(properties["Name"]["data"], name);
+        EXPECT_EQ(properties["State"]["data"], std::string(name) == "listed" ? "running" : "created");
+    }
+    EXPECT_EQ(objects["/org/berth1/container/listed"]["org.berth1.Container"]["Leader"]["data"].dump(),
+              Property("listed", "Leader").substr(2));
+}
+
+// ListContainerStates (what berthctl list reads) says what each container's properties say, and
+// leaves the control groups out unless asked for them.
+TEST_F(DaemonTest, ListContainerStatesAgreesWithThePropertiesOfEveryContainer) {
+    CreateAndStart("listed");
+    auto r = Call("CreateContainer", "ssa{sv}", {"idle", ReadFile(dir_ + "/conf/sleeper.toml"), "0"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    auto states = [&](const char* with_control_groups) {
+        auto reply = Run({"busctl", "--json=short", "call", "org.berth1", "/org/berth1", "org.berth1.Manager",
+                          "ListContainerStates", "b", with_control_groups});
+        EXPECT_EQ(reply.exit_code, 0) << Describe(reply);
+        std::map<std::string, nlohmann::json> by_name;
+        auto json = nlohmann::json::parse(reply.out, nullptr, false);
+        if (json.is_object() && json["data"].is_array() && !json["data"].empty())
+            for (const auto& entry : json["data"][0])
+                by_name[entry[0].get<std::string>()] = entry;
+        return by_name;
+    };
+    // The property's text as busctl get-property prints it, from a field of the listed tuple.
+    auto property_of = [](const nlohmann::json& field, const std::string& type) {
+        return type + " " + (field.is_string() ? "\"" + field.get<std::string>() + "\"" : field.dump());
+    };
+    auto full = states("true");
+    ASSERT_TRUE(full.count("listed") && full.count("idle")) << Describe(r);
+    const char* fields[] = {"Name",   "State",            "Leader",        "Unit",       "Rootfs",  "NetworkNamespace",
+                            "CreatedTimestampNSec", "CgroupDriver", "ExitStatus", "OOMKills"};
+    const char* types[] = {"s", "s", "u", "s", "s", "s", "t", "s", "i", "t"};
+    for (const char* name : {"listed", "idle"})
+        for (size_t i = 0; i < std::size(fields); ++i)
+            EXPECT_EQ(property_of(full[name][i], types[i]), Property(name, fields[i])) << name << " " << fields[i];
+    EXPECT_EQ(full["listed"][1], "running");
+    EXPECT_EQ(full["idle"][1], "created");
+    EXPECT_EQ(full["idle"][2], 0) << "no leader before the start";
+    // The control groups, as the property lists them ("a{ss} N" then each pair quoted).
+    const auto& groups = full["listed"][10];
+    ASSERT_TRUE(groups.is_object() && !groups.empty()) << groups.dump();
+    std::string listed_groups = "a{ss} " + std::to_string(groups.size());
+    for (const auto& [hierarchy, path] : groups.items())
+        listed_groups += " \"" + hierarchy + "\" \"" + path.get<std::string>() + "\"";
+    EXPECT_EQ(listed_groups, Property("listed", "ControlGroups"));
+
+    auto lean = states("false");
+    ASSERT_TRUE(lean.count("listed")) << "listed is missing without control groups";
+    EXPECT_TRUE(lean["listed"][10].empty()) << lean["listed"].dump();
+    EXPECT_EQ(lean["listed"][2], full["listed"][2]);
+
+    // A stop reaches the list as it reaches the properties: stopped, no leader, the exit status.
+    r = Call("KillContainer", "si", {"listed", "9"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    ASSERT_TRUE(WaitForProperty("listed", "ExitStatus", "i 137")) << Property("listed", "ExitStatus");
+    auto after = states("false");
+    EXPECT_EQ(after["listed"][1], "stopped");
+    EXPECT_EQ(after["listed"][2], 0);
+    EXPECT_EQ(after["listed"][8], 137);
 }
 
 TEST_F(DaemonTest, CorruptStateIsSkipped) {
@@ -955,6 +1106,13 @@ TEST_F(DaemonTest, BerthctlVerbsGoThroughBerthd) {
     r = berthctl({"resume", "viaverbs"});
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Property("viaverbs", "State"), "s \"running\"");
+    // update's limits as UpdateContainer options (bus/resource_options.hpp, both ends): 't' and 'u' values.
+    r = berthctl({"update", "viaverbs", "--memory", "64M", "--tasks-max", "12", "--cpu-quota", "50%"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.err.find("acting through berthd"), std::string::npos) << Describe(r);
+    auto stats = Call("GetContainerStats", "s", {"viaverbs"});
+    EXPECT_NE(stats.out.find("\"MemoryMax\" t 67108864"), std::string::npos) << Describe(stats);
+    EXPECT_NE(stats.out.find("\"TasksMax\" t 12"), std::string::npos) << Describe(stats);
 
     r = berthctl({"kill", "viaverbs", "KILL"});
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
@@ -994,7 +1152,7 @@ protected:
     }
     CommandResult ViaBerthd(const std::string& args) { return RunShell(ViaBerthdCommand(args)); }
     CommandResult InProcess(const std::string& args) { return RunShell(InProcessCommand(args)); }
-    // The command line of the parent of the container's init: berthd's monitor when berthd started it.
+    // The command line of the parent of the container's init: berthd's monitor (one for all of them) when berthd started it.
     std::string LeadersParent(const std::string& name) {
         std::string leader = Property(name, "Leader").substr(2);
         return Trim(RunShell("tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' /proc/" + leader + "/status)/cmdline").out);
@@ -1053,6 +1211,37 @@ TEST_F(BerthctlClientTest, ReadVerbsGoThroughBerthdAndPrintTheSame) {
     EXPECT_NE(Property("reader", "ControlGroups").substr(0, 7), "a{ss} 0") << "a running container has cgroups";
 }
 
+TEST_F(BerthctlClientTest, WaitAnswersWithTheExitCodeViaBerthdAndInProcessAndOnTheBus) {
+    WriteConfig("waited", "[\"/bin/sh\", \"-c\", \"trap 'exit 5' TERM; while :; do sleep 0.1; done\"]");
+    CreateAndStart("waited", "waited");
+    std::string out = dir_ + "/wait.out";
+    // The file is written only when wait returns: empty while the container runs.
+    auto r = RunShell("(" + ViaBerthdCommand("wait waited") + " > " + out + ".part 2>&1; echo \"exit $?\" >> " + out +
+                      ".part; mv " + out + ".part " + out + ") > /dev/null 2>&1 &");
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_FALSE(PathExists(out)) << "wait returned while the container runs: " << ReadFileIfExists(out).value_or("");
+    ASSERT_EQ(Call("KillContainer", "si", {"waited", "15"}).exit_code, 0);
+    for (int i = 0; i < 300 && !PathExists(out); ++i)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(ReadFileIfExists(out).value_or("(wait did not return)"), "5\nexit 5\n");
+
+    // Stopped already: every way answers at once with the same code.
+    r = InProcess("wait waited");
+    EXPECT_EQ(r.exit_code, 5) << Describe(r);
+    EXPECT_EQ(r.out, "5\n");
+    r = ViaBerthd("wait waited");
+    EXPECT_EQ(r.exit_code, 5) << Describe(r);
+    EXPECT_EQ(r.out, "5\n");
+    EXPECT_EQ(Trim(Call("WaitContainer", "s", {"waited"}).out), "i 5");
+    EXPECT_EQ(Trim(Run({"busctl", "call", "org.berth1", "/org/berth1/container/waited", "org.berth1.Container",
+                        "Wait"}).out),
+              "i 5");
+    EXPECT_EQ(ErrorNameOf("WaitContainer", {"nosuch"}), "org.berth1.Error.NoSuchContainer");
+    ASSERT_EQ(Call("RemoveContainer", "sb", {"waited", "false"}).exit_code, 0);
+    r = ViaBerthd("wait waited");
+    EXPECT_NE(r.exit_code, 0) << Describe(r);
+}
+
 TEST_F(BerthctlClientTest, ForegroundRunUsesOurStdioAndExitCode) {
     const std::string run = "run --rootfs " + rootfs_ +
                             " --name fgquick -- /bin/sh -c 'read line; echo out:$line; echo err >&2; exit 5'";
@@ -1091,7 +1280,7 @@ TEST_F(BerthctlClientTest, ForegroundRunIsTheMonitorsChildAndGetsOurSignals) {
                       " | cut -d' ' -f2); echo \"parent=$(tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' "
                       "/proc/$L/status)/cmdline)\"; kill -TERM $P; wait $P; echo \"exit=$?\"");
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
-    EXPECT_NE(r.out.find("--monitor fgsleep"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("berthd --monitor-server"), std::string::npos) << Describe(r);
     EXPECT_NE(r.out.find("exit=9\n"), std::string::npos) << Describe(r);
     EXPECT_EQ(ReadFileIfExists(out).value_or(""), "started\n");
     EXPECT_EQ(ErrorNameOf("GetContainer", {"fgsleep"}), "org.berth1.Error.NoSuchContainer") << "removed after exit";
@@ -1102,7 +1291,7 @@ TEST_F(BerthctlClientTest, DetachedRunAndExecGoThroughBerthd) {
                        "'echo detached-out; trap \"exit 7\" TERM; while :; do sleep 0.1; done'");
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Property("det", "State"), "s \"running\"");
-    EXPECT_NE(LeadersParent("det").find("--monitor det"), std::string::npos) << LeadersParent("det");
+    EXPECT_NE(LeadersParent("det").find("berthd --monitor-server"), std::string::npos) << LeadersParent("det");
     bool logged = false;
     for (int i = 0; i < 300 && !logged; ++i, std::this_thread::sleep_for(100ms))
         logged = Run({"journalctl", "CONTAINER_NAME=det", "--no-pager"}).out.find("detached-out") != std::string::npos;
@@ -1133,6 +1322,75 @@ TEST_F(BerthctlClientTest, DetachedRunAndExecGoThroughBerthd) {
     r = ViaBerthd("kill det TERM");
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_TRUE(WaitForProperty("det", "ExitStatus", "i 7"));
+}
+
+// Churn (issue 14) with the systemd driver, through berthd: BERTH_CHURN_CYCLES (default 500)
+// foreground runs, detached runs removed again, and execs into one container. Afterwards no unit,
+// cgroup dir, mount, state entry or process is left, berthd holds as many fds as after warm-up and
+// its RSS is within 1 MiB of it.
+TEST_F(BerthctlClientTest, ChurnThroughBerthdLeaksNothing) {
+    const char* text = std::getenv("BERTH_CHURN_CYCLES");
+    const int cycles = text != nullptr && std::atoi(text) > 0 ? std::atoi(text) : 500;
+    const std::string berthctl = "env -u BERTH_CONFIG_PATH -u BERTH_STATE_DIR " + kBerthctl;
+    // One private mount namespace hides /run/berth for the whole loop (see ViaBerthdCommand).
+    auto loop = [&](int from, int to) {
+        std::string script =
+            "mount -t tmpfs berth-hidden /run/berth || exit 1\n"
+            "B='" + berthctl + "'\n"
+            "for i in $(seq " + std::to_string(from) + " " + std::to_string(to) + "); do\n"
+            "  $B run --rootfs " + rootfs_ + " --name fg$i -- /bin/sh -c 'exit 3'; rc=$?\n"
+            "  [ $rc = 3 ] || { echo \"run cycle $i: rc $rc\"; exit 1; }\n"
+            "  $B run --detach --rootfs " + rootfs_ + " --name det$i -- /bin/sleep 1000 >/dev/null ||"
+            " { echo \"run --detach cycle $i\"; exit 1; }\n"
+            "  $B rm --force det$i || { echo \"rm cycle $i\"; exit 1; }\n"
+            "  $B exec churn -- /bin/sh -c 'exit 4'; rc=$?\n"
+            "  [ $rc = 4 ] || { echo \"exec cycle $i: rc $rc\"; exit 1; }\n"
+            "done\n";
+        return RunShell("unshare -m /bin/sh -c '" + std::regex_replace(script, std::regex("'"), "'\\''") + "'",
+                        std::chrono::milliseconds(3600s));
+    };
+    // What a leak would change: the fds and RSS of berthd and of its monitor (the parent of every
+    // container's init), units, cgroup dirs, mounts, state entries.
+    auto counts = [&] {
+        return RunShell("P=$(systemctl show -P MainPID " + unit_ + "); "
+                        "echo fds=$(ls /proc/$P/fd | wc -l); "
+                        "echo rss=$(awk '/^VmRSS:/{print $2}' /proc/$P/status); "
+                        "M=$(awk '/^PPid:/{print $2}' /proc/" + Property("churn", "Leader").substr(2) + "/status); "
+                        "echo monitor_fds=$(ls /proc/$M/fd | wc -l); "
+                        "echo monitor_rss=$(awk '/^VmRSS:/{print $2}' /proc/$M/status); "
+                        "echo units=$(systemctl list-units --all --no-legend 'berth-*' | wc -l); "
+                        "echo cgroups=$(find /sys/fs/cgroup -type d -name 'berth-*.scope' 2>/dev/null | wc -l); "
+                        "echo mounts=$(wc -l < /proc/self/mountinfo); "
+                        "echo state=$(ls /run/berth | wc -l)")
+            .out;
+    };
+    auto value = [](const std::string& report, const std::string& key) {
+        std::smatch m;
+        return std::regex_search(report, m, std::regex(key + "=([0-9]+)")) ? std::stol(m[1]) : -1;
+    };
+    auto r = RunShell(ViaBerthdCommand("run --detach --rootfs " + rootfs_ + " --name churn -- /bin/sleep 100000"));
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    const std::string before = counts();
+    const int warm_up = std::min(cycles, 50);
+    r = loop(1, warm_up);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    const std::string warm = counts();
+    if (cycles > warm_up) {
+        r = loop(warm_up + 1, cycles);
+        ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    }
+    const std::string after = counts();
+    for (const char* key : {"units", "cgroups", "mounts", "state"})
+        EXPECT_EQ(value(after, key), value(before, key)) << key << "\nbefore: " << before << "\nafter: " << after;
+    for (const char* key : {"fds", "monitor_fds"})
+        EXPECT_EQ(value(after, key), value(warm, key)) << key << "\nafter warm-up: " << warm << "\nafter: " << after;
+    for (const char* key : {"rss", "monitor_rss"})
+        EXPECT_LE(value(after, key), value(warm, key) + 1024) << key << " KiB; after warm-up: " << warm
+                                                              << "\nafter: " << after;
+    EXPECT_GT(value(after, "monitor_fds"), 0) << after;
+    r = ViaBerthd("ps churn");
+    EXPECT_EQ(testing::SplitLines(r.out).size(), 1u) << "the init alone: " << Describe(r);
+    EXPECT_EQ(ViaBerthd("rm --force churn").exit_code, 0);
 }
 
 // Containers waiting for their go file (rootfs/tmp/go-NAME) before they exit with their own code,
@@ -1296,7 +1554,7 @@ TEST_F(BerthctlClientTest, CheckpointAndRestoreGoThroughBerthd) {
     r = ViaBerthd("restore moved --image-path " + images + " --detach");
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     EXPECT_EQ(Property("moved", "State"), "s \"running\"");
-    EXPECT_NE(LeadersParent("moved").find("--monitor moved"), std::string::npos) << LeadersParent("moved");
+    EXPECT_NE(LeadersParent("moved").find("berthd --monitor-server"), std::string::npos) << LeadersParent("moved");
 
     // In the foreground: berthctl waits, passes SIGTERM on, exits with the trap's 7, removes it.
     std::string again = dir_ + "/images-again";
@@ -1309,7 +1567,7 @@ TEST_F(BerthctlClientTest, CheckpointAndRestoreGoThroughBerthd) {
                  "L=$(busctl get-property org.berth1 /org/berth1/container/moved org.berth1.Container Leader"
                  " | cut -d' ' -f2); echo \"parent=$(tr '\\0' ' ' < /proc/$(awk '/^PPid:/{print $2}' "
                  "/proc/$L/status)/cmdline)\"; kill -TERM $P; wait $P; echo \"exit=$?\"");
-    EXPECT_NE(r.out.find("--monitor moved"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("berthd --monitor-server"), std::string::npos) << Describe(r);
     EXPECT_NE(r.out.find("exit=7\n"), std::string::npos) << Describe(r)
                                                           << ReadFileIfExists(dir_ + "/restore.out").value_or("");
     EXPECT_EQ(ErrorNameOf("GetContainer", {"moved"}), "org.berth1.Error.NoSuchContainer") << "removed after exit";

@@ -17,9 +17,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "read_text.hpp"
 
 #ifndef BERTH_TEST_BERTHCTL
 #define BERTH_TEST_BERTHCTL "berthctl"
@@ -206,12 +209,34 @@ std::vector<pid_t> ProcessesRootedIn(const std::string& dir) {
     return found;
 }
 
+// A /proc file of a process that may be exiting: read() fails with ESRCH midway (which
+// std::ifstream turns into an exception); a vanished process reads as empty.
+std::string ReadProcFile(const std::string& path) {
+    std::string content;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return content;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0)
+        content.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return n < 0 ? std::string() : content;
+}
+
 // Zombies have ended: they only wait for a reaper (here PID 1, which reaps when it gets to it).
 bool IsZombie(const std::string& pid) {
-    std::ifstream in("/proc/" + pid + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string stat = ReadProcFile("/proc/" + pid + "/stat");
     size_t close = stat.rfind(')');
     return close != std::string::npos && stat.compare(close, 4, ") Z ") == 0;
+}
+
+std::string MemoryCgroupOf(pid_t pid) {
+    std::smatch m;
+    std::string text = ReadText("/proc/" + std::to_string(pid) + "/cgroup");
+    if (!std::regex_search(text, m, std::regex(R"re(:memory:(\S+))re")))
+        return "";
+    return "/sys/fs/cgroup/memory" + m[1].str();
 }
 
 std::vector<pid_t> ProcessesInCgroupsContaining(const std::string& needle) {
@@ -219,7 +244,7 @@ std::vector<pid_t> ProcessesInCgroupsContaining(const std::string& needle) {
     for (const std::string& name : ListDir("/proc")) {
         if (name.find_first_not_of("0123456789") != std::string::npos || IsZombie(name))
             continue;
-        std::ifstream in("/proc/" + name + "/cgroup");
+        std::istringstream in(ReadProcFile("/proc/" + name + "/cgroup"));
         std::string line;
         while (std::getline(in, line)) {
             if (line.find(needle) != std::string::npos) {
@@ -282,6 +307,18 @@ std::vector<std::string> BerthFixture::BerthctlArgv(const std::vector<std::strin
                                      cgroup_driver_};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
+}
+
+std::string BerthFixture::Status(const std::string& name) {
+    std::smatch m;
+    std::string json = StateJson(name);
+    return std::regex_search(json, m, std::regex(R"re("status"\s*:\s*"([a-z]+)")re")) ? m[1].str() : "";
+}
+
+pid_t BerthFixture::Pid(const std::string& name) {
+    std::smatch m;
+    std::string json = StateJson(name);
+    return std::regex_search(json, m, std::regex(R"re("pid"\s*:\s*(\d+))re")) ? std::stoi(m[1]) : 0;
 }
 
 CommandResult BerthFixture::Berthctl(const std::vector<std::string>& args, const std::string& stdin_data,

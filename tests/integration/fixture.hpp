@@ -28,6 +28,8 @@ std::vector<pid_t> ProcessesRootedIn(const std::string& dir);
 std::vector<pid_t> ProcessesInCgroupsContaining(const std::string& needle);
 // Cgroup directories (any hierarchy under /sys/fs/cgroup) whose name contains `needle`.
 std::vector<std::string> CgroupDirsContaining(const std::string& needle);
+// The memory cgroup directory of a process, from /proc/PID/cgroup ("" when it has none).
+std::string MemoryCgroupOf(pid_t pid);
 
 // Per-test environment. SetUp skips the test (loudly) when not root or berthctl is missing.
 class BerthFixture : public ::testing::Test {
@@ -58,6 +60,10 @@ protected:
                            std::chrono::milliseconds timeout = 60s);
     std::unique_ptr<RunningCommand> StartBerthctl(const std::vector<std::string>& args,
                                                   const std::string& stdin_data = "");
+    // `berthctl state NAME`'s output, and its "status" ("" when none) and "pid" (0 when none).
+    std::string StateJson(const std::string& name) { return Berthctl({"state", name}).out; }
+    std::string Status(const std::string& name);
+    pid_t Pid(const std::string& name);
 
     // Fails the current test when a state dir, a mount under TempDir(), a process rooted in the
     // rootfs or in a cgroup of this test's containers, or such a cgroup dir remains.

@@ -2,6 +2,7 @@
 // berth::launch::Launch/Exec on a busybox rootfs built at test time.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,7 +17,7 @@
 
 #include "config/defaults.hpp"
 #include "fixture.hpp"
-#include "launch/capabilities.hpp"
+#include "config/seccomp_profile.hpp"
 #include "launch/launcher.hpp"
 #include "launch_support.hpp"
 #include "util/error.hpp"
@@ -155,12 +156,12 @@ TEST_F(LaunchTest, DefaultCapabilitySetsMatchTheConfiguration) {
     config::ContainerConfig c = Config("cat /proc/self/status");
     Outcome r = Run(c);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::string expected = Hex16(launch::CapabilityMask(launch::ResolveCapabilities(c.capabilities).bounding));
+    std::string expected = Hex16(c.capabilities.bounding.Mask());
     EXPECT_EQ(StatusField(r.out, "CapBnd"), expected);
     EXPECT_EQ(StatusField(r.out, "CapEff"), expected);
     EXPECT_EQ(StatusField(r.out, "CapPrm"), expected);
     EXPECT_EQ(StatusField(r.out, "CapAmb"),
-              Hex16(launch::CapabilityMask(launch::ResolveCapabilities(c.capabilities).ambient)));
+              Hex16(c.capabilities.ambient.Mask()));
 }
 
 TEST_F(LaunchTest, NonRootUserGetsAmbientCapabilities) {
@@ -168,23 +169,18 @@ TEST_F(LaunchTest, NonRootUserGetsAmbientCapabilities) {
     c.process.uid = 1000;
     c.process.gid = 1000;
     c.process.additional_gids = {1001, 1002};
-    c.capabilities = {{"chown", "kill", "net_bind_service"}, {"kill", "net_bind_service"}, {"kill", "net_bind_service"},
-                      {"kill", "net_bind_service"}, {"net_bind_service"}};
+    uint64_t chown = uint64_t{1} << CAP_CHOWN, kill = uint64_t{1} << CAP_KILL,
+             bind = uint64_t{1} << CAP_NET_BIND_SERVICE;
+    using config::CapabilitySet;
+    c.capabilities = {CapabilitySet::FromMask(chown | kill | bind), CapabilitySet::FromMask(kill | bind),
+                      CapabilitySet::FromMask(kill | bind), CapabilitySet::FromMask(kill | bind),
+                      CapabilitySet::FromMask(bind)};
     Outcome r = Run(c);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.substr(0, r.out.find("Name:")), "1000\n1000\n1000 1001 1002\n");
-    uint64_t chown = uint64_t{1} << CAP_CHOWN, kill = uint64_t{1} << CAP_KILL,
-             bind = uint64_t{1} << CAP_NET_BIND_SERVICE;
     EXPECT_EQ(StatusField(r.out, "CapBnd"), Hex16(chown | kill | bind));
     EXPECT_EQ(StatusField(r.out, "CapAmb"), Hex16(bind));
     EXPECT_EQ(StatusField(r.out, "CapEff"), Hex16(bind));  // after exec: only the ambient survive
-}
-
-TEST_F(LaunchTest, UnknownCapabilityIsAnError) {
-    config::ContainerConfig c = Config("true");
-    c.capabilities.bounding.push_back("fly");
-    ExpectLaunchError(c, "unknown capability 'fly'");
-    EXPECT_EQ(driver_.created, 0);
 }
 
 TEST_F(LaunchTest, NoNewPrivsAndSeccompAreOn) {
@@ -196,7 +192,7 @@ TEST_F(LaunchTest, NoNewPrivsAndSeccompAreOn) {
 TEST_F(LaunchTest, DefaultSeccompProfileDeniesUnshareEvenWithCapSysAdmin) {
     config::ContainerConfig c = Config("unshare -u true && echo allowed");
     for (auto* set : {&c.capabilities.bounding, &c.capabilities.effective, &c.capabilities.permitted})
-        set->push_back("sys_admin");
+        set->Add(CAP_SYS_ADMIN);
     Outcome denied = Run(c);
     EXPECT_NE(denied.exit_code, 0);
     EXPECT_NE(denied.err.find("Operation not permitted"), std::string::npos) << denied.err;
@@ -210,7 +206,7 @@ TEST_F(LaunchTest, SeccompProfileFileIsApplied) {
     WriteFileAtomic(profile, "default_action = \"allow\"\n[[syscalls]]\nnames = [\"mkdir\", \"mkdirat\"]\n"
                              "action = \"errno\"\nerrno = 13\n");
     config::ContainerConfig c = Config("mkdir /tmp/x; grep Seccomp: /proc/self/status");
-    c.seccomp = {config::SeccompMode::Profile, profile};
+    c.seccomp = config::LoadSeccompProfile(profile);
     Outcome r = Run(c);
     EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("Seccomp:\t2"), std::string::npos) << r.out;
@@ -246,7 +242,7 @@ TEST_F(LaunchTest, DevHasExactlyTheDefaultNodes) {
 
 TEST_F(LaunchTest, RlimitsAreApplied) {
     config::ContainerConfig c = Config("ulimit -n; ulimit -Hn; ulimit -Hc");
-    c.rlimits = {{"nofile", 512, 768}, {"core", 0, 0}};
+    c.rlimits = {{RLIMIT_NOFILE, 512, 768}, {RLIMIT_CORE, 0, 0}};
     Outcome r = Run(c);
     EXPECT_EQ(r.out, "512\n768\n0\n") << r.err;
 }
@@ -258,7 +254,7 @@ TEST_F(LaunchTest, HardRlimitAboveTheHostsIsAClearError) {
         GTEST_SKIP() << "the host's nofile hard limit is unlimited";
     config::ContainerConfig c = Config("true");
     rlim_t above = host.rlim_max + 1000;
-    c.rlimits = {{"nofile", above, above}};
+    c.rlimits = {{RLIMIT_NOFILE, above, above}};
     try {
         Run(c);
         ADD_FAILURE() << "launch succeeded with nofile above the host's hard limit";
@@ -380,7 +376,7 @@ TEST_F(LaunchTest, ExecSeesTheInitsNamespacesCapsAndCgroup) {
     EXPECT_EQ(out.substr(0, expected.size()), expected) << out;
     EXPECT_NE(out.find("pid=2\n") == std::string::npos && out.find("pid=3\n") == std::string::npos, true) << out;
     EXPECT_NE(out.find("\n/tmp\n"), std::string::npos) << out;
-    std::string caps = Hex16(launch::CapabilityMask(launch::ResolveCapabilities(c.capabilities).effective));
+    std::string caps = Hex16(c.capabilities.effective.Mask());
     EXPECT_NE(out.find("CapEff:\t" + caps), std::string::npos) << out;
     EXPECT_NE(out.find("Seccomp:\t2"), std::string::npos) << out;
     EXPECT_NE(out.find("NoNewPrivs:\t1"), std::string::npos) << out;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "read_text.hpp"
 
 namespace berth::testing {
 namespace {
@@ -25,13 +26,6 @@ std::string JsonField(const std::string& json, const std::string& key) {
     if (!std::regex_search(json, m, re))
         return "";
     return m[2].matched ? m[2].str() : m[3].str();
-}
-
-std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 std::string NsLink(pid_t pid, const std::string& ns) {
@@ -101,6 +95,27 @@ TEST_F(LifecycleTest, InitKilledBySignalGives128PlusN) {
     CommandResult r = run->Wait();
     EXPECT_EQ(r.exit_code, 128 + SIGKILL) << Describe(r);
     ExpectNothingLeftBehind();
+}
+
+TEST_F(LifecycleTest, WaitReturnsOnceTheContainerStopsWithItsExitCode) {
+    std::string name = UniqueName("waited");
+    RunDetached(name, {"/bin/sh", "-c", "trap 'exit 5' TERM; echo ready; while :; do sleep 0.1; done"});
+    auto waiter = StartBerthctl({"wait", name});
+    EXPECT_EQ(WaitForStatus(name, "running"), "running");
+    EXPECT_EQ(::kill(waiter->Pid(), 0), 0) << "wait must block while the container runs: " << waiter->OutSoFar();
+    CommandResult kill = Berthctl({"kill", name, "TERM"});
+    ASSERT_EQ(kill.exit_code, 0) << Describe(kill);
+    CommandResult waited = waiter->Wait();
+    EXPECT_EQ(waited.exit_code, 5) << Describe(waited);
+    EXPECT_EQ(waited.out, "5\n") << Describe(waited);
+    // A stopped container answers at once, with the same code.
+    CommandResult again = Berthctl({"wait", name});
+    EXPECT_EQ(again.exit_code, 5) << Describe(again);
+    EXPECT_EQ(again.out, "5\n");
+    ASSERT_EQ(Berthctl({"rm", name}).exit_code, 0);
+    CommandResult gone = Berthctl({"wait", name});
+    EXPECT_NE(gone.exit_code, 0) << Describe(gone);
+    EXPECT_NE(gone.err.find(name), std::string::npos) << Describe(gone);
 }
 
 TEST_F(LifecycleTest, StdinIsPipedToTheContainer) {

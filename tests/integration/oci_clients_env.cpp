@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "read_text.hpp"
 
 #ifndef BERTH_TEST_RUNTIME
 #define BERTH_TEST_RUNTIME "berth-runtime"
@@ -31,11 +32,6 @@ void WriteText(const std::string& path, const std::string& text) {
     out << text;
     if (!out.flush())
         throw std::runtime_error("cannot write " + path);
-}
-
-std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // Runs a setup command; throws with its output when it fails.

@@ -72,16 +72,20 @@ private:
 };
 
 // A shell loop counting in /tmp/count every 0.1 s: its value shows the process kept its memory
-// (a restored counter continues, a restarted one starts at 1).
+// (a restored counter continues, a restarted one starts at 1). Each value is written to a new file
+// renamed over the old one, so a reader never sees the file truncated and still empty.
 // An init that ends with status 0 on SIGTERM (an init without a handler ignores it).
 const std::vector<std::string> kTermExits = {"/bin/sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"};
 
 const std::vector<std::string> kCounter = {
-    "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done"};
+    "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done"};
 
 long ReadCount(PodmanEnv& podman, const std::string& name) {
     CommandResult r = podman.Podman({"exec", name, "cat", "/tmp/count"});
-    return r.exit_code == 0 && !r.out.empty() ? std::stol(r.out) : -1;
+    if (r.exit_code == 0 && !r.out.empty())
+        return std::stol(r.out);
+    ADD_FAILURE() << "reading the counter of " << name << ": " << Describe(r);
+    return -1;
 }
 
 // The inode of a netns: from /proc/1/ns/net inside the container ("net:[INODE]") or a path.

@@ -19,18 +19,12 @@
 
 #include "fixture.hpp"
 #include "util/fd_passing.hpp"
+#include "read_text.hpp"
 
 namespace berth::testing {
 namespace {
 
 using nlohmann::json;
-
-std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class RuntimeVerbs : public BerthFixture {
 protected:
@@ -215,6 +209,14 @@ TEST_F(RuntimeVerbs, FeaturesDescribeWhatBerthHonours) {
                         "CAP_SYS_ADMIN"),
               features["linux"]["capabilities"].end());
     EXPECT_EQ(features["linux"]["apparmor"]["enabled"], false);
+    // Seccomp is honoured: each action, operator and flag it lists is one the converter takes.
+    const json& seccomp = features["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["enabled"], true);
+    EXPECT_NE(std::find(seccomp["actions"].begin(), seccomp["actions"].end(), "SCMP_ACT_ERRNO"), seccomp["actions"].end());
+    EXPECT_EQ(std::find(seccomp["actions"].begin(), seccomp["actions"].end(), "SCMP_ACT_NOTIFY"), seccomp["actions"].end())
+        << "refused: Berth passes on no seccomp listener";
+    EXPECT_EQ(seccomp["operators"].size(), 7u);
+    EXPECT_EQ(seccomp["supportedFlags"].size(), 3u);
 }
 
 TEST_F(RuntimeVerbs, CheckpointRestoreIntoTheJoinedNetnsAndFailWhenItIsGone) {
@@ -249,6 +251,52 @@ TEST_F(RuntimeVerbs, CheckpointRestoreIntoTheJoinedNetnsAndFailWhenItIsGone) {
     CommandResult gone = Runtime({"restore", "--detach", "--bundle", bundle, "--image-path", images + "2", id});
     EXPECT_NE(gone.exit_code, 0) << Describe(gone);
     EXPECT_NE(gone.err.find("/run/netns/" + netns), std::string::npos) << "names the missing netns: " << Describe(gone);
+}
+
+// runc's --page-server: the pages go to a `criu page-server` (the receiving host's, as runc's
+// users start it), the rest into --image-path; restored from the two put together.
+TEST_F(RuntimeVerbs, CheckpointWithPageServerSendsThePagesThereAndRestoresFromBoth) {
+    json spec = Spec({"/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /dev/shm/count; sleep 0.1; done"});
+    std::string bundle = WriteBundle(spec);
+    std::string id = UniqueName("ps");
+    ids_.push_back(id);
+    ASSERT_EQ(Runtime({"create", "--bundle", bundle, id}).exit_code, 0);
+    ASSERT_EQ(Runtime({"start", id}).exit_code, 0);
+    std::this_thread::sleep_for(500ms);
+
+    CommandResult lazy = Runtime({"checkpoint", "--image-path", TempDir() + "/lazy", "--lazy-pages", id});
+    EXPECT_NE(lazy.exit_code, 0) << Describe(lazy);
+    EXPECT_NE(lazy.err.find("--lazy-pages: not supported by Berth"), std::string::npos) << Describe(lazy);
+    EXPECT_EQ(Status(id), "running");
+
+    const std::string images = TempDir() + "/images", pages = TempDir() + "/pages";
+    std::filesystem::create_directories(pages);
+    const std::string port = std::to_string(20000 + ::getpid() % 20000);
+    CommandResult server = RunCommand({"/bin/sh", "-c", "exec criu page-server --images-dir " + pages +
+                                                            " --address 127.0.0.1 --port " + port + " -d -o ps.log"});
+    ASSERT_EQ(server.exit_code, 0) << Describe(server);
+    CommandResult checkpoint = Runtime({"checkpoint", "--image-path", images, "--page-server", "127.0.0.1:" + port, id});
+    ASSERT_EQ(checkpoint.exit_code, 0) << Describe(checkpoint);
+    auto has_pages = [](const std::string& dir) {
+        for (const auto& entry : std::filesystem::directory_iterator(dir))
+            if (entry.path().filename().string().rfind("pages-", 0) == 0)
+                return true;
+        return false;
+    };
+    EXPECT_FALSE(has_pages(images)) << "the dump wrote its pages locally";
+    EXPECT_TRUE(has_pages(pages)) << "the page server received no pages";
+    ASSERT_EQ(Runtime({"delete", id}).exit_code, 0);
+    CommandResult copy = RunCommand({"/bin/sh", "-c", "exec cp -a " + images + "/. " + pages + "/"});
+    ASSERT_EQ(copy.exit_code, 0) << Describe(copy);
+
+    CommandResult restore = Runtime({"restore", "--detach", "--bundle", bundle, "--image-path", pages, id});
+    ASSERT_EQ(restore.exit_code, 0) << Describe(restore);
+    EXPECT_EQ(Status(id), "running");
+    CommandResult first = Runtime({"exec", id, "/bin/cat", "/dev/shm/count"});
+    std::this_thread::sleep_for(300ms);
+    CommandResult later = Runtime({"exec", id, "/bin/cat", "/dev/shm/count"});
+    EXPECT_GT(std::atol(first.out.c_str()), 3) << "the count started again: " << Describe(first);
+    EXPECT_GT(std::atol(later.out.c_str()), std::atol(first.out.c_str())) << "the restored loop does not run";
 }
 
 }  // namespace

@@ -6,25 +6,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "fixture.hpp"
+#include "read_text.hpp"
 
 namespace berth::testing {
 namespace {
 
 using nlohmann::json;
-
-std::string ReadText(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 class OciRuntimeTest : public BerthFixture {
 protected:
@@ -165,6 +162,64 @@ TEST_F(OciRuntimeTest, ProcessFieldsHaveTheirEffectInside) {
     EXPECT_EQ(r.out, "ocihost\n256\n1000\n1000\n1000 2000\n/tmp\nCapBnd:\t0000000000000420\nNoNewPrivs:\t1\nbar\n321\n");
 }
 
+// linux.sysctl in the container's ipc and network namespaces (the host's values stay), domainname,
+// linux.personality and process.user.umask.
+TEST_F(OciRuntimeTest, SysctlDomainnamePersonalityAndUmaskHaveTheirEffectInside) {
+    const std::string host_shmmax = ReadText("/proc/sys/kernel/shmmax");
+    json spec = MinimalSpec({"sh", "-c", "cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward "
+                                         "/proc/sys/kernel/domainname; uname -m; umask; touch /tmp/f; stat -c %a /tmp/f"});
+    spec["linux"]["sysctl"] = {{"kernel.shmmax", "4096"}, {"net.ipv4.ip_forward", "1"}};
+    spec["domainname"] = "oci.example";
+    spec["linux"]["personality"] = {{"domain", "LINUX32"}};
+    spec["process"]["user"]["umask"] = 027;
+    CommandResult r = RunSpec(spec);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "4096\n1\noci.example\ni686\n0027\n640\n");
+    EXPECT_EQ(ReadText("/proc/sys/kernel/shmmax"), host_shmmax);
+    ExpectNothingLeftBehind();
+}
+
+// exec --process FILE (what conmon and the shim pass) honours its user.umask too.
+TEST_F(OciRuntimeTest, ExecProcessFileSetsTheUmask) {
+    const std::string id = UniqueName("umask");
+    ASSERT_EQ(Runtime({"run", "--detach", "--bundle", WriteBundle(MinimalSpec({"sleep", "600"})), id}).exit_code, 0);
+    const std::string process = TempDir() + "/process.json";
+    std::ofstream(process) << json{{"args", {"sh", "-c", "umask"}}, {"cwd", "/"}, {"env", {"PATH=/bin"}},
+                                   {"user", {{"uid", 0}, {"gid", 0}, {"umask", 077}}}}
+                                  .dump();
+    CommandResult r = Runtime({"exec", "--process", process, id});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "0077\n");
+    EXPECT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+// --preserve-fds N: the caller's fds 3..3+N-1 reach the container's process (run and exec), no others.
+TEST_F(OciRuntimeTest, PreserveFdsPassesTheCallersFdsThrough) {
+    const std::string three = TempDir() + "/three", four = TempDir() + "/four";
+    std::ofstream(three) << "fd three\n";
+    std::ofstream(four) << "fd four\n";
+    // A shell opens 3 and 4 for the runtime it then becomes.
+    auto with_fds = [&](const std::vector<std::string>& args) {
+        std::vector<std::string> argv = {"/bin/sh", "-c", "exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\"", "sh",
+                                         three, four, BERTH_TEST_RUNTIME, "--root", StateDir()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return RunningCommand(argv, "").Wait(60s);
+    };
+    std::string bundle = WriteBundle(MinimalSpec({"sh", "-c", "cat <&3; cat <&4; test -e /proc/self/fd/5 || echo no-5"}));
+    CommandResult r = with_fds({"run", "--preserve-fds", "2", "--bundle", bundle, UniqueName("fds")});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "fd three\nfd four\nno-5\n");
+
+    const std::string id = UniqueName("fdexec");
+    ASSERT_EQ(Runtime({"run", "--detach", "--bundle", WriteBundle(MinimalSpec({"sleep", "600"})), id}).exit_code, 0);
+    r = with_fds({"exec", "--preserve-fds", "1", id, "sh", "-c", "cat <&3; test -e /proc/self/fd/4 || echo no-4"});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "fd three\nno-4\n");
+    EXPECT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(OciRuntimeTest, RootReadonlyMountsMaskedAndReadonlyPaths) {
     const std::string data = TempDir() + "/data";
     ::mkdir(data.c_str(), 0755);
@@ -228,6 +283,112 @@ TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     ExpectNothingLeftBehind();
 }
 
+// The container's cgroup directory per hierarchy, from /proc/PID/cgroup: "memory", "cpuset", ...,
+// and "unified" for the cgroup2 line.
+std::map<std::string, std::string> CgroupDirs(int pid) {
+    std::map<std::string, std::string> dirs;
+    std::istringstream cgroups(ReadText("/proc/" + std::to_string(pid) + "/cgroup"));
+    for (std::string line; std::getline(cgroups, line);) {
+        std::string rest = line.substr(line.find(':') + 1);
+        std::string controllers = rest.substr(0, rest.find(':'));
+        std::string path = rest.substr(rest.find(':') + 1);
+        if (controllers.empty())
+            dirs["unified"] = "/sys/fs/cgroup/unified" + path;
+        else if (controllers.find(',') == std::string::npos && controllers.find('=') == std::string::npos)
+            dirs[controllers] = "/sys/fs/cgroup/" + controllers + path;
+    }
+    return dirs;
+}
+
+// memory.reservation, swappiness, cpu.mems, hugepageLimits and `unified` on this machine's hybrid
+// layout (memory and cpuset on v1; hugetlb and the cgroup.* core files on cgroup2).
+TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgroupFiles) {
+    if (::access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0 ||
+        ::access("/sys/fs/cgroup/cpuset/cgroup.procs", F_OK) != 0 ||
+        ::access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) != 0)
+        GTEST_SKIP() << "needs the hybrid layout: v1 memory and cpuset, cgroup2 at /sys/fs/cgroup/unified";
+    const bool hugetlb_v2 = ReadText("/sys/fs/cgroup/unified/cgroup.controllers").find("hugetlb") != std::string::npos;
+    const std::string id = UniqueName("ocires");
+    json spec = MinimalSpec({"sleep", "600"});
+    spec["linux"]["resources"] = {{"memory", {{"reservation", 32 << 20}, {"swappiness", 7}}},
+                                  {"cpu", {{"mems", "0"}}},
+                                  {"unified", {{"cgroup.max.descendants", "5"}, {"cgroup.max.depth", "2"}}}};
+    if (hugetlb_v2)
+        spec["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4 << 20}}};
+    CommandResult created = Runtime({"create", "--bundle", WriteBundle(spec), id});
+    ASSERT_EQ(created.exit_code, 0) << Describe(created);
+    std::map<std::string, std::string> dirs = CgroupDirs(State(id)["pid"].get<int>());
+    EXPECT_EQ(ReadText(dirs["memory"] + "/memory.soft_limit_in_bytes"), std::to_string(32 << 20) + "\n");
+    EXPECT_EQ(ReadText(dirs["memory"] + "/memory.swappiness"), "7\n");
+    EXPECT_EQ(ReadText(dirs["cpuset"] + "/cpuset.mems"), "0\n");
+    EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.descendants"), "5\n");
+    EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.depth"), "2\n");
+    if (hugetlb_v2) {
+        EXPECT_EQ(ReadText(dirs["unified"] + "/hugetlb.2MB.max"), std::to_string(4 << 20) + "\n");
+    }
+    // update changes them in place (in a running container).
+    ASSERT_EQ(Runtime({"start", id}).exit_code, 0);
+    const std::string resources = TempDir() + "/update.json";
+    std::ofstream(resources) << R"({"memory": {"reservation": 16777216}, "unified": {"cgroup.max.descendants": "9"}})";
+    CommandResult updated = Runtime({"update", "--resources", resources, id});
+    EXPECT_EQ(updated.exit_code, 0) << Describe(updated);
+    EXPECT_EQ(ReadText(dirs["memory"] + "/memory.soft_limit_in_bytes"), std::to_string(16 << 20) + "\n");
+    EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.descendants"), "9\n");
+    ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+
+    // A unified key for a controller that is not on cgroup2 here fails create, naming the key.
+    spec["linux"]["resources"] = {{"unified", {{"memory.high", "max"}}}};
+    const std::string refused = UniqueName("ocires");
+    CommandResult r = Runtime({"create", "--bundle", WriteBundle(spec), refused});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("unified key memory.high: the memory controller is on cgroup v1 here"), std::string::npos)
+        << r.err;
+    EXPECT_NE(Runtime({"state", refused}).exit_code, 0);
+    if (!hugetlb_v2) {
+        // hugetlb is bound to a v1 hierarchy mounted elsewhere (a booted systemd mounts one), or off.
+        std::cout << "hugetlb is not on /sys/fs/cgroup/unified now: hugepageLimits must fail, naming it\n";
+        spec["linux"]["resources"] = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 4 << 20}}}}};
+        r = Runtime({"create", "--bundle", WriteBundle(spec), refused});
+        EXPECT_EQ(r.exit_code, 1);
+        EXPECT_NE(r.err.find("Failed to set hugetlb.2MB."), std::string::npos) << r.err;
+        EXPECT_NE(Runtime({"state", refused}).exit_code, 0);
+    }
+    ExpectNothingLeftBehind();
+}
+
+// linux.cgroupsPath without --systemd-cgroup: the cgroup at that path in every hierarchy (an
+// absolute one below the hierarchy's root, a relative one below Berth's /berth), limits in it.
+TEST_F(OciRuntimeTest, CgroupsPathPlacesTheCgroupInEachHierarchy) {
+    if (::access("/sys/fs/cgroup/pids/cgroup.procs", F_OK) != 0)
+        GTEST_SKIP() << "no cgroup v1 pids hierarchy at /sys/fs/cgroup/pids here";
+    for (bool absolute : {true, false}) {
+        SCOPED_TRACE(absolute ? "absolute" : "relative");
+        const std::string id = UniqueName("cgpath");
+        const std::string parent = std::string(absolute ? "" : "/berth") + "/" + id + "-parent";
+        json spec = MinimalSpec({"sleep", "600"});
+        spec["linux"]["cgroupsPath"] = (absolute ? "/" : "") + id + "-parent/" + id;
+        spec["linux"]["resources"] = {{"pids", {{"limit", 37}}}};
+        CommandResult created = Runtime({"create", "--bundle", WriteBundle(spec), id});
+        ASSERT_EQ(created.exit_code, 0) << Describe(created);
+        const std::string dir = "/sys/fs/cgroup/pids" + parent + "/" + id;
+        EXPECT_EQ(ReadText(dir + "/pids.max"), "37\n");
+        const int pid = State(id)["pid"].get<int>();
+        EXPECT_NE(ReadText("/proc/" + std::to_string(pid) + "/cgroup").find(":pids:" + parent + "/" + id + "\n"),
+                  std::string::npos);
+        ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+        EXPECT_NE(::access(dir.c_str(), F_OK), 0) << dir << " is left";
+        // The parent stays, as with runc: the test made it, the test removes it.
+        for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup"))
+            ::rmdir((hierarchy.path().string() + parent).c_str());
+    }
+    json spec = MinimalSpec({"true"});
+    spec["linux"]["cgroupsPath"] = "../escape";
+    CommandResult r = Runtime({"create", "--bundle", WriteBundle(spec), UniqueName("bad")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("config.json: linux.cgroupsPath: '../escape' climbs with '..'"), std::string::npos) << r.err;
+    ExpectNothingLeftBehind();
+}
+
 // runc's /sys/fs/cgroup (podman's and `spec`'s bundles carry it): the container's own cgroups,
 // read-only, bound from the host without a cgroup namespace and mounted afresh in one.
 TEST_F(OciRuntimeTest, CgroupMountShowsTheContainersOwnCgroupsReadOnly) {
@@ -253,29 +414,126 @@ TEST_F(OciRuntimeTest, CgroupMountShowsTheContainersOwnCgroupsReadOnly) {
 
 TEST_F(OciRuntimeTest, HooksRunInTheSpecsOrderWithTheStateOnStdin) {
     const std::string id = UniqueName("hooks");
-    const std::string log = TempDir() + "/hooks.log";
+    // startContainer runs inside the container: it reaches the log through a bind mount at /root.
+    const std::string dir = TempDir() + "/hooklog";
+    ::mkdir(dir.c_str(), 0755);
     json spec = MinimalSpec({"sleep", "600"});
-    for (const char* kind : {"prestart", "createRuntime", "poststart", "poststop"})
+    spec["mounts"].push_back({{"destination", "/root"}, {"type", "bind"}, {"source", dir}, {"options", {"rbind"}}});
+    for (const char* kind : {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}) {
+        const std::string log = std::string(kind) == "startContainer" ? "/root/hooks.log" : dir + "/hooks.log";
         spec["hooks"][kind] = {{{"path", "/bin/sh"},
                                 {"args", {"sh", "-c", std::string("read -r s; echo \"") + kind + " $s\" >> " + log}}}};
+    }
     std::string bundle = WriteBundle(spec);
     ASSERT_EQ(Runtime({"create", "--bundle", bundle, id}).exit_code, 0);
+    const int pid = State(id)["pid"].get<int>();
     ASSERT_EQ(Runtime({"start", id}).exit_code, 0);
     ASSERT_EQ(Runtime({"kill", id, "9"}).exit_code, 0);
     ASSERT_TRUE(WaitStopped(id));
     ASSERT_EQ(Runtime({"delete", id}).exit_code, 0);
-    std::vector<std::string> lines = SplitLines(ReadText(log));
-    ASSERT_EQ(lines.size(), 4u) << ReadText(log);
-    const char* order[] = {"prestart", "createRuntime", "poststart", "poststop"};
-    const char* status[] = {"created", "created", "running", "stopped"};
-    for (size_t i = 0; i < 4; ++i) {
+    std::vector<std::string> lines = SplitLines(ReadText(dir + "/hooks.log"));
+    ASSERT_EQ(lines.size(), 6u) << ReadText(dir + "/hooks.log");
+    const char* order[] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
+    const char* status[] = {"creating", "creating", "creating", "created", "running", "stopped"};
+    for (size_t i = 0; i < 6; ++i) {
         std::string kind = lines[i].substr(0, lines[i].find(' '));
         EXPECT_EQ(kind, order[i]);
         json state = json::parse(lines[i].substr(lines[i].find(' ') + 1));
         EXPECT_EQ(state["id"], id);
         EXPECT_EQ(state["status"], status[i]) << order[i];
         EXPECT_EQ(state["bundle"], bundle);
+        if (i < 5) {
+            EXPECT_EQ(state["pid"], pid) << order[i];
+        }
     }
+    ExpectNothingLeftBehind();
+}
+
+// What a hook saw, one `key value` a line (written by the hook's shell script).
+std::map<std::string, std::string> ReadMarker(const std::string& path) {
+    std::map<std::string, std::string> values;
+    for (const std::string& line : SplitLines(ReadText(path))) {
+        size_t space = line.find(' ');
+        values[line.substr(0, space)] = space == std::string::npos ? "" : line.substr(space + 1);
+    }
+    return values;
+}
+
+std::string NamespaceLink(const std::string& pid, const char* kind) {
+    return std::filesystem::read_symlink("/proc/" + pid + "/ns/" + kind).string();
+}
+
+TEST_F(OciRuntimeTest, CreateContainerHooksRunInTheContainersMountNamespaceBeforePivotRoot) {
+    const std::string id = UniqueName("cchook");
+    const std::string data = TempDir() + "/cc-data";
+    ::mkdir(data.c_str(), 0755);
+    std::ofstream(data + "/seen") << "x";
+    const std::string marker = TempDir() + "/cc-marker";
+    json spec = MinimalSpec({"sleep", "600"});
+    spec["mounts"].push_back({{"destination", "/root"}, {"type", "bind"}, {"source", data}, {"options", {"rbind", "ro"}}});
+    std::string bundle = WriteBundle(spec);
+    // The hook's program lives in the bundle, outside the rootfs: its path resolves in the runtime's
+    // namespace. It reports its mount and pid namespaces, its cwd, whether the configured bind mount is
+    // in place under the rootfs and whether the host's root is still reachable (no pivot_root yet).
+    const std::string hook = bundle + "/hook.sh";
+    std::ofstream(hook) << "#!/bin/sh\nread -r s\n{\n"
+                           "echo mnt $(readlink /proc/self/ns/mnt)\n"
+                           "echo cwd $(pwd)\n"
+                           "test -e root/seen && echo mounted yes\n"
+                           "test -e " << bundle << "/config.json && echo hostroot yes\n"
+                           "echo state $s\n} > " << marker << "\n";
+    ::chmod(hook.c_str(), 0755);
+    spec["hooks"]["createContainer"] = {{{"path", hook}}};
+    std::ofstream(bundle + "/config.json") << spec.dump(2);
+
+    ASSERT_EQ(Runtime({"create", "--bundle", bundle, id}).exit_code, 0);
+    const std::string pid = std::to_string(State(id)["pid"].get<int>());
+    std::map<std::string, std::string> seen = ReadMarker(marker);
+    EXPECT_EQ(seen["mnt"], NamespaceLink(pid, "mnt"));
+    EXPECT_NE(seen["mnt"], NamespaceLink("self", "mnt"));
+    EXPECT_EQ(seen["cwd"], std::filesystem::canonical(Rootfs()).string());
+    EXPECT_EQ(seen["mounted"], "yes");
+    EXPECT_EQ(seen["hostroot"], "yes");
+    json state = json::parse(seen["state"]);
+    EXPECT_EQ(state["status"], "creating");
+    EXPECT_EQ(std::to_string(state["pid"].get<int>()), pid);
+    EXPECT_EQ(state["id"], id);
+    ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(OciRuntimeTest, StartContainerHooksRunInTheContainerAtStartBeforeItsProcess) {
+    const std::string id = UniqueName("schook");
+    const std::string out = TempDir() + "/sc-out";
+    ::mkdir(out.c_str(), 0755);
+    // The process copies what the hook wrote: it exists before the process runs.
+    json spec = MinimalSpec({"sh", "-c", "cp /root/hook /root/seen-by-process; exec sleep 600"});
+    spec["mounts"].push_back({{"destination", "/root"}, {"type", "bind"}, {"source", out}, {"options", {"rbind"}}});
+    std::string bundle = WriteBundle(spec);
+    // /bin/sh of the container's rootfs: after pivot_root, the bundle is out of sight.
+    spec["hooks"]["startContainer"] = {
+        {{"path", "/bin/sh"},
+         {"args", {"sh", "-c",
+                   "read -r s; { echo mnt $(readlink /proc/self/ns/mnt); echo pidns $(readlink /proc/self/ns/pid); "
+                   "test -e " + bundle + "/config.json || echo hostroot gone; echo state $s; } > /root/hook"}}}};
+    std::ofstream(bundle + "/config.json") << spec.dump(2);
+
+    ASSERT_EQ(Runtime({"create", "--bundle", bundle, id}).exit_code, 0);
+    const std::string pid = std::to_string(State(id)["pid"].get<int>());
+    EXPECT_FALSE(std::filesystem::exists(out + "/hook")) << "startContainer ran at create";
+    CommandResult started = Runtime({"start", id});
+    ASSERT_EQ(started.exit_code, 0) << Describe(started);
+    for (int i = 0; i < 200 && !std::filesystem::exists(out + "/seen-by-process"); ++i)
+        std::this_thread::sleep_for(20ms);
+    std::map<std::string, std::string> seen = ReadMarker(out + "/seen-by-process");
+    EXPECT_EQ(seen["mnt"], NamespaceLink(pid, "mnt"));
+    EXPECT_EQ(seen["pidns"], NamespaceLink(pid, "pid"));
+    EXPECT_NE(seen["pidns"], NamespaceLink("self", "pid"));
+    EXPECT_EQ(seen["hostroot"], "gone");
+    json state = json::parse(seen["state"]);
+    EXPECT_EQ(state["status"], "created");
+    EXPECT_EQ(std::to_string(state["pid"].get<int>()), pid);
+    ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
     ExpectNothingLeftBehind();
 }
 
@@ -287,6 +545,58 @@ TEST_F(OciRuntimeTest, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("createRuntime hooks: hook /bin/false exited with status 1"), std::string::npos) << r.err;
     EXPECT_NE(Runtime({"state", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(OciRuntimeTest, AFailingCreateContainerHookFailsCreateAndLeavesNothing) {
+    const std::string id = UniqueName("badcc");
+    json spec = MinimalSpec({"sleep", "600"});
+    spec["hooks"]["createContainer"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}};
+    CommandResult r = Runtime({"create", "--bundle", WriteBundle(spec), id});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("createContainer hooks: hook /bin/sh exited with status 3"), std::string::npos) << r.err;
+    EXPECT_NE(Runtime({"state", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(OciRuntimeTest, HookTimeoutsKillTheHookAndFailTheVerb) {
+    for (const char* kind : {"createRuntime", "createContainer"}) {
+        const std::string id = UniqueName("slowhook");
+        json spec = MinimalSpec({"sleep", "600"});
+        spec["hooks"][kind] = {{{"path", "/bin/sleep"}, {"args", {"sleep", "600"}}, {"timeout", 1}}};
+        CommandResult r = Runtime({"create", "--bundle", WriteBundle(spec), id});
+        EXPECT_EQ(r.exit_code, 1) << kind;
+        EXPECT_NE(r.err.find(std::string(kind) + " hooks: hook /bin/sleep timed out after 1 s"), std::string::npos)
+            << r.err;
+        EXPECT_NE(Runtime({"state", id}).exit_code, 0);
+    }
+    ExpectNothingLeftBehind();
+}
+
+TEST_F(OciRuntimeTest, AFailingStartContainerHookFailsStartAndTheProcessNeverRuns) {
+    const std::string id = UniqueName("badsc");
+    const std::string out = TempDir() + "/badsc-out";
+    ::mkdir(out.c_str(), 0755);
+    json spec = MinimalSpec({"sh", "-c", "echo ran > /root/ran; exec sleep 600"});
+    spec["mounts"].push_back({{"destination", "/root"}, {"type", "bind"}, {"source", out}, {"options", {"rbind"}}});
+    spec["hooks"]["startContainer"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 4"}}}};
+    spec["hooks"]["poststart"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo > " + out + "/poststart"}}}};
+    const std::string id_bundle = WriteBundle(spec);
+    ASSERT_EQ(Runtime({"create", "--bundle", id_bundle, id}).exit_code, 0);
+    CommandResult r = Runtime({"start", id});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("startContainer hooks: hook /bin/sh exited with status 4"), std::string::npos) << r.err;
+    EXPECT_TRUE(WaitStopped(id));
+    EXPECT_FALSE(std::filesystem::exists(out + "/ran"));
+    EXPECT_FALSE(std::filesystem::exists(out + "/poststart"));
+    ASSERT_EQ(Runtime({"delete", id}).exit_code, 0);
+    // run (create + start) deletes what it created when start fails.
+    const std::string run_id = UniqueName("badsc");
+    r = Runtime({"run", "--bundle", id_bundle, run_id});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("startContainer hooks: hook /bin/sh exited with status 4"), std::string::npos) << r.err;
+    EXPECT_NE(Runtime({"state", run_id}).exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists(out + "/ran"));
     ExpectNothingLeftBehind();
 }
 
@@ -307,10 +617,10 @@ TEST_F(OciRuntimeTest, ErrorsNameTheJsonPathAndGoToTheJsonLog) {
     EXPECT_TRUE(line.contains("time"));
 
     spec = MinimalSpec({"sh"});
-    spec["linux"]["sysctl"] = {{"kernel.shmmax", "1"}};
+    spec["linux"]["sysctl"] = {{"vm.swappiness", "1"}};  // the host's kernel, not a namespace's
     r = Runtime({"create", "--bundle", WriteBundle(spec), UniqueName("bad")});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("config.json: linux.sysctl: not supported by Berth"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("config.json: linux.sysctl.vm.swappiness: not supported by Berth"), std::string::npos) << r.err;
     ExpectNothingLeftBehind();
 }
 

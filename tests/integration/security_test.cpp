@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "fixture.hpp"
 
@@ -102,6 +104,38 @@ TEST_F(SecurityTest, TinyMemoryLimitIsAClearErrorAndLeavesNothing) {
 
 const char* kV1Memory = "/sys/fs/cgroup/memory";
 
+// Item 2 for update: the minimum run checks holds for `update` too (memory_max and memory_high);
+// the refused update changes neither the cgroup nor the recorded configuration.
+TEST_F(SecurityTest, UpdateRefusesAMemoryLimitBelowTheMinimumAndChangesNothing) {
+    if (IsSkipped())
+        return;
+    if (::access((std::string(kV1Memory) + "/memory.limit_in_bytes").c_str(), F_OK) != 0)
+        GTEST_SKIP() << "no cgroup v1 memory hierarchy at " << kV1Memory;
+    std::string name = UniqueName("updmem");
+    CommandResult run = Berthctl({"run", "--detach", "--rootfs", Rootfs(), "--name", name, "--memory", "64M", "--",
+                                  "sleep", "1000"});
+    ASSERT_EQ(run.exit_code, 0) << Describe(run);
+    const std::string limit_file = std::string(kV1Memory) + "/berth/" + name + "/memory.limit_in_bytes";
+    ASSERT_EQ(ReadBytes(limit_file), "67108864\n");
+    for (const auto& [option, key] : {std::pair{"--memory", "resources.memory_max"},
+                                      std::pair{"--memory-high", "resources.memory_high"}}) {
+        for (const char* value : {"1", "0", "7M"}) {
+            CommandResult r = Berthctl({"update", name, option, value});
+            EXPECT_NE(r.exit_code, 0) << Describe(r);
+            EXPECT_NE(r.err.find(std::string(key) + ": expected at least 8M"), std::string::npos) << Describe(r);
+            EXPECT_NE(r.err.find(std::string("got ") + (std::string(value) == "7M" ? "7M" : value)), std::string::npos)
+                << "the error does not name the value: " << Describe(r);
+        }
+    }
+    EXPECT_EQ(ReadBytes(limit_file), "67108864\n") << "a refused update changed the limit";
+    EXPECT_NE(ReadBytes(StateDir() + "/" + name + "/config.toml").find("memory_max = \"64M\""), std::string::npos);
+    CommandResult ok = Berthctl({"update", name, "--memory", "8M"});
+    EXPECT_EQ(ok.exit_code, 0) << Describe(ok);
+    EXPECT_EQ(ReadBytes(limit_file), "8388608\n");
+    Berthctl({"rm", "--force", name});
+    ExpectNothingLeftBehind();
+}
+
 // Item 2: the leftovers of a launch that died (berthctl killed): rm --force removes the cgroups,
 // and a run reusing the name gets a fresh cgroup without the old limits.
 TEST_F(SecurityTest, LeftoverCgroupsAreRemovedOrReset) {
@@ -111,24 +145,47 @@ TEST_F(SecurityTest, LeftoverCgroupsAreRemovedOrReset) {
         GTEST_SKIP() << "no cgroup v1 memory hierarchy at " << kV1Memory;
     std::string name = UniqueName("leftover");
     std::string dir = std::string(kV1Memory) + "/berth/" + name;
+    // Every limit of a leftover goes, not just memory: the v1 pids and cpu hierarchies as well
+    // (where this host has them), each with a value the new run does not ask for.
+    struct OtherLimit {
+        std::string dir, file, value;
+    };
+    std::vector<OtherLimit> others;
+    for (const auto& [hierarchy, file, value] :
+         {std::tuple{"pids", "pids.max", "5"}, std::tuple{"cpu", "cpu.cfs_quota_us", "10000"}})
+        if (::access((std::string("/sys/fs/cgroup/") + hierarchy + "/" + file).c_str(), F_OK) == 0)
+            others.push_back({std::string("/sys/fs/cgroup/") + hierarchy + "/berth/" + name, file, value});
     auto make_leftover = [&] {
         ::mkdir((std::string(kV1Memory) + "/berth").c_str(), 0755);
         ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
         std::ofstream(dir + "/memory.limit_in_bytes") << "16777216";
+        for (const OtherLimit& other : others) {
+            ::mkdir(other.dir.substr(0, other.dir.rfind('/')).c_str(), 0755);
+            ASSERT_EQ(::mkdir(other.dir.c_str(), 0755), 0) << other.dir;
+            std::ofstream(other.dir + "/" + other.file) << other.value;
+            ASSERT_EQ(ReadBytes(other.dir + "/" + other.file), other.value + "\n");
+        }
         ASSERT_EQ(::mkdir((StateDir() + "/" + name).c_str(), 0700), 0);  // a state dir without state
     };
     make_leftover();
     CommandResult rm = Berthctl({"rm", "--force", name});
     EXPECT_EQ(rm.exit_code, 0) << Describe(rm);
     EXPECT_EQ(::access(dir.c_str(), F_OK), -1) << dir << " was left by rm --force";
+    for (const OtherLimit& other : others)
+        EXPECT_EQ(::access(other.dir.c_str(), F_OK), -1) << other.dir << " was left by rm --force";
 
     ::rmdir(dir.c_str());
+    for (const OtherLimit& other : others)
+        ::rmdir(other.dir.c_str());
     make_leftover();
     ::rmdir((StateDir() + "/" + name).c_str());
     CommandResult run = Berthctl({"run", "--detach", "--rootfs", Rootfs(), "--name", name, "--", "sleep", "100"});
     ASSERT_EQ(run.exit_code, 0) << Describe(run);
     std::string limit = ReadBytes(dir + "/memory.limit_in_bytes");
     EXPECT_NE(limit, "16777216\n") << "the leftover cgroup kept its memory limit";
+    for (const OtherLimit& other : others)
+        EXPECT_NE(ReadBytes(other.dir + "/" + other.file), other.value + "\n")
+            << "the leftover cgroup kept " << other.dir << "/" << other.file;
     Berthctl({"rm", "--force", name});
     ExpectNothingLeftBehind();
 }

@@ -39,5 +39,29 @@ TEST(LifecycleEventsTest, NewAndRemovedContainers) {
     EXPECT_EQ(LifecycleEvents(nullptr, nullptr), Events{});
 }
 
+TEST(LifecycleEventsTest, AStartAndExitSeenAsOneChangeAreBothAnnounced) {
+    ContainerRecord created = InState("created"), ended = InState("stopped"), never = InState("stopped");
+    ended.exit_status = 137;
+    ended.oom_kills = 1;
+    EXPECT_EQ(LifecycleEvents(&created, &ended), (Events{"started", "oom", "exited"}))
+        << "an init OOM-killed before berthd saw it running";
+    EXPECT_EQ(LifecycleEvents(&created, &never), Events{"started"}) << "gone, its exit status not recorded yet";
+    EXPECT_EQ(LifecycleEvents(&never, &ended), (Events{"oom", "exited"})) << "the status recorded after that";
+    ContainerRecord creating = InState("creating");
+    EXPECT_EQ(LifecycleEvents(&creating, &ended), (Events{"started", "oom", "exited"}))
+        << "last read while the launch recorded its placement";
+}
+
+TEST(LifecycleEventsTest, OomKillsComeBeforeTheExitTheyCaused) {
+    ContainerRecord running = InState("running"), killed = InState("stopped"), still = InState("running");
+    killed.oom_kills = 1;
+    still.oom_kills = 2;
+    EXPECT_EQ(LifecycleEvents(&running, &killed), (Events{"oom", "exited"}));
+    EXPECT_EQ(LifecycleEvents(&running, &still), Events{"oom"}) << "a child killed, the init runs on";
+    ContainerRecord creating = InState("creating");
+    EXPECT_EQ(LifecycleEvents(&creating, &still), (Events{"started", "oom"})) << "the start came first";
+    EXPECT_EQ(LifecycleEvents(&still, &still), Events{});
+}
+
 }  // namespace
 }  // namespace berth::bus

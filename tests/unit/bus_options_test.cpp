@@ -3,6 +3,7 @@
 
 #include "bus/daemon.hpp"
 #include "bus/manager_engine.hpp"
+#include "bus/resource_options.hpp"
 
 namespace berth::bus {
 namespace {
@@ -37,6 +38,22 @@ TEST(BusOptions, UnknownOrMistypedKeysAreInvalidConfig) {
         FAIL() << "string accepted for MemoryMax";
     } catch (const ApiError& e) {
         EXPECT_EQ(e.Kind(), ApiErrorKind::InvalidConfig);
+    }
+}
+
+// Each row of the option table: what berthd reads is what a client writes back from the model.
+TEST(BusOptions, EveryResourceOptionReadsBackAsWritten) {
+    for (const ResourceOption& option : ResourceOptions()) {
+        OptionValue sent = option.type == 's' ? OptionValue{std::string("0-1")} : OptionValue{uint64_t{150}};
+        config::Resources r;
+        ApplyResourceOptions({{option.name, sent}}, r, true);
+        EXPECT_NE(r, config::Resources{}) << option.name << " sets nothing";
+        std::optional<ResourceOptionValue> back = option.get(r);
+        ASSERT_TRUE(back) << option.name;
+        if (option.type == 's')
+            EXPECT_EQ(std::get<std::string>(*back), "0-1") << option.name;
+        else
+            EXPECT_EQ(std::get<uint64_t>(*back), 150u) << option.name;
     }
 }
 

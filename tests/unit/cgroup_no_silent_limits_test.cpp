@@ -41,6 +41,13 @@ Placement PlacementIn(const Layout& layout) {
     return p;
 }
 
+std::string Value(const std::vector<ResolvedWrite>& writes, const std::string& file) {
+    for (const ResolvedWrite& w : writes)
+        if (w.write.file == file)
+            return w.write.value;
+    return "<absent>";
+}
+
 // What an operation threw ("" if nothing).
 template <typename F>
 std::string Thrown(F f) {
@@ -50,6 +57,36 @@ std::string Thrown(F f) {
         return e.what();
     }
     return "";
+}
+
+TEST(NoSilentLimits, UnifiedKeysGoToCgroup2OrAreRefusedNamingTheKey) {
+    Layout hybrid = HybridLayout();
+    config::Resources r;
+    r.unified = {{"cgroup.max.depth", "3"}};
+    std::vector<ResolvedWrite> writes = ResolveWrites(hybrid, PlacementIn(hybrid), r);
+    ASSERT_EQ(writes.size(), 1u);
+    EXPECT_EQ(writes[0].dir, "/sys/fs/cgroup/unified/berth/web");
+    r.unified = {{"memory.high", "max"}};
+    EXPECT_NE(Thrown([&] { ResolveWrites(hybrid, PlacementIn(hybrid), r); })
+                  .find("unified key memory.high: the memory controller is on cgroup v1 here"),
+              std::string::npos);
+    Layout v2 = V2Layout();
+    writes = ResolveWrites(v2, PlacementIn(v2), r);
+    ASSERT_EQ(writes.size(), 1u);
+    EXPECT_EQ(writes[0].dir + "/" + writes[0].write.file, "/sys/fs/cgroup/berth/web/memory.high");
+    r.unified = {{"rdma.max", "x"}};
+    EXPECT_NE(Thrown([&] { ResolveWrites(v2, PlacementIn(v2), r); }).find("unified key rdma.max: the rdma controller is not available"),
+              std::string::npos);
+}
+
+TEST(NoSilentLimits, SwappinessIsRefusedWhereMemoryIsOnV2) {
+    Layout v2 = V2Layout();
+    config::Resources r;
+    r.memory_swappiness = 10;
+    EXPECT_NE(Thrown([&] { ResolveWrites(v2, PlacementIn(v2), r); }).find("cgroup v2 has no memory.swappiness"),
+              std::string::npos);
+    Layout hybrid = HybridLayout();
+    EXPECT_EQ(Value(ResolveWrites(hybrid, PlacementIn(hybrid), r), "memory.swappiness"), "10");
 }
 
 TEST(NoSilentLimits, MemoryHighAndSwapAloneAreRefusedWhereMemoryIsOnV1) {

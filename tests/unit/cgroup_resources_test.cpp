@@ -66,6 +66,39 @@ TEST(CgroupResources, V1Files) {
     EXPECT_LT(period, quota);
 }
 
+// OCI's memory.reservation, swappiness, cpu.mems and hugepageLimits; `unified` is v2 only.
+config::Resources OciOnly() {
+    config::Resources r;
+    r.memory_low = config::ByteSize{32 * kMiB};
+    r.memory_swappiness = 10;
+    r.allowed_mems = "0";
+    r.hugepage_limits = {{"2MB", config::ByteSize{4 * kMiB}}};
+    r.unified = {{"cgroup.max.descendants", "5"}};
+    return r;
+}
+
+TEST(CgroupResources, OciOnlyLimitsV1Files) {
+    auto writes = ResourcesToV1Writes(OciOnly());
+    EXPECT_EQ(Value(writes, "memory.soft_limit_in_bytes"), std::to_string(32 * kMiB));
+    EXPECT_EQ(Value(writes, "memory.swappiness"), "10");
+    EXPECT_EQ(Value(writes, "cpuset.mems"), "0");
+    EXPECT_EQ(Value(writes, "hugetlb.2MB.limit_in_bytes"), std::to_string(4 * kMiB));
+    EXPECT_EQ(Find(writes, "hugetlb.2MB.limit_in_bytes")->controller, "hugetlb");
+    EXPECT_EQ(Find(writes, "cgroup.max.descendants"), nullptr);
+}
+
+TEST(CgroupResources, OciOnlyLimitsV2Files) {
+    auto writes = ResourcesToV2Writes(OciOnly());
+    EXPECT_EQ(Value(writes, "memory.low"), std::to_string(32 * kMiB));
+    EXPECT_EQ(Find(writes, "memory.swappiness"), nullptr);
+    EXPECT_EQ(Value(writes, "cpuset.mems"), "0");
+    EXPECT_EQ(Value(writes, "hugetlb.2MB.max"), std::to_string(4 * kMiB));
+    auto unified = UnifiedToV2Writes(OciOnly());
+    ASSERT_EQ(unified.size(), 1u);
+    EXPECT_EQ(unified[0], (FileWrite{"cgroup", "cgroup.max.descendants", "5"}));
+    EXPECT_EQ(UnifiedKeyController("memory.high"), "memory");
+}
+
 TEST(CgroupResources, NothingConfiguredWritesNothing) {
     EXPECT_TRUE(ResourcesToV1Writes({}).empty());
     EXPECT_TRUE(ResourcesToV2Writes({}).empty());

@@ -1,6 +1,7 @@
 // Text of v1 and v2 statistics files -> the same Stats shape.
 #include <gtest/gtest.h>
 
+#include "cgroup/oom_watch.hpp"
 #include "cgroup/stats.hpp"
 
 namespace berth::cgroup {
@@ -103,6 +104,12 @@ TEST(CgroupStats, FlatKeyedIgnoresMalformedLines) {
     EXPECT_EQ(m.size(), 2u);
     EXPECT_EQ(m["a"], 1u);
     EXPECT_EQ(m["b"], 2u);
+}
+
+TEST(CgroupStats, OomKillCountOfV1AndV2Files) {
+    EXPECT_EQ(ParseOomKillCount("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n"), 3u);
+    EXPECT_EQ(ParseOomKillCount("low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n"), 1u);
+    EXPECT_EQ(ParseOomKillCount("oom_kill_disable 0\nunder_oom 0\n"), std::nullopt) << "kernels before 4.13";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // When a container's own netns holds only lo as Berth set it up (CRIU may then leave it out of the
 // dump), and each kind of content that makes CRIU dump it after all.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 
 #include <string>
 
@@ -65,7 +66,8 @@ TEST(CheckpointPrivateNetns, NetAdminOrSysAdminCapabilityMeansDump) {
     ExpectDumped(s, "unknown");
     // The init may have dropped it, `berthctl exec` still grants what the config says.
     s = Pristine();
-    s.configured_bounding = {"chown", "net_admin"};
+    s.configured_bounding.Add(CAP_CHOWN);
+    s.configured_bounding.Add(CAP_NET_ADMIN);
     ExpectDumped(s, "CAP_NET_ADMIN (configured)");
 }
 

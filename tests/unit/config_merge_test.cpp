@@ -1,5 +1,6 @@
 // Precedence and merge order of NAME.toml and NAME.toml.d/*.toml across the search path.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "config/defaults.hpp"
 #include "config/loader.hpp"
@@ -60,6 +61,21 @@ TEST_F(ConfigMerge, DropInsApplyInLexicalOrderOfFileName) {
     EXPECT_EQ(config.stop_timeout, std::chrono::seconds(5));
 }
 
+TEST_F(ConfigMerge, HugepagesAndUnifiedMergeEntryByEntry) {
+    dirs_.Write("etc/web.toml", std::string(kMain) +
+                                    "[resources]\nhugepages_max = { \"2MB\" = \"64M\", \"1GB\" = \"2G\" }\n"
+                                    "unified = { \"memory.oom.group\" = \"1\" }\nmemory_low = \"32M\"\n");
+    // A drop-in changes one page size, undoes another ("max") and adds a file; the rest stays.
+    dirs_.Write("etc/web.toml.d/10-limits.toml",
+                "[resources.hugepages_max]\n2MB = \"128M\"\n1GB = \"max\"\n"
+                "[resources.unified]\n\"cgroup.max.descendants\" = \"4\"\n");
+    dirs_.Write("etc/web.toml.d/20-low.toml", "[resources]\nmemory_low = \"max\"\n");
+    Resources r = Load().resources;
+    EXPECT_EQ(r.hugepage_limits, (std::map<std::string, ByteSize>{{"2MB", {128ULL << 20}}}));
+    EXPECT_EQ(r.unified, (std::map<std::string, std::string>{{"cgroup.max.descendants", "4"}, {"memory.oom.group", "1"}}));
+    EXPECT_FALSE(r.memory_low) << "\"max\" undoes a lower file's memory_low";
+}
+
 TEST_F(ConfigMerge, LexicalOrderSpansDirectories) {
     // A lower directory's later-named drop-in is applied after a higher directory's earlier one.
     dirs_.Write("etc/web.toml", kMain);
@@ -117,8 +133,8 @@ TEST_F(ConfigMerge, InlineTablesMergeKeyByKeyToo) {
     dirs_.Write("etc/web.toml.d/10.toml", "[rlimits]\nnproc = { soft = 50, hard = 100 }\n");
     ContainerConfig config = Load();
     ASSERT_EQ(config.rlimits.size(), 2u);
-    EXPECT_EQ(config.rlimits[0], (Rlimit{"nofile", 1024, 1024}));  // the default stays
-    EXPECT_EQ(config.rlimits[1], (Rlimit{"nproc", 50, 100}));
+    EXPECT_EQ(config.rlimits[0], (Rlimit{RLIMIT_NOFILE, 1024, 1024}));  // the default stays
+    EXPECT_EQ(config.rlimits[1], (Rlimit{RLIMIT_NPROC, 50, 100}));
 }
 
 TEST_F(ConfigMerge, RlimitSpellingsMergeAsOneLimit) {
@@ -126,7 +142,7 @@ TEST_F(ConfigMerge, RlimitSpellingsMergeAsOneLimit) {
     dirs_.Write("etc/web.toml.d/10.toml", "[rlimits]\nnofile = { soft = 150 }\n");
     ContainerConfig config = Load();
     ASSERT_EQ(config.rlimits.size(), 1u);
-    EXPECT_EQ(config.rlimits[0], (Rlimit{"nofile", 150, 200}));
+    EXPECT_EQ(config.rlimits[0], (Rlimit{RLIMIT_NOFILE, 150, 200}));
 }
 
 TEST_F(ConfigMerge, RlimitHalvesFromDifferentFilesCombine) {
@@ -134,8 +150,8 @@ TEST_F(ConfigMerge, RlimitHalvesFromDifferentFilesCombine) {
     dirs_.Write("etc/web.toml.d/10.toml", "[rlimits]\nnproc = { hard = 100 }\nnofile = { hard = 8192 }\n");
     ContainerConfig config = Load();
     ASSERT_EQ(config.rlimits.size(), 2u);
-    EXPECT_EQ(config.rlimits[0], (Rlimit{"nofile", 4096, 8192}));
-    EXPECT_EQ(config.rlimits[1], (Rlimit{"nproc", 10, 100}));
+    EXPECT_EQ(config.rlimits[0], (Rlimit{RLIMIT_NOFILE, 4096, 8192}));
+    EXPECT_EQ(config.rlimits[1], (Rlimit{RLIMIT_NPROC, 10, 100}));
 }
 
 TEST_F(ConfigMerge, RlimitHalfNobodyCompletesIsAnError) {

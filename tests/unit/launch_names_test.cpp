@@ -1,10 +1,9 @@
-// Capability and rlimit names, id maps, namespace plans, devices and PATH search: pure logic.
+// Rlimit checks, id maps, namespace plans, devices and PATH search: pure logic.
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/resource.h>
 
 #include "config/defaults.hpp"
-#include "launch/capabilities.hpp"
 #include "launch/devices.hpp"
 #include "launch/idmap.hpp"
 #include "launch/namespaces.hpp"
@@ -17,50 +16,16 @@ namespace {
 
 using config::NamespaceKind;
 
-TEST(LaunchCapabilities, NamesInEverySpelling) {
-    EXPECT_EQ(CapabilityFromName("net_bind_service"), CAP_NET_BIND_SERVICE);
-    EXPECT_EQ(CapabilityFromName("NET_BIND_SERVICE"), CAP_NET_BIND_SERVICE);
-    EXPECT_EQ(CapabilityFromName("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
-    EXPECT_EQ(CapabilityFromName("cap_chown"), CAP_CHOWN);
-    EXPECT_EQ(CapabilityName(CAP_SYS_ADMIN), "sys_admin");
-}
-
-TEST(LaunchCapabilities, UnknownNamesAreErrors) {
-    EXPECT_THROW(CapabilityFromName("fly"), Error);
-    EXPECT_THROW(CapabilityFromName("cap_"), Error);
-    EXPECT_THROW(CapabilityFromName("12"), Error);  // libcap accepts numbers; a config must not
+TEST(LaunchRlimits, SoftAboveHardIsAnErrorBeforeAnythingIsSpawned) {
     try {
-        ResolveCapabilities({{"chown", "teleport"}, {}, {}, {}, {}});
+        CheckRlimits({{RLIMIT_NOFILE, 10, 5}});
         FAIL();
     } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "unknown capability 'teleport'");
+        EXPECT_STREQ(e.what(), "rlimit nofile: soft limit 10 is above the hard limit 5");
     }
-}
-
-TEST(LaunchCapabilities, MaskOfTheDefaultSet) {
-    CapabilityPlan plan = ResolveCapabilities(config::DefaultContainerConfig().capabilities);
-    // Docker's/libcontainer's default set, as /proc/PID/status shows it.
-    EXPECT_EQ(CapabilityMask(plan.bounding), 0xa80425fbULL);
-    EXPECT_EQ(plan.bounding.size(), 14u);
-    EXPECT_EQ(CapabilityMask(ResolveCapabilities({{"kill", "KILL", "cap_kill"}, {}, {}, {}, {}}).bounding),
-              1ULL << CAP_KILL);  // duplicates collapse
-}
-
-TEST(LaunchRlimits, Names) {
-    EXPECT_EQ(RlimitFromName("nofile"), RLIMIT_NOFILE);
-    EXPECT_EQ(RlimitFromName("RLIMIT_NPROC"), RLIMIT_NPROC);
-    EXPECT_EQ(RlimitFromName("CORE"), RLIMIT_CORE);
-    EXPECT_EQ(RlimitFromName("nofiles"), std::nullopt);
-}
-
-TEST(LaunchRlimits, SoftAboveHardAndUnknownAreErrors) {
-    EXPECT_THROW(ResolveRlimits({{"nofile", 10, 5}}), Error);
-    EXPECT_THROW(ResolveRlimits({{"bogus", 1, 1}}), Error);
-    std::vector<ResolvedRlimit> ok = ResolveRlimits({{"nofile", 64, 128}});
-    ASSERT_EQ(ok.size(), 1u);
-    EXPECT_EQ(ok[0].resource, RLIMIT_NOFILE);
-    EXPECT_EQ(ok[0].limit.rlim_cur, 64u);
-    EXPECT_EQ(ok[0].limit.rlim_max, 128u);
+    rlimit current;
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &current), 0);
+    EXPECT_NO_THROW(CheckRlimits({{RLIMIT_NOFILE, 0, current.rlim_max}}));
 }
 
 TEST(LaunchIdMap, FormatAndMembership) {

@@ -1,4 +1,4 @@
-// Seccomp profile files (TOML) and the default profile.
+// Seccomp filters compiled from typed profiles (the files are parsed by config: config_seccomp_profile_test).
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -8,63 +8,18 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "config/seccomp_profile.hpp"
 #include "launch/seccomp.hpp"
 #include "util/error.hpp"
 
 namespace berth::launch {
 namespace {
 
-std::string ErrorOf(const std::string& text) {
-    try {
-        ParseSeccompProfile(text, "p.toml");
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using config::DefaultDeniedSyscalls;
+using config::DefaultSeccompProfile;
+using config::SeccompAction;
+using config::SeccompProfile;
 
-TEST(LaunchSeccompProfile, ParsesActionsAndErrno) {
-    SeccompProfile p = ParseSeccompProfile(R"(
-default_action = "errno"
-default_errno = 38
-[[syscalls]]
-names = ["read", "write"]
-action = "allow"
-[[syscalls]]
-names = ["mkdir"]
-action = "errno"
-errno = 13
-[[syscalls]]
-names = ["ptrace"]
-action = "kill_process"
-)", "p.toml");
-    EXPECT_EQ(p.default_action, SeccompAction::Errno);
-    EXPECT_EQ(p.default_errno, 38);
-    ASSERT_EQ(p.rules.size(), 3u);
-    EXPECT_EQ(p.rules[0].names, (std::vector<std::string>{"read", "write"}));
-    EXPECT_EQ(p.rules[0].action, SeccompAction::Allow);
-    EXPECT_EQ(p.rules[1].errno_value, 13);
-    EXPECT_EQ(p.rules[2].action, SeccompAction::KillProcess);
-}
-
-TEST(LaunchSeccompProfile, DefaultsWhenLeftOut) {
-    SeccompProfile p = ParseSeccompProfile("[[syscalls]]\nnames = [\"mount\"]\naction = \"errno\"\n", "p.toml");
-    EXPECT_EQ(p.default_action, SeccompAction::Allow);
-    ASSERT_EQ(p.rules.size(), 1u);
-    EXPECT_EQ(p.rules[0].errno_value, 1);  // EPERM
-}
-
-TEST(LaunchSeccompProfile, ErrorsNameFileLineAndKey) {
-    EXPECT_EQ(ErrorOf("default_action = \"explode\"\n"),
-              "p.toml:1:18: default_action: unknown action 'explode' (allow, errno, kill, kill_process, trap, log)");
-    EXPECT_EQ(ErrorOf("\n[[syscalls]]\nnames = [\"no_such_syscall\"]\naction = \"errno\"\n"),
-              "p.toml:3:10: syscalls[0].names: unknown syscall 'no_such_syscall'");
-    EXPECT_EQ(ErrorOf("[[syscalls]]\nnames = [\"read\"]\n"), "p.toml:1:1: syscalls[0].action: missing");
-    EXPECT_EQ(ErrorOf("colour = 1\n"), "p.toml:1:10: colour: unknown key");
-    EXPECT_EQ(ErrorOf("[[syscalls]]\nnames = [\"read\"]\naction = \"errno\"\nerrno = 99999\n"),
-              "p.toml:4:9: syscalls[0].errno: expected an errno number between 0 and 4095");
-    EXPECT_NE(ErrorOf("default_action = \n"), "");  // TOML syntax error
-}
 
 TEST(LaunchSeccompProfile, DefaultProfileDeniesTheDangerousAndKeepsTheBasics) {
     const std::vector<std::string>& denied = DefaultDeniedSyscalls();

@@ -1,9 +1,12 @@
 // The OCI converter (src/oci): each config.json field onto the model, and each error path naming
 // the JSON path of what is wrong or refused.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 
 #include <string>
 
+#include "config/seccomp_profile.hpp"
 #include "launch/seccomp.hpp"
 #include "config/defaults.hpp"
 #include "oci/spec.hpp"
@@ -75,10 +78,10 @@ TEST(OciConvert, ProcessFields) {
     EXPECT_EQ(p.cwd, "/tmp");
     EXPECT_TRUE(p.no_new_privileges);
     EXPECT_EQ(c.extras.oom_score_adj, 100);
-    EXPECT_EQ(c.config.capabilities.bounding, (std::vector<std::string>{"chown", "kill"}));
-    EXPECT_EQ(c.config.capabilities.ambient, std::vector<std::string>{"kill"});
+    EXPECT_EQ(c.config.capabilities.bounding.Mask(), (1ULL << CAP_CHOWN) | (1ULL << CAP_KILL));
+    EXPECT_EQ(c.config.capabilities.ambient.Mask(), 1ULL << CAP_KILL);
     ASSERT_EQ(c.config.rlimits.size(), 1u);
-    EXPECT_EQ(c.config.rlimits[0].type, "nofile");
+    EXPECT_EQ(c.config.rlimits[0].resource, RLIMIT_NOFILE);
     EXPECT_EQ(c.config.rlimits[0].soft, 512u);
     EXPECT_EQ(c.config.rlimits[0].hard, 1024u);
 }
@@ -123,26 +126,26 @@ TEST(OciConvert, UnhonouredFieldsAreRefusedByName) {
         EXPECT_EQ(error.rfind("config.json: " + path + ": not supported by Berth", 0), 0u) << path << ": " << error;
     };
     json spec = MinimalSpec();
-    spec["domainname"] = "example.org";
-    refused(spec, "domainname");
-    spec = MinimalSpec();
     spec["process"]["apparmorProfile"] = "docker-default";
     refused(spec, "process.apparmorProfile");
     spec = MinimalSpec();
-    spec["process"]["user"] = {{"uid", 0}, {"gid", 0}, {"umask", 077}};
-    refused(spec, "process.user.umask");
+    spec["linux"] = {{"sysctl", {{"net.ipv4.ip_forward", "1"}}}};  // no network namespace of its own
+    refused(spec, "linux.sysctl.net.ipv4.ip_forward");
     spec = MinimalSpec();
-    spec["linux"] = {{"sysctl", {{"net.ipv4.ip_forward", "1"}}}};
-    refused(spec, "linux.sysctl");
+    spec["linux"] = {{"namespaces", {{{"type", "ipc"}, {"type", "mount"}}}}, {"sysctl", {{"vm.swappiness", "1"}}}};
+    refused(spec, "linux.sysctl.vm.swappiness");
+    spec = MinimalSpec();
+    spec["linux"] = {{"personality", {{"domain", "LINUX"}, {"flags", {"ADDR_NO_RANDOMIZE"}}}}};
+    refused(spec, "linux.personality.flags");
     spec = MinimalSpec();
     spec["linux"] = {{"namespaces", {{{"type", "time"}}}}};
     refused(spec, "linux.namespaces[0].type");
     spec = MinimalSpec();
-    spec["linux"] = {{"resources", {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 1}}}}}}};
-    refused(spec, "linux.resources.hugepageLimits");
+    spec["linux"] = {{"resources", {{"network", {{"classID", 1048577}}}}}};
+    refused(spec, "linux.resources.network");
     spec = MinimalSpec();
-    spec["linux"] = {{"resources", {{"memory", {{"reservation", 1000}}}}}};
-    refused(spec, "linux.resources.memory.reservation");
+    spec["linux"] = {{"resources", {{"memory", {{"kernel", 1000}}}}}};
+    refused(spec, "linux.resources.memory.kernel");
     spec = MinimalSpec();
     spec["linux"] = {{"rootfsPropagation", "shared"}};
     refused(spec, "linux.rootfsPropagation");
@@ -150,6 +153,54 @@ TEST(OciConvert, UnhonouredFieldsAreRefusedByName) {
     spec = MinimalSpec();
     spec["linux"] = {{"sysctl", json::object()}, {"resources", {{"hugepageLimits", json::array()}}}};
     EXPECT_EQ(ErrorOf(spec), "");
+}
+
+TEST(OciConvert, SysctlPersonalityDomainnameAndUmask) {
+    json spec = MinimalSpec();
+    spec["domainname"] = "example.org";
+    spec["process"]["user"] = {{"uid", 0}, {"gid", 0}, {"umask", 077}};
+    spec["linux"] = json::parse(R"({"namespaces": [{"type": "ipc"}, {"type": "network"}, {"type": "uts"}, {"type": "mount"}],
+        "sysctl": {"kernel.shmmax": "4096", "net.ipv4.ip_forward": "1", "fs.mqueue.msg_max": "20",
+                   "kernel.domainname": "x"},
+        "personality": {"domain": "LINUX32"}})");
+    OciContainer c = Convert(spec);
+    EXPECT_EQ(c.config.domainname, "example.org");
+    EXPECT_EQ(c.config.process.umask, 077u);
+    EXPECT_EQ(c.config.personality, "linux32");
+    std::map<std::string, std::string> sysctl = {{"kernel.shmmax", "4096"}, {"net.ipv4.ip_forward", "1"},
+                                                 {"fs.mqueue.msg_max", "20"}, {"kernel.domainname", "x"}};
+    EXPECT_EQ(c.config.sysctl, sysctl);
+    spec["linux"]["personality"] = {{"domain", "PER_BSD"}};
+    EXPECT_NE(ErrorOf(spec).find("config.json: linux.personality.domain: expected LINUX or LINUX32"), std::string::npos);
+}
+
+TEST(OciConvert, CgroupsPathInBothForms) {
+    config::CgroupLocation scope = ConvertCgroupsPath("machine.slice:libpod:abc", true);
+    EXPECT_EQ(scope.slice, "machine.slice");
+    EXPECT_EQ(scope.scope, "libpod-abc.scope");
+    EXPECT_EQ(scope.path, "");
+    EXPECT_EQ(ConvertCgroupsPath(":crio:abc", true).slice, "system.slice");  // runc's default slice
+    EXPECT_EQ(ConvertCgroupsPath("-:p:abc", true).slice, "-.slice");
+    EXPECT_EQ(ConvertCgroupsPath("a-b.slice::abc", true).scope, "abc.scope");
+    EXPECT_TRUE(ConvertCgroupsPath("", true).empty());
+    auto error = [](const std::string& path, bool systemd) {
+        try {
+            ConvertCgroupsPath(path, systemd);
+        } catch (const std::exception& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(error("/a/b", true).find("linux.cgroupsPath: expected slice:prefix:name"), std::string::npos);
+    EXPECT_NE(error("a.slice/b.slice:p:n", true).find("is no slice unit name"), std::string::npos);
+    EXPECT_NE(error("system.slice:p:pod.slice", true).find("not supported by Berth"), std::string::npos);
+    EXPECT_NE(error("system.slice:p:a b", true).find("which systemd does not accept"), std::string::npos);
+
+    EXPECT_EQ(ConvertCgroupsPath("/kubepods//pod1/./abc/", false).path, "/kubepods/pod1/abc");
+    EXPECT_EQ(ConvertCgroupsPath("pods/abc", false).path, "pods/abc");
+    EXPECT_EQ(ConvertCgroupsPath("machine.slice:libpod:abc", false).path, "machine.slice:libpod:abc");
+    EXPECT_NE(error("/a/../../b", false).find("climbs with '..'"), std::string::npos);
+    EXPECT_NE(error("/", false).find("names no cgroup"), std::string::npos);
 }
 
 TEST(OciConvert, NamespacesCreatedOrJoined) {
@@ -213,6 +264,43 @@ TEST(OciConvert, Resources) {
     EXPECT_NE(ErrorOf(spec).find("linux.resources.cpu.quota: not supported"), std::string::npos);
 }
 
+TEST(OciConvert, ReservationSwappinessMemsHugepagesAndUnified) {
+    json spec = MinimalSpec();
+    spec["linux"] = json::parse(R"({"resources": {
+        "memory": {"reservation": 33554432, "swappiness": 10},
+        "cpu": {"mems": "0"},
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}, {"pageSize": "1GB", "limit": 0}],
+        "unified": {"cgroup.max.descendants": "5", "memory.high": "max"}
+    }})");
+    config::Resources r = Convert(spec).config.resources;
+    EXPECT_EQ(r.memory_low->bytes, 33554432u);
+    EXPECT_EQ(*r.memory_swappiness, 10u);
+    EXPECT_EQ(*r.allowed_mems, "0");
+    EXPECT_EQ(r.hugepage_limits, (std::map<std::string, config::ByteSize>{{"2MB", {4194304}}, {"1GB", {0}}}));
+    EXPECT_EQ(r.unified, (std::map<std::string, std::string>{{"cgroup.max.descendants", "5"}, {"memory.high", "max"}}));
+    // runc's "leave it" for swappiness (uint64 max) is no swappiness at all.
+    spec["linux"]["resources"]["memory"]["swappiness"] = UINT64_MAX;
+    EXPECT_FALSE(Convert(spec).config.resources.memory_swappiness);
+    spec["linux"]["resources"]["memory"]["swappiness"] = 101;
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.memory.swappiness: expected 0..100"), std::string::npos);
+    spec["linux"]["resources"]["memory"]["swappiness"] = 10;
+    spec["linux"]["resources"]["hugepageLimits"][1]["pageSize"] = "2MB";
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.hugepageLimits[1].pageSize: the limit of 2MB pages is given twice"),
+              std::string::npos)
+        << ErrorOf(spec);
+    spec["linux"]["resources"]["hugepageLimits"][1]["pageSize"] = "1GB";
+    spec["linux"]["resources"]["memory"].erase("swappiness");
+    spec["linux"]["resources"]["hugepageLimits"][0]["pageSize"] = "2M";
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.hugepageLimits[0].pageSize:"), std::string::npos);
+    spec["linux"]["resources"]["hugepageLimits"][0]["pageSize"] = "2MB";
+    spec["linux"]["resources"]["unified"] = {{"../memory.max", "1"}};
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.unified.../memory.max: expected a cgroup v2 file name"),
+              std::string::npos) << ErrorOf(spec);
+    spec["linux"]["resources"]["unified"] = {{"memory.max", 1}};
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.unified.memory.max: expected a string"), std::string::npos)
+        << ErrorOf(spec);
+}
+
 TEST(OciConvert, MountsKeepOptionsAndLeaveSystemMountsToTheLauncher) {
     json spec = MinimalSpec();
     spec["mounts"] = json::parse(R"([
@@ -261,18 +349,18 @@ TEST(OciConvert, SeccompBecomesABerthProfileWithArgsArchesAndFlags) {
         ]}})");
     OciContainer c = Convert(spec);
     EXPECT_EQ(c.config.seccomp.mode, config::SeccompMode::Unconfined);  // the runtime points it at the file
-    launch::SeccompProfile profile = launch::ParseSeccompProfile(c.seccomp_profile, "seccomp.toml");
-    EXPECT_EQ(profile.default_action, launch::SeccompAction::Errno);
+    config::SeccompProfile profile = config::ParseSeccompProfile(c.seccomp_profile, "seccomp.toml");
+    EXPECT_EQ(profile.default_action, config::SeccompAction::Errno);
     EXPECT_EQ(profile.default_errno, 38);
     EXPECT_EQ(profile.architectures, (std::vector<std::string>{"x86_64", "x86"}));
     EXPECT_EQ(profile.flags, 2u);  // SECCOMP_FILTER_FLAG_LOG
     ASSERT_EQ(profile.rules.size(), 4u);
     EXPECT_EQ(profile.rules[0].names, (std::vector<std::string>{"read", "write"}));
-    EXPECT_EQ(profile.rules[0].action, launch::SeccompAction::Allow);
-    EXPECT_EQ(profile.rules[1].args, (std::vector<launch::SeccompArg>{{0, 4294967295u, 0, launch::SeccompOp::Eq}}));
+    EXPECT_EQ(profile.rules[0].action, config::SeccompAction::Allow);
+    EXPECT_EQ(profile.rules[1].args, (std::vector<config::SeccompArg>{{0, 4294967295u, 0, config::SeccompOp::Eq}}));
     EXPECT_EQ(profile.rules[2].errno_value, 1);
-    EXPECT_EQ(profile.rules[2].args[0].op, launch::SeccompOp::MaskedEq);
-    EXPECT_EQ(profile.rules[3].action, launch::SeccompAction::KillProcess);
+    EXPECT_EQ(profile.rules[2].args[0].op, config::SeccompOp::MaskedEq);
+    EXPECT_EQ(profile.rules[3].action, config::SeccompAction::KillProcess);
     launch::SeccompFilter filter(profile);  // libseccomp accepts all of it
     EXPECT_FALSE(filter.Program().empty());
 

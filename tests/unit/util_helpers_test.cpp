@@ -1,12 +1,20 @@
-// util helpers: signal names, RFC 3339 timestamps, /proc/PID/stat facts.
+// util helpers: signal names, RFC 3339 timestamps, /proc/PID/stat facts, atomic file writes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/file.hpp"
 #include "util/proc_stat.hpp"
 #include "util/signal_name.hpp"
 #include "util/time_format.hpp"
@@ -84,6 +92,64 @@ TEST(ProcStatTest, ZombieAndGoneProcesses) {
     ::waitpid(child, nullptr, 0);
     EXPECT_EQ(ProcessStartTime(child), std::nullopt);
     EXPECT_EQ(ProcessStateChar(child), std::nullopt);
+}
+
+std::string PreadAll(int fd) {
+    char buf[256];
+    ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Runtime state is swapped in: the new content under the name, the file a reader opened before
+// still whole (unlinked, not rewritten), a temporary left by a killed writer not reused, and no
+// temporary left behind.
+TEST(WriteFileAtomicTest, RuntimeStateReplacesTheFileWithoutTouchingTheOldOne) {
+    char templ[] = "/tmp/berth-write-atomic-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ), nullptr);
+    const std::string dir = templ;
+    const std::string path = dir + "/state.toml";
+    WriteFileAtomic(path, "one", 0600, Durability::RuntimeOnly);
+    EXPECT_EQ(ReadFile(path), "one");
+    UniqueFd old_file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(old_file);
+    struct stat before {};
+    ASSERT_EQ(::fstat(old_file.Get(), &before), 0);
+    // What a writer killed between its exchange and its unlink leaves: the file before it.
+    const std::string stale = path + ".tmp." + std::to_string(::getpid());
+    UniqueFd stale_file(::open(stale.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    ASSERT_TRUE(stale_file);
+    ASSERT_EQ(::write(stale_file.Get(), "stale", 5), 5);
+
+    WriteFileAtomic(path, "two two", 0600, Durability::RuntimeOnly);
+    EXPECT_EQ(ReadFile(path), "two two");
+    struct stat after {};
+    ASSERT_EQ(::stat(path.c_str(), &after), 0);
+    EXPECT_NE(after.st_ino, before.st_ino);
+    EXPECT_EQ(after.st_mode & 07777, 0600u);
+    EXPECT_EQ(PreadAll(old_file.Get()), "one") << "the file a reader holds was rewritten";
+    struct stat old_now {};
+    ASSERT_EQ(::fstat(old_file.Get(), &old_now), 0);
+    EXPECT_EQ(old_now.st_nlink, 0u) << "the old file is still linked somewhere";
+    EXPECT_EQ(PreadAll(stale_file.Get()), "stale") << "a leftover temporary was truncated and reused";
+    std::vector<std::string> entries;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        entries.push_back(e.path().filename());
+    EXPECT_EQ(entries, std::vector<std::string>{"state.toml"});
+
+    WriteFileAtomic(path, "three", 0600, Durability::Durable);
+    EXPECT_EQ(ReadFile(path), "three");
+
+    // A directory in the way is refused and left where it is, as rename(2) leaves it.
+    const std::string taken = dir + "/taken";
+    std::filesystem::create_directory(taken);
+    EXPECT_THROW(WriteFileAtomic(taken, "x", 0600, Durability::RuntimeOnly), Error);
+    EXPECT_TRUE(std::filesystem::is_directory(taken));
+    entries.clear();
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        entries.push_back(e.path().filename());
+    std::sort(entries.begin(), entries.end());
+    EXPECT_EQ(entries, (std::vector<std::string>{"state.toml", "taken"}));
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

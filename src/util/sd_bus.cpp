@@ -1,10 +1,10 @@
-#include "cgroup/bus_util.hpp"
+#include "util/sd_bus.hpp"
 
 #include <cstring>
 
 #include "util/error.hpp"
 
-namespace berth::cgroup {
+namespace berth {
 
 std::string BusError::Describe(int r) const {
     if (error_.message != nullptr && *error_.message != '\0')
@@ -21,4 +21,4 @@ void CheckBusCall(int r, const BusError& error, const std::string& context) {
     throw Error(context + ": " + error.Describe(r));
 }
 
-}  // namespace berth::cgroup
+}  // namespace berth
