@@ -97,7 +97,12 @@ std::vector<ResolvedWrite> ResolveWrites(const Layout& layout, const Placement& 
         if (unified != nullptr && unified->HasController(w.controller)) {
             Resolve(placement, *unified, w, out);
         } else {
-            throw Error("Failed to set " + w.file + ": the " + w.controller + " controller is not available");
+            throw Error("Failed to set " + w.file + ": the " + w.controller + " controller is not available" +
+                        (layout.kind == LayoutKind::Hybrid
+                             ? std::string(" (no cgroup v1 hierarchy binds it, and in a hybrid layout the cgroup2 "
+                                           "hierarchy only tracks processes: its root's controllers are the host's)")
+                             : std::string()),
+                        EOPNOTSUPP);
         }
     }
     ResolveUnified(layout, placement, resources, out);

@@ -301,19 +301,20 @@ std::map<std::string, std::string> CgroupDirs(int pid) {
 }
 
 // memory.reservation, swappiness, cpu.mems, hugepageLimits and `unified` on this machine's hybrid
-// layout (memory and cpuset on v1; hugetlb and the cgroup.* core files on cgroup2).
+// layout (memory, cpuset and hugetlb where mounted on v1; the cgroup.* core files on cgroup2, whose
+// root's controllers are the host's: a controller found only there is refused, never enabled).
 TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgroupFiles) {
     if (::access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0 ||
         ::access("/sys/fs/cgroup/cpuset/cgroup.procs", F_OK) != 0 ||
         ::access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) != 0)
         GTEST_SKIP() << "needs the hybrid layout: v1 memory and cpuset, cgroup2 at /sys/fs/cgroup/unified";
-    const bool hugetlb_v2 = ReadText("/sys/fs/cgroup/unified/cgroup.controllers").find("hugetlb") != std::string::npos;
+    const bool hugetlb_v1 = ::access("/sys/fs/cgroup/hugetlb/cgroup.procs", F_OK) == 0;
     const std::string id = UniqueName("ocires");
     json spec = MinimalSpec({"sleep", "600"});
     spec["linux"]["resources"] = {{"memory", {{"reservation", 32 << 20}, {"swappiness", 7}}},
                                   {"cpu", {{"mems", "0"}}},
                                   {"unified", {{"cgroup.max.descendants", "5"}, {"cgroup.max.depth", "2"}}}};
-    if (hugetlb_v2)
+    if (hugetlb_v1)
         spec["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 4 << 20}}};
     CommandResult created = Runtime({"create", "--bundle", WriteBundle(spec), id});
     ASSERT_EQ(created.exit_code, 0) << Describe(created);
@@ -323,8 +324,8 @@ TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgrou
     EXPECT_EQ(ReadText(dirs["cpuset"] + "/cpuset.mems"), "0\n");
     EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.descendants"), "5\n");
     EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.depth"), "2\n");
-    if (hugetlb_v2) {
-        EXPECT_EQ(ReadText(dirs["unified"] + "/hugetlb.2MB.max"), std::to_string(4 << 20) + "\n");
+    if (hugetlb_v1) {
+        EXPECT_EQ(ReadText(dirs["hugetlb"] + "/hugetlb.2MB.limit_in_bytes"), std::to_string(4 << 20) + "\n");
     }
     // update changes them in place (in a running container).
     ASSERT_EQ(Runtime({"start", id}).exit_code, 0);
@@ -344,9 +345,10 @@ TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgrou
     EXPECT_NE(r.err.find("unified key memory.high: the memory controller is on cgroup v1 here"), std::string::npos)
         << r.err;
     EXPECT_NE(Runtime({"state", refused}).exit_code, 0);
-    if (!hugetlb_v2) {
-        // hugetlb is bound to a v1 hierarchy mounted elsewhere (a booted systemd mounts one), or off.
-        std::cout << "hugetlb is not on /sys/fs/cgroup/unified now: hugepageLimits must fail, naming it\n";
+    if (!hugetlb_v1) {
+        // hugetlb is on cgroup2 only, bound to a v1 hierarchy mounted elsewhere (a booted systemd
+        // mounts one), or off: refused, naming the file.
+        std::cout << "no hugetlb hierarchy at /sys/fs/cgroup/hugetlb: hugepageLimits must fail, naming it\n";
         spec["linux"]["resources"] = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 4 << 20}}}}};
         r = Runtime({"create", "--bundle", WriteBundle(spec), refused});
         EXPECT_EQ(r.exit_code, 1);
