@@ -16,18 +16,18 @@
 namespace berth::launch {
 namespace {
 
-// Closes every fd from `first` on except those in `kept` (ascending); exits on failure.
+// Closes every fd from `first` on except those in `kept`.
 void CloseFdsExcept(unsigned first, std::vector<int> kept) {
     std::sort(kept.begin(), kept.end());
     for (int fd : kept) {
         if (fd < 0 || static_cast<unsigned>(fd) < first)
             continue;
         if (static_cast<unsigned>(fd) > first && ::syscall(SYS_close_range, first, fd - 1, 0u) < 0)
-            ::_exit(1);
+            ThrowErrno("close the inherited fds from " + std::to_string(first));
         first = static_cast<unsigned>(fd) + 1;
     }
     if (::syscall(SYS_close_range, first, ~0u, 0u) < 0)
-        ::_exit(1);
+        ThrowErrno("close the inherited fds from " + std::to_string(first));
 }
 
 bool ReadFully(int fd, void* data, size_t size) {
@@ -71,9 +71,7 @@ void WaitAtStartGate(const ProcessPlan& plan, int sync) {
     if (!FindProgram(plan.args[0], plan.env))
         ThrowErrno(ENOENT, "find " + plan.args[0] + " in the container (searched " + SearchPathOf(plan.env) + ")");
     SendGated(sync);
-    // Our copies of the parent's fds (the container's lock among them) must not outlive it: only
-    // 0-2, the preserved ones, the gate and its result stay. Nobody reads the sync socket any more.
-    CloseFdsExcept(3 + plan.stdio.preserved, {plan.start_gate, plan.start_result});
+    ::close(sync);  // nobody reads it any more (the parent's other fds went in FinishProcess)
     char byte;
     if (!ReadFully(plan.start_gate, &byte, 1))
         ::_exit(1);
@@ -132,6 +130,12 @@ void FinishProcess(const ProcessPlan& plan, int sync) {
         PlaceListenFds(plan.listen_fd_sources, {sync, plan.start_gate});
     // Both count from fd 3: an OCI bundle's preserved fds, or a socket unit's.
     CloseInheritedFds(std::max(plan.stdio.preserved, static_cast<unsigned>(plan.listen_fds)));
+    if (plan.start_gate >= 0) {
+        // Our copies of the parent's fds (the container's lock among them) must not outlive it
+        // while we wait at the gate: only 0-2, the preserved ones, the gate, its result and the
+        // sync socket stay. Before the seccomp filter, which may not allow close_range.
+        CloseFdsExcept(3 + plan.stdio.preserved, {plan.start_gate, plan.start_result, sync});
+    }
     ApplyRlimits(plan.rlimits);
     if (plan.seccomp && !plan.no_new_privileges)
         plan.seccomp->Load();
