@@ -30,11 +30,12 @@ void WriteOomScoreAdj(pid_t pid, int64_t value) {
     WriteFile("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(value));
 }
 
-// The state the setup hooks get: runc's, "creating" with the init's pid.
-std::string CreatingState(manager::Manager& manager, const manager::ContainerId& id, const oci::OciExtras& extras,
-                          pid_t pid) {
+// The state a setup hook gets, with the init's pid: createRuntime's is "creating" (runc's); the
+// legacy prestart hooks get "created", as crun gives them and the runtime-tools validation expects.
+std::string SetupState(manager::Manager& manager, const manager::ContainerId& id, const oci::OciExtras& extras,
+                       pid_t pid, manager::Status status) {
     manager::ContainerState state = manager.GetStatus(id);
-    state.status = manager::Status::Creating;
+    state.status = status;
     state.pid = pid;
     return OciState(state, extras).dump();
 }
@@ -54,8 +55,8 @@ launch::SetupHooks SetupHooksOf(manager::Manager& manager, const manager::Contai
         // Before any hook, as runc: a hook may look at it.
         if (extras.oom_score_adj)
             WriteOomScoreAdj(pid, *extras.oom_score_adj);
-        const std::string state = CreatingState(manager, id, extras, pid);
-        RunHooks(extras, "prestart", state);
+        RunHooks(extras, "prestart", SetupState(manager, id, extras, pid, manager::Status::Created));
+        const std::string state = SetupState(manager, id, extras, pid, manager::Status::Creating);
         RunHooks(extras, "createRuntime", state);
         return state;
     };
@@ -139,7 +140,10 @@ void StartContainer(const GlobalOptions& global, manager::Manager& manager, cons
     if (!HookPrograms(extras, "startContainer").empty())
         start_state = OciState(manager.Get(id), extras).dump();
     manager.Release(id, start_state);
-    RunHooksWarning(extras, "poststart", OciState(manager.Get(id), extras).dump());
+    // "running" even when the process has already exited, as runc passes it.
+    manager::ContainerState state = manager.Get(id);
+    state.status = manager::Status::Running;
+    RunHooksWarning(extras, "poststart", OciState(state, extras).dump());
 }
 
 }  // namespace berth::runtime
