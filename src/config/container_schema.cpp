@@ -432,9 +432,10 @@ void CheckContainerComplete(const toml::table& root, const ContainerConfig& conf
                      "required key missing; expected the absolute path of the container's root file system, "
                      "e.g. rootfs = \"/var/lib/machines/NAME\"");
     const NamespaceConfig* uts = config.FindNamespace(NamespaceKind::Uts);
-    if (!config.hostname.empty() && (uts == nullptr || uts->path))
+    if (!config.hostname.empty() && uts == nullptr)  // new, or joined by path (runc sets it there too)
         problems.Add(NodeOrRoot(root, "hostname"), "hostname",
-                     "setting a host name needs a new UTS namespace (namespaces.uts = true)");
+                     "setting a host name needs a UTS namespace of the container's own (namespaces.uts = true, "
+                     "or a path to join)");
     if ((config.time_namespace.boot_offset != 0 || config.time_namespace.monotonic_offset != 0) &&
         !config.time_namespace.create)
         problems.Add(NodeOrRoot(root, "time_offsets"), "time_offsets",

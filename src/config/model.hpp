@@ -58,7 +58,7 @@ struct MountConfig {
 
 struct DeviceConfig {
     std::string path;  // absolute path inside the container, e.g. "/dev/null"
-    char type = 'c';   // 'c' or 'b'
+    char type = 'c';   // 'c', 'b' or 'p' (a FIFO: no device number, no cgroup rule)
     int64_t major = 0;
     int64_t minor = 0;
     uint32_t file_mode = 0666;
@@ -244,9 +244,12 @@ struct ContainerConfig {
     bool rootfs_readonly = false;
     std::string hostname;
     // OCI-only (the runtime CLI sets them; no TOML key yet): the NIS domain name (a new uts
-    // namespace), the execution domain ("" the host's, "linux", "linux32") and sysctls written
-    // under /proc/sys inside the container's namespaces ("net.ipv4.ip_forward" -> "1").
+    // namespace), the execution domain ("" the host's, "linux", "linux32"), sysctls written
+    // under /proc/sys inside the container's namespaces ("net.ipv4.ip_forward" -> "1") and the
+    // propagation of the container's "/" after pivot_root ("" = private; "shared", "rslave",
+    // "unbindable", ... as a mount option names it).
     std::string domainname;
+    std::string rootfs_propagation;
     std::string personality;
     std::map<std::string, std::string> sysctl;
     ProcessConfig process;

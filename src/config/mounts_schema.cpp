@@ -96,12 +96,13 @@ std::optional<DeviceConfig> ReadDevice(const toml::table& table, const std::stri
         ok = false;
     }
     if (const toml::node* node = table.get("type")) {
-        std::optional<std::string> value = ReadChoice(*node, KeyPath(path, "type"), {"c", "b"}, problems);
+        std::optional<std::string> value = ReadChoice(*node, KeyPath(path, "type"), {"c", "b", "p"}, problems);
         ok = ok && value.has_value();
         if (value)
             device.type = value->front();
     } else {
-        MissingKey(table, KeyPath(path, "type"), "\"c\" (character device) or \"b\" (block device)", problems);
+        MissingKey(table, KeyPath(path, "type"), "\"c\" (character device), \"b\" (block device) or \"p\" (FIFO)",
+                   problems);
         ok = false;
     }
     // Linux device numbers: 12-bit major, 20-bit minor.
@@ -115,7 +116,7 @@ std::optional<DeviceConfig> ReadDevice(const toml::table& table, const std::stri
             ok = ok && value.has_value();
             if (value)
                 *target.first = *value;
-        } else {
+        } else if (device.type != 'p') {  // a FIFO has no device number
             MissingKey(table, KeyPath(path, key), "an integer from 0 to " + std::to_string(target.second), problems);
             ok = false;
         }

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "launch/sync_socket.hpp"
-#include "launch/sysctl.hpp"
 #include "launch/time_namespace.hpp"
 #include "util/error.hpp"
 #include "util/hook_program.hpp"
@@ -90,14 +89,12 @@ void RunContainerInit(const InitPlan& plan) noexcept {
             ThrowErrno("set hostname " + config.hostname);
         if (!config.domainname.empty() && ::setdomainname(config.domainname.data(), config.domainname.size()) < 0)
             ThrowErrno("set domain name " + config.domainname);
-        if (plan.namespaces.creates(config::NamespaceKind::Mount))
+        // A mount namespace joined by path gets the rootfs too, as runc builds it there: the
+        // rootfs path is looked up in that namespace.
+        if (plan.namespaces.creates(config::NamespaceKind::Mount) || plan.namespaces.joins(config::NamespaceKind::Mount))
             BuildRootfs(config, plan.rootfs, [&plan] { RunHooksBeforePivot(plan); });
-        else if (!plan.namespaces.joins(config::NamespaceKind::Mount))
+        else
             throw Error("a container needs its own mount namespace (or one joined by path)");
-        else {
-            RunHooksBeforePivot(plan);  // a joined mount namespace has no pivot_root: its setup is done
-            WriteSysctls(config.sysctl);  // BuildRootfs does it before /proc/sys is made read-only
-        }
         if (plan.namespaces.creates(config::NamespaceKind::Net))
             BringUpLoopback();
         if (early) {

@@ -44,7 +44,7 @@ void CreateDeviceNodes(int devfd, const std::vector<config::DeviceConfig>& devic
         if (rel.find('/') != std::string::npos) {
             OpenInRoot(devfd, rel.substr(0, rel.rfind('/')), NodeKind::Directory);  // parent dirs
         }
-        if (bind_from_host) {
+        if (bind_from_host && dev.type != 'p') {  // a FIFO needs no privilege: made below
             if (::mknodat(devfd, rel.c_str(), S_IFREG | 0600, 0) < 0 && errno != EEXIST)
                 ThrowErrno("create " + dev.path);
             UniqueFd target = OpenInRoot(devfd, rel, NodeKind::File);
@@ -52,8 +52,8 @@ void CreateDeviceNodes(int devfd, const std::vector<config::DeviceConfig>& devic
                 ThrowErrno("bind host device " + dev.path);
             continue;
         }
-        mode_t type = dev.type == 'b' ? S_IFBLK : S_IFCHR;
-        dev_t number = makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
+        mode_t type = dev.type == 'b' ? S_IFBLK : dev.type == 'p' ? S_IFIFO : S_IFCHR;
+        dev_t number = dev.type == 'p' ? 0 : makedev(static_cast<unsigned>(dev.major), static_cast<unsigned>(dev.minor));
         if (::mknodat(devfd, rel.c_str(), type | (dev.file_mode & 07777), number) < 0)
             ThrowErrno("mknod " + dev.path);
         if ((dev.uid != 0 || dev.gid != 0) && ::fchownat(devfd, rel.c_str(), dev.uid, dev.gid, AT_SYMLINK_NOFOLLOW) < 0)

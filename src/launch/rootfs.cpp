@@ -205,6 +205,12 @@ void BuildRootfs(const config::ContainerConfig& config, const RootfsContext& con
         MakeReadonlyPath(path);
     if (config.rootfs_readonly)
         RemountBind("/", MS_RDONLY, false, "remount the rootfs read-only");
+    // After pivot_root, as runc: set on the old rootfs before, it would reach the host's mounts.
+    if (!config.rootfs_propagation.empty()) {
+        const unsigned long flags = ParseMountOptions({config.rootfs_propagation}).propagation;
+        if (::mount(nullptr, "/", nullptr, flags, nullptr) < 0)
+            ThrowErrno("make the rootfs " + config.rootfs_propagation);
+    }
 }
 
 }  // namespace berth::launch

@@ -56,10 +56,12 @@ Launched Launch(const config::ContainerConfig& requested, cgroup::Driver& cgroup
     const NamespacePlan& ns = plan.namespaces;
     if (!ns.creates(NamespaceKind::Mount) && !ns.joins(NamespaceKind::Mount))
         throw Error("a container needs a mount namespace: add one to namespaces");
-    if (!config.hostname.empty() && !ns.creates(NamespaceKind::Uts))
-        throw Error("setting the hostname needs a new uts namespace");
-    if (!config.domainname.empty() && !ns.creates(NamespaceKind::Uts))
-        throw Error("setting the domain name needs a new uts namespace");
+    // A uts namespace of its own: new, or joined by path (as runc allows, the name is set there).
+    const bool own_uts = ns.creates(NamespaceKind::Uts) || ns.joins(NamespaceKind::Uts);
+    if (!config.hostname.empty() && !own_uts)
+        throw Error("setting the hostname needs a uts namespace of the container's own (new or joined by path)");
+    if (!config.domainname.empty() && !own_uts)
+        throw Error("setting the domain name needs a uts namespace of the container's own (new or joined by path)");
     bool new_user = ns.creates(NamespaceKind::User);
     if (new_user && config.uid_mappings.empty())
         throw Error("a new user namespace needs uid_mappings");

@@ -73,13 +73,11 @@ void ConvertDevices(const Json& linux_section, std::vector<config::DeviceConfig>
             Invalid(MemberPath(path, "path"), "expected a path under /dev");
         dev.path = *node;
         std::string type = OptString(item, "type", path).value_or("");
-        if (type == "p")
-            Unsupported(MemberPath(path, "type"), "Berth creates no FIFO devices");
-        if (type != "c" && type != "b" && type != "u")
+        if (type != "c" && type != "b" && type != "u" && type != "p")
             Invalid(MemberPath(path, "type"), "expected c, b, u or p, not '" + type + "'");
-        dev.type = type == "b" ? 'b' : 'c';
-        dev.major = OptInt(item, "major", path).value_or(-1);
-        dev.minor = OptInt(item, "minor", path).value_or(-1);
+        dev.type = type == "b" ? 'b' : type == "p" ? 'p' : 'c';
+        dev.major = OptInt(item, "major", path).value_or(type == "p" ? 0 : -1);
+        dev.minor = OptInt(item, "minor", path).value_or(type == "p" ? 0 : -1);
         if (dev.major < 0 || dev.minor < 0)
             Invalid(path, "a character or block device needs major and minor");
         dev.file_mode = static_cast<uint32_t>(OptUint(item, "fileMode", path).value_or(0666));
@@ -98,9 +96,18 @@ void RefuseUnhonoured(const Json& linux_section) {
     }
     if (!OptString(linux_section, "mountLabel", "linux").value_or("").empty())
         Unsupported("linux.mountLabel", "Berth applies no SELinux label");
+}
+
+void ConvertRootfsPropagation(const Json& linux_section, config::ContainerConfig& config) {
+    static const char* const kNames[] = {"private", "rprivate", "shared",     "rshared",
+                                         "slave",   "rslave",   "unbindable", "runbindable"};
     std::string propagation = OptString(linux_section, "rootfsPropagation", "linux").value_or("");
-    if (!propagation.empty() && propagation != "private" && propagation != "rprivate")
-        Unsupported("linux.rootfsPropagation", "the rootfs is always rprivate, not " + propagation);
+    if (propagation.empty())
+        return;
+    if (std::find(std::begin(kNames), std::end(kNames), propagation) == std::end(kNames))
+        Invalid("linux.rootfsPropagation",
+                "expected private, shared, slave or unbindable (or rprivate, rshared, ...), not '" + propagation + "'");
+    config.rootfs_propagation = propagation;
 }
 
 // What runc's validator allows: only keys of a namespace the container has of its own.
@@ -158,6 +165,7 @@ void ConvertPersonality(const Json& linux_section, config::ContainerConfig& conf
 
 void ConvertLinux(const Json& linux_section, config::ContainerConfig& config, OciExtras& extras) {
     RefuseUnhonoured(linux_section);
+    ConvertRootfsPropagation(linux_section, config);
     ConvertNamespaces(linux_section, config);
     ConvertSysctl(linux_section, config);
     ConvertPersonality(linux_section, config);
@@ -174,7 +182,8 @@ void ConvertLinux(const Json& linux_section, config::ContainerConfig& config, Oc
         std::vector<config::DeviceRule> defaults = config::DefaultDeviceRules();
         config.resources.devices.insert(config.resources.devices.end(), defaults.begin() + 1, defaults.end());
         for (const config::DeviceConfig& dev : config.devices)
-            config.resources.devices.push_back({true, dev.type, dev.major, dev.minor, "rwm"});
+            if (dev.type != 'p')  // the device cgroup knows no FIFOs
+                config.resources.devices.push_back({true, dev.type, dev.major, dev.minor, "rwm"});
     }
     extras.cgroups_path = OptString(linux_section, "cgroupsPath", "linux").value_or("");
     config.masked_paths = StringArray(linux_section, "maskedPaths", "linux");

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -254,6 +255,70 @@ TEST_F(OciRuntimeTest, SeccompArgsConditionsReturnTheErrno) {
     ExpectNothingLeftBehind();
 }
 
+// Without noNewPrivileges the filter is loaded while the init still has its capabilities, before
+// it waits at create's gate: a profile that refuses close_range must not stop the init (the fds
+// it must not keep are closed before the filter), and the process runs at start.
+TEST_F(OciRuntimeTest, AnEarlySeccompFilterThatRefusesCloseRangeStillStarts) {
+    const std::string id = UniqueName("early");
+    const std::string dir = TempDir() + "/early";
+    ::mkdir(dir.c_str(), 0755);
+    json spec = MinimalSpec({"sh", "-c", "echo started > /out/marker"});
+    spec["process"]["noNewPrivileges"] = false;
+    spec["mounts"].push_back({{"destination", "/out"}, {"type", "bind"}, {"source", dir}, {"options", {"rbind"}}});
+    spec["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                {"syscalls", {{{"names", {"close_range"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+    CommandResult created = Runtime({"create", "--bundle", WriteBundle(spec), id});
+    ASSERT_EQ(created.exit_code, 0) << Describe(created);
+    std::this_thread::sleep_for(200ms);  // an init that died at the gate would show as stopped now
+    EXPECT_EQ(State(id)["status"], "created");
+    CommandResult started = Runtime({"start", id});
+    EXPECT_EQ(started.exit_code, 0) << Describe(started);
+    EXPECT_TRUE(WaitStopped(id));
+    EXPECT_EQ(ReadText(dir + "/marker"), "started\n");
+    EXPECT_EQ(Runtime({"delete", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+// linux.rootfsPropagation: "/" after pivot_root. Shared: a mount made below "/" shows in a
+// recursive bind of "/"; slave and private: it does not; unbindable: "/" cannot be bound at all.
+TEST_F(OciRuntimeTest, RootfsPropagationIsTheRootsAfterPivot) {
+    const std::string probe =
+        "mkdir -p /t /m /src && touch /src/f && mount -o rbind / /t 2>/dev/null || { echo bind-refused; exit 0; }; "
+        "mount -o bind /src /m && if [ -e /t/m/f ]; then echo propagated; else echo kept; fi";
+    const std::map<std::string, std::string> expected = {
+        {"shared", "propagated\n"}, {"slave", "kept\n"}, {"private", "kept\n"}, {"unbindable", "bind-refused\n"}};
+    MakePrivateRootfs();  // the probe writes into it
+    for (const auto& [propagation, output] : expected) {
+        SCOPED_TRACE(propagation);
+        json spec = MinimalSpec({"sh", "-c", probe});
+        spec["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
+        spec["process"]["capabilities"]["effective"].push_back("CAP_SYS_ADMIN");
+        spec["process"]["capabilities"]["permitted"].push_back("CAP_SYS_ADMIN");
+        spec["linux"]["rootfsPropagation"] = propagation;
+        CommandResult r = RunSpec(spec);
+        EXPECT_EQ(r.exit_code, 0) << Describe(r);
+        EXPECT_EQ(r.out, output) << Describe(r);
+    }
+    json bad = MinimalSpec({"true"});
+    bad["linux"]["rootfsPropagation"] = "sideways";
+    CommandResult r = RunSpec(bad);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("linux.rootfsPropagation"), std::string::npos) << r.err;
+    ExpectNothingLeftBehind();
+}
+
+// linux.devices of type p: a FIFO at the path, with its mode and owner, and no device number.
+TEST_F(OciRuntimeTest, FifoDevicesAreMadeWithTheirModeAndOwner) {
+    json spec = MinimalSpec({"sh", "-c", "stat -c '%F %a %u:%g' /dev/myfifo /dev/sub/fifo2"});
+    spec["linux"]["devices"] = {{{"path", "/dev/myfifo"}, {"type", "p"}, {"fileMode", 0620}, {"uid", 7}, {"gid", 8}},
+                                {{"path", "/dev/sub/fifo2"}, {"type", "p"}}};
+    spec["linux"]["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
+    CommandResult r = RunSpec(spec);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "fifo 620 7:8\nfifo 666 0:0\n") << Describe(r);
+    ExpectNothingLeftBehind();
+}
+
 TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     const std::string id = UniqueName("res");
     json spec = MinimalSpec({"sleep", "600"});
@@ -436,7 +501,9 @@ TEST_F(OciRuntimeTest, HooksRunInTheSpecsOrderWithTheStateOnStdin) {
     std::vector<std::string> lines = SplitLines(ReadText(dir + "/hooks.log"));
     ASSERT_EQ(lines.size(), 6u) << ReadText(dir + "/hooks.log");
     const char* order[] = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
-    const char* status[] = {"creating", "creating", "creating", "created", "running", "stopped"};
+    // prestart "created" and poststart "running" (even for a process already gone), as the
+    // runtime-tools validation (hooks_stdin) and crun have them; createRuntime runc's "creating".
+    const char* status[] = {"created", "creating", "creating", "created", "running", "stopped"};
     for (size_t i = 0; i < 6; ++i) {
         std::string kind = lines[i].substr(0, lines[i].find(' '));
         EXPECT_EQ(kind, order[i]);
@@ -501,6 +568,33 @@ TEST_F(OciRuntimeTest, CreateContainerHooksRunInTheContainersMountNamespaceBefor
     EXPECT_EQ(std::to_string(state["pid"].get<int>()), pid);
     EXPECT_EQ(state["id"], id);
     ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
+    ExpectNothingLeftBehind();
+}
+
+// Mount and uts namespaces joined by path (as the runtime-tools validation makes them, with
+// unshare): the rootfs is built and the hostname set in them, as runc does.
+TEST_F(OciRuntimeTest, JoinedMountAndUtsNamespacesGetTheRootfsAndHostname) {
+    const std::string rootfs = MakePrivateRootfs();
+    std::ofstream(rootfs + "/only-in-the-rootfs") << "x";
+    // The holder shares the namespace, so the container's pivot_root moves its root too: it is
+    // gone before the check that no process is left in the rootfs.
+    auto holder = std::make_unique<RunningCommand>(
+        std::vector<std::string>{"unshare", "--mount", "--uts", "--propagation", "private", "sh", "-c",
+                                 "echo ready; exec sleep 600"},
+        "");
+    ASSERT_TRUE(holder->WaitForOutput("ready")) << holder->OutSoFar();
+    const std::string pid = std::to_string(holder->Pid());
+    json spec = MinimalSpec({"sh", "-c", "test -e /only-in-the-rootfs && echo rootfs; hostname; readlink /proc/self/ns/mnt; "
+                                         "readlink /proc/self/ns/uts"});
+    spec["hostname"] = "joined";
+    for (json& ns : spec["linux"]["namespaces"])
+        if (ns["type"] == "mount" || ns["type"] == "uts")
+            ns["path"] = "/proc/" + pid + "/ns/" + (ns["type"] == "mount" ? "mnt" : "uts");
+    CommandResult r = RunSpec(spec);
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_EQ(r.out, "rootfs\njoined\n" + NamespaceLink(pid, "mnt") + "\n" + NamespaceLink(pid, "uts") + "\n")
+        << Describe(r);
+    holder.reset();  // killed and reaped
     ExpectNothingLeftBehind();
 }
 

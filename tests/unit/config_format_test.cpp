@@ -268,7 +268,8 @@ TEST(ConfigFormat, EveryFieldOfTheModelRoundTrips) {
         {"cgroup_mount", [](ContainerConfig& c) { c.cgroup_mount = "ro"; }},
     };
     // No TOML key: the unit's file name, and what only the OCI runtime sets.
-    const std::vector<const char*> unkeyed = {"name", "domainname", "personality", "sysctl", "cgroup_location"};
+    const std::vector<const char*> unkeyed = {"name", "domainname", "rootfs_propagation", "personality", "sysctl",
+                                              "cgroup_location"};
     EXPECT_EQ(top.size() + unkeyed.size(), FieldCount<ContainerConfig>())
         << "ContainerConfig has a field this test does not know: give it a key (schema, formatter) and a mutation here";
     ExpectEachRoundTrips(base, top);

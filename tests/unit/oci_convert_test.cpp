@@ -146,9 +146,14 @@ TEST(OciConvert, UnhonouredFieldsAreRefusedByName) {
     spec = MinimalSpec();
     spec["linux"] = {{"resources", {{"memory", {{"kernel", 1000}}}}}};
     refused(spec, "linux.resources.memory.kernel");
+    // rootfsPropagation takes a propagation's name (honoured after pivot_root), nothing else.
     spec = MinimalSpec();
-    spec["linux"] = {{"rootfsPropagation", "shared"}};
-    refused(spec, "linux.rootfsPropagation");
+    spec["linux"] = {{"rootfsPropagation", "sideways"}};
+    EXPECT_EQ(ErrorOf(spec).rfind("config.json: linux.rootfsPropagation: expected private, shared, slave or unbindable", 0),
+              0u)
+        << ErrorOf(spec);
+    spec["linux"] = {{"rootfsPropagation", "rshared"}};
+    EXPECT_EQ(ErrorOf(spec), "");
     // Empty values ask for nothing and are accepted.
     spec = MinimalSpec();
     spec["linux"] = {{"sysctl", json::object()}, {"resources", {{"hugepageLimits", json::array()}}}};
@@ -223,13 +228,16 @@ TEST(OciConvert, IdMappingsDevicesMaskedReadonly) {
     spec["linux"] = json::parse(R"({
         "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
         "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 10}],
-        "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0}],
+        "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
+                    {"path": "/dev/pipe", "type": "p", "fileMode": 384}],
         "maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"], "cgroupsPath": "/a/b"
     })");
     OciContainer c = Convert(spec);
     EXPECT_EQ(c.config.uid_mappings, (std::vector<config::IdMapping>{{0, 100000, 65536}}));
     EXPECT_EQ(c.config.gid_mappings, (std::vector<config::IdMapping>{{0, 200000, 10}}));
-    ASSERT_EQ(c.config.devices.size(), 1u);
+    ASSERT_EQ(c.config.devices.size(), 2u);
+    EXPECT_EQ(c.config.devices[1].type, 'p');  // a FIFO: no numbers needed
+    EXPECT_EQ(c.config.devices[1].file_mode, 0600u);
     EXPECT_EQ(c.config.devices[0].path, "/dev/fuse");
     EXPECT_EQ(c.config.devices[0].major, 10);
     EXPECT_EQ(c.config.devices[0].minor, 229);
