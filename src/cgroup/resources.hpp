@@ -39,8 +39,9 @@ std::vector<FileWrite> DeviceRulesToV1Writes(const std::vector<config::DeviceRul
 // cgroup2 cpu.weight (1..10000, default 100) <-> v1 cpu.shares (2..262144, default 1024).
 uint64_t CpuWeightToShares(uint64_t weight);
 uint64_t CpuSharesToWeight(uint64_t shares);
-// io.weight (1..10000, default 100) -> v1 blkio.weight (10..1000, default 500).
+// io.weight (1..10000, default 100) <-> v1 blkio.weight (10..1000, default 500).
 uint64_t IoWeightToBlkioWeight(uint64_t weight);
+uint64_t BlkioWeightToIoWeight(uint64_t weight);
 
 // Whether a value read back from a cgroup file shows the value written (the kernel rounds memory
 // limits down to whole pages and prints "max" or a huge number for unlimited). Files whose

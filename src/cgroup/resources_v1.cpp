@@ -28,6 +28,8 @@ uint64_t CpuSharesToWeight(uint64_t shares) { return std::clamp<uint64_t>(shares
 
 uint64_t IoWeightToBlkioWeight(uint64_t weight) { return std::clamp<uint64_t>(weight * 500 / 100, 10, 1000); }
 
+uint64_t BlkioWeightToIoWeight(uint64_t weight) { return std::clamp<uint64_t>(weight * 100 / 500, 1, 10000); }
+
 std::vector<FileWrite> DeviceRulesToV1Writes(const std::vector<config::DeviceRule>& rules) {
     std::vector<FileWrite> writes;
     for (const config::DeviceRule& rule : rules)

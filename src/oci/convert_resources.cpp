@@ -2,6 +2,7 @@
 // onto config::Resources; the limits the model has no place for are refused by name.
 #include <cstdint>
 
+#include "cgroup/resources.hpp"
 #include "config/cgroup_names.hpp"
 #include "oci/json_reader.hpp"
 #include "oci/spec.hpp"
@@ -81,9 +82,6 @@ void ConvertUnified(const Json& resources, config::Resources& into) {
     }
 }
 
-// runc's conversion of cgroup v1 cpu.shares (2..262144) to v2 cpu.weight (1..10000).
-uint64_t WeightFromShares(uint64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
-
 void ConvertCpu(const Json& resources, config::Resources& into) {
     const Json* cpu = OptObject(resources, "cpu", "linux.resources");
     if (!cpu)
@@ -92,7 +90,10 @@ void ConvertCpu(const Json& resources, config::Resources& into) {
     if (std::optional<uint64_t> shares = OptUint(*cpu, "shares", path); shares && *shares != 0) {
         if (*shares < 2 || *shares > 262144)
             Invalid(MemberPath(path, "shares"), "expected 2..262144");
-        into.cpu_weight = WeightFromShares(*shares);
+        // The inverse of the drivers' own weight -> shares mapping (systemd's: 1024 = 100), so a
+        // v1 cpu.shares gets the value asked for (exactly for multiples of 256); runc's v2 formula
+        // would turn 1024 into weight 39, written back on v1 as 399.
+        into.cpu_weight = cgroup::CpuSharesToWeight(*shares);
     }
     std::optional<int64_t> quota = OptInt(*cpu, "quota", path);
     uint64_t period = OptUint(*cpu, "period", path).value_or(0);
@@ -126,7 +127,7 @@ void ConvertBlockIo(const Json& resources, config::Resources& into) {
     if (std::optional<uint64_t> weight = OptUint(*block, "weight", path); weight && *weight != 0) {
         if (*weight < 10 || *weight > 1000)
             Invalid(MemberPath(path, "weight"), "expected 10..1000");
-        into.io_weight = 1 + ((*weight - 10) * 9999) / 990;  // v1 blkio.weight -> v2 io.weight, as runc
+        into.io_weight = cgroup::BlkioWeightToIoWeight(*weight);  // exact back on v1 for multiples of 5
     }
     if (OptUint(*block, "leafWeight", path).value_or(0) != 0)
         Unsupported(MemberPath(path, "leafWeight"), "no such limit in Berth's model");

@@ -322,12 +322,14 @@ TEST_F(OciRuntimeTest, FifoDevicesAreMadeWithTheirModeAndOwner) {
 TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     const std::string id = UniqueName("res");
     json spec = MinimalSpec({"sleep", "600"});
-    spec["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}, {"pids", {{"limit", 42}}}};
+    // cpu.shares as given (the runtime-tools validation reads it back exactly).
+    spec["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}, {"pids", {{"limit", 42}}},
+                                  {"cpu", {{"shares", 512}}}};
     std::string bundle = WriteBundle(spec);
     CommandResult created = Runtime({"create", "--bundle", bundle, id});
     ASSERT_EQ(created.exit_code, 0) << Describe(created);
     int pid = State(id)["pid"].get<int>();
-    std::string memory_dir, pids_dir;
+    std::string memory_dir, pids_dir, cpu_dir;
     std::istringstream cgroups(ReadText("/proc/" + std::to_string(pid) + "/cgroup"));
     for (std::string line; std::getline(cgroups, line);) {
         std::string controllers = line.substr(line.find(':') + 1);
@@ -337,13 +339,16 @@ TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
             memory_dir = "/sys/fs/cgroup/memory" + path;
         if (controllers == "pids")
             pids_dir = "/sys/fs/cgroup/pids" + path;
+        if (controllers == "cpu" || controllers == "cpu,cpuacct")
+            cpu_dir = "/sys/fs/cgroup/" + controllers + path;
     }
-    if (memory_dir.empty() || pids_dir.empty()) {
+    if (memory_dir.empty() || pids_dir.empty() || cpu_dir.empty()) {
         Runtime({"delete", "--force", id});
-        GTEST_SKIP() << "no cgroup v1 memory and pids hierarchies here";
+        GTEST_SKIP() << "no cgroup v1 memory, pids and cpu hierarchies here";
     }
     EXPECT_EQ(ReadText(memory_dir + "/memory.limit_in_bytes"), std::to_string(64 << 20) + "\n");
     EXPECT_EQ(ReadText(pids_dir + "/pids.max"), "42\n");
+    EXPECT_EQ(ReadText(cpu_dir + "/cpu.shares"), "512\n");
     ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
     ExpectNothingLeftBehind();
 }

@@ -258,11 +258,11 @@ TEST(OciConvert, Resources) {
     config::Resources r = Convert(spec).config.resources;
     EXPECT_EQ(r.memory_max->bytes, 268435456u);
     EXPECT_EQ(r.memory_swap_max->bytes, 268435456u);  // OCI swap is memory + swap
-    EXPECT_EQ(*r.cpu_weight, 1 + (1022u * 9999) / 262142);
+    EXPECT_EQ(*r.cpu_weight, 100u);  // 1024 shares: the default weight, 1024 again on v1
     EXPECT_EQ(r.cpu_quota->percent, 50u);
     EXPECT_EQ(*r.allowed_cpus, "0");
     EXPECT_EQ(*r.tasks_max, 64u);
-    EXPECT_EQ(*r.io_weight, 1 + (490u * 9999) / 990);
+    EXPECT_EQ(*r.io_weight, 100u);  // blkio 500: the default io.weight, 500 again on v1
     // The spec's rules first, then (as runc) the launcher's always-allowed devices.
     ASSERT_EQ(r.devices.size(), 2u + config::DefaultDeviceRules().size() - 1);
     EXPECT_EQ(r.devices.back(), (config::DeviceRule{true, 'c', 136, std::nullopt, "rwm"}));
