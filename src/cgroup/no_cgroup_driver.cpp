@@ -28,6 +28,7 @@ std::vector<std::string> ConfiguredLimitKeys(const config::Resources& r) {
     add(r.allowed_cpus.has_value(), "allowed_cpus");
     add(r.memory_low.has_value(), "memory_low");
     add(r.memory_swappiness.has_value(), "memory_swappiness");
+    add(r.oom_kill_disable, "oom_kill_disable");
     add(r.allowed_mems.has_value(), "allowed_mems");
     add(!r.hugepage_limits.empty(), "hugepage_limits");
     add(!r.unified.empty(), "unified");

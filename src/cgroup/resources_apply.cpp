@@ -50,6 +50,10 @@ void RejectInexpressible(const Layout& layout, const config::Resources& r) {
         throw Error("Failed to apply memory_swappiness: cgroup v2 has no memory.swappiness (the memory controller "
                     "is on v2 here)",
                     EOPNOTSUPP);
+    if (r.oom_kill_disable && layout.V1ForController("memory") == nullptr)
+        throw Error("Failed to apply oom_kill_disable: cgroup v2 cannot turn the OOM killer off (the memory "
+                    "controller is on v2 here)",
+                    EOPNOTSUPP);
     if (layout.V1ForController("memory") == nullptr)
         return;
     if (r.memory_high)

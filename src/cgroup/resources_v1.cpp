@@ -49,6 +49,8 @@ std::vector<FileWrite> ResourcesToV1Writes(const config::Resources& r) {
         writes.push_back({"memory", files::kMemorySoftLimit, V1Number(r.memory_low->bytes)});
     if (r.memory_swappiness)
         writes.push_back({"memory", files::kMemorySwappiness, std::to_string(*r.memory_swappiness)});
+    if (r.oom_kill_disable)
+        writes.push_back({"memory", files::kMemoryOomControl, "1"});
     if (r.memory_high)
         LogDebug("cgroup v1 has no memory.high: memory_high not applied");
     if (r.memory_swap_max) {

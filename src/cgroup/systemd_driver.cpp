@@ -137,8 +137,11 @@ config::Resources SystemdDriver::WithoutProperties(const config::Resources& reso
     if (!Features().unified) {
         files.memory_low = resources.memory_low;
         files.memory_swappiness = resources.memory_swappiness;
-    } else if (resources.memory_swappiness) {
-        files.memory_swappiness = resources.memory_swappiness;  // refused by ResolveWrites: v2 has none
+        files.oom_kill_disable = resources.oom_kill_disable;
+    } else {
+        // Refused by ResolveWrites: v2 has neither.
+        files.memory_swappiness = resources.memory_swappiness;
+        files.oom_kill_disable = resources.oom_kill_disable;
     }
     files.hugepage_limits = resources.hugepage_limits;
     files.unified = resources.unified;

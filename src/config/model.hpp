@@ -200,6 +200,7 @@ struct Resources {
     std::optional<ByteSize> memory_low;         // v1 memory.soft_limit_in_bytes, v2 memory.low (OCI's reservation)
     std::optional<uint64_t> memory_swappiness;  // 0..100, cgroup v1 only (memory.swappiness)
     std::optional<std::string> allowed_mems;    // cpuset.mems, "0-1"
+    bool oom_kill_disable = false;              // cgroup v1 only (memory.oom_control); OCI's disableOOMKiller
     // hugetlb controller: at most so many bytes of pages of a size, by the size as the kernel's
     // hugetlb.<size>.* files name it ("2MB", "1GB").
     std::map<std::string, ByteSize> hugepage_limits;

@@ -88,6 +88,20 @@ ResourceKey IntegerKey(std::string_view name, std::optional<uint64_t> Resources:
             }};
 }
 
+// Set only when true (nothing to write otherwise): a created container's state keeps it.
+ResourceKey OomKillDisableKey() {
+    return {"oom_kill_disable",
+            [](const toml::node& value, const std::string& path, Resources& r, Problems& problems) {
+                if (std::optional<bool> b = ReadBool(value, path, problems))
+                    r.oom_kill_disable = *b;
+            },
+            [](const Resources& r) -> std::optional<std::string> {
+                if (!r.oom_kill_disable)
+                    return std::nullopt;
+                return std::string("true");
+            }};
+}
+
 ResourceKey CpuQuotaKey() {
     return {"cpu_quota",
             [](const toml::node& value, const std::string& path, Resources& r, Problems& problems) {
@@ -335,6 +349,7 @@ const KeyTable<Resources>& ResourceKeys() {
         SizeKey("memory_swap_max", &Resources::memory_swap_max),
         SizeKey("memory_low", &Resources::memory_low),
         IntegerKey("memory_swappiness", &Resources::memory_swappiness, 0, 100),
+        OomKillDisableKey(),
         IntegerKey("cpu_weight", &Resources::cpu_weight, 1, 10000),
         CpuQuotaKey(),
         TasksMaxKey(),

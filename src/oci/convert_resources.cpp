@@ -35,8 +35,7 @@ void ConvertMemory(const Json& resources, config::Resources& into) {
             Invalid(MemberPath(path, "swap"), "memory+swap needs a memory limit no larger than it");
         into.memory_swap_max = config::ByteSize{static_cast<uint64_t>(*swap - *limit)};
     }
-    if (OptBool(*memory, "disableOOMKiller", path).value_or(false))
-        Unsupported(MemberPath(path, "disableOOMKiller"), "the OOM killer stays on");
+    into.oom_kill_disable = OptBool(*memory, "disableOOMKiller", path).value_or(false);
     std::optional<int64_t> reservation = OptInt(*memory, "reservation", path);
     if (reservation && *reservation > 0)
         into.memory_low = config::ByteSize{static_cast<uint64_t>(*reservation)};

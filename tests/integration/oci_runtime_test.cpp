@@ -381,7 +381,7 @@ TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgrou
     const bool hugetlb_v1 = ::access("/sys/fs/cgroup/hugetlb/cgroup.procs", F_OK) == 0;
     const std::string id = UniqueName("ocires");
     json spec = MinimalSpec({"sleep", "600"});
-    spec["linux"]["resources"] = {{"memory", {{"reservation", 32 << 20}, {"swappiness", 7}}},
+    spec["linux"]["resources"] = {{"memory", {{"reservation", 32 << 20}, {"swappiness", 7}, {"disableOOMKiller", true}}},
                                   {"cpu", {{"mems", "0"}}},
                                   {"unified", {{"cgroup.max.descendants", "5"}, {"cgroup.max.depth", "2"}}}};
     if (hugetlb_v1)
@@ -391,6 +391,7 @@ TEST_F(OciRuntimeTest, ReservationSwappinessMemsHugepagesAndUnifiedReachTheCgrou
     std::map<std::string, std::string> dirs = CgroupDirs(State(id)["pid"].get<int>());
     EXPECT_EQ(ReadText(dirs["memory"] + "/memory.soft_limit_in_bytes"), std::to_string(32 << 20) + "\n");
     EXPECT_EQ(ReadText(dirs["memory"] + "/memory.swappiness"), "7\n");
+    EXPECT_NE(ReadText(dirs["memory"] + "/memory.oom_control").find("oom_kill_disable 1\n"), std::string::npos);
     EXPECT_EQ(ReadText(dirs["cpuset"] + "/cpuset.mems"), "0\n");
     EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.descendants"), "5\n");
     EXPECT_EQ(ReadText(dirs["unified"] + "/cgroup.max.depth"), "2\n");

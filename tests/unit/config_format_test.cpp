@@ -301,6 +301,7 @@ TEST(ConfigFormat, EveryFieldOfTheModelRoundTrips) {
         {"memory_low", [](Resources& r) { r.memory_low = ByteSize{64ULL << 20}; }},
         {"memory_swappiness", [](Resources& r) { r.memory_swappiness = 0; }},
         {"allowed_mems", [](Resources& r) { r.allowed_mems = "0"; }},
+        {"oom_kill_disable", [](Resources& r) { r.oom_kill_disable = true; }},
         {"hugepage_limits", [](Resources& r) { r.hugepage_limits = {{"2MB", {16ULL << 20}}, {"1GB", {0}}}; }},
         {"unified", [](Resources& r) { r.unified = {{"memory.oom.group", "1"}, {"cgroup.max.descendants", "3"}}; }},
     };

@@ -250,7 +250,7 @@ TEST(OciConvert, IdMappingsDevicesMaskedReadonly) {
 TEST(OciConvert, Resources) {
     json spec = MinimalSpec();
     spec["linux"] = json::parse(R"({"resources": {
-        "memory": {"limit": 268435456, "swap": 536870912},
+        "memory": {"limit": 268435456, "swap": 536870912, "disableOOMKiller": true},
         "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0"},
         "pids": {"limit": 64}, "blockIO": {"weight": 500},
         "devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]
@@ -258,6 +258,7 @@ TEST(OciConvert, Resources) {
     config::Resources r = Convert(spec).config.resources;
     EXPECT_EQ(r.memory_max->bytes, 268435456u);
     EXPECT_EQ(r.memory_swap_max->bytes, 268435456u);  // OCI swap is memory + swap
+    EXPECT_TRUE(r.oom_kill_disable);
     EXPECT_EQ(*r.cpu_weight, 100u);  // 1024 shares: the default weight, 1024 again on v1
     EXPECT_EQ(r.cpu_quota->percent, 50u);
     EXPECT_EQ(*r.allowed_cpus, "0");
