@@ -12,9 +12,6 @@ namespace berth::cgroup {
 // A resource value meaning "no limit" (written "max" on v2, "-1" on v1).
 inline constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
-// The CFS period Berth uses for CPU quotas, in microseconds.
-inline constexpr uint64_t kCpuPeriodUsec = 100000;
-
 // One cgroup file write: the file (in the hierarchy of its controller) and the value.
 struct FileWrite {
     std::string controller;  // "memory", "cpu", "pids", "blkio", "io", "cpuset", "hugetlb", "devices"

@@ -65,10 +65,10 @@ std::vector<FileWrite> ResourcesToV1Writes(const config::Resources& r) {
     if (r.cpu_weight)
         writes.push_back({"cpu", files::kCpuShares, std::to_string(CpuWeightToShares(*r.cpu_weight))});
     if (r.cpu_quota) {
-        writes.push_back({"cpu", files::kCfsPeriod, std::to_string(kCpuPeriodUsec)});
+        const uint64_t period = config::PeriodOf(*r.cpu_quota);
+        writes.push_back({"cpu", files::kCfsPeriod, std::to_string(period)});
         uint64_t percent = r.cpu_quota->percent;
-        writes.push_back({"cpu", files::kCfsQuota,
-                          percent == 0 ? "-1" : std::to_string(percent * kCpuPeriodUsec / 100)});
+        writes.push_back({"cpu", files::kCfsQuota, percent == 0 ? "-1" : std::to_string(percent * period / 100)});
     }
     if (r.tasks_max)
         writes.push_back({"pids", files::kPidsMax, *r.tasks_max == kUnlimited ? "max" : std::to_string(*r.tasks_max)});

@@ -26,9 +26,10 @@ std::vector<FileWrite> ResourcesToV2Writes(const config::Resources& r) {
     if (r.cpu_weight)
         writes.push_back({"cpu", files::kCpuWeight, std::to_string(*r.cpu_weight)});
     if (r.cpu_quota) {
+        const uint64_t period = config::PeriodOf(*r.cpu_quota);
         uint64_t percent = r.cpu_quota->percent;
-        std::string quota = percent == 0 ? "max" : std::to_string(percent * kCpuPeriodUsec / 100);
-        writes.push_back({"cpu", files::kCpuMax, quota + " " + std::to_string(kCpuPeriodUsec)});
+        std::string quota = percent == 0 ? "max" : std::to_string(percent * period / 100);
+        writes.push_back({"cpu", files::kCpuMax, quota + " " + std::to_string(period)});
     }
     if (r.tasks_max)
         writes.push_back({"pids", files::kPidsMax, V2Number(*r.tasks_max)});

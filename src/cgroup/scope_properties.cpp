@@ -233,8 +233,8 @@ std::vector<UnitProperty> ResourceProperties(const config::Resources& r, const S
         // percent of one CPU -> CPU time per second: 100% = 1 s/s = 1'000'000 us.
         uint64_t percent = r.cpu_quota->percent;
         AddLimit(props, f, "cpu_quota", "CPUQuotaPerSecUSec", percent == 0 ? kInfinity : percent * 10000);
-        // Without it systemd keeps its default period of 100 ms, the one Berth uses.
-        Add(props, f, "CPUQuotaPeriodUSec", kCpuPeriodUsec);
+        // Without it systemd keeps its default period of 100 ms.
+        Add(props, f, "CPUQuotaPeriodUSec", config::PeriodOf(*r.cpu_quota));
     }
     if (r.tasks_max)
         AddLimit(props, f, "tasks_max", "TasksMax", Limit(*r.tasks_max));

@@ -21,8 +21,15 @@ struct ByteSize {
 // A CPU quota as a percentage of one CPU, written "150%": 150 means 1.5 CPUs.
 struct CpuQuota {
     uint32_t percent = 0;
+    uint64_t period_us = 0;  // the period the quota is measured over; 0: the kernel's default, 100 ms
     friend bool operator==(const CpuQuota&, const CpuQuota&) = default;
 };
+
+// The kernel's default CFS period and the range cpu.cfs_period_us takes (1 ms to 1 s).
+inline constexpr uint64_t kDefaultCpuPeriodUsec = 100000;
+inline constexpr uint64_t kMinCpuPeriodUsec = 1000;
+inline constexpr uint64_t kMaxCpuPeriodUsec = 1000000;
+inline uint64_t PeriodOf(const CpuQuota& quota) { return quota.period_us ? quota.period_us : kDefaultCpuPeriodUsec; }
 
 // A duration, written "30s", "500ms", "2min", "1h".
 using Duration = std::chrono::microseconds;

@@ -128,15 +128,28 @@ ByteSize ParseByteSize(std::string_view text) {
 CpuQuota ParseCpuQuota(std::string_view text) {
     std::string_view rest = text;
     Decimal number;
-    if (!TakeDecimal(rest, number) || rest != "%")
+    if (!TakeDecimal(rest, number) || rest.empty() || rest.front() != '%')
         throw UnitError("a CPU quota is a percentage of one CPU");
+    rest.remove_prefix(1);
+    uint64_t period = 0;
+    if (!rest.empty()) {
+        // "10%/500ms": the period the quota is measured over (the kernel's default is 100ms).
+        if (rest.front() != '/')
+            throw UnitError("a CPU quota is a percentage of one CPU, optionally with its period (\"10%/500ms\")");
+        rest.remove_prefix(1);
+        period = static_cast<uint64_t>(ParseDuration(rest).count());
+        if (period < kMinCpuPeriodUsec || period > kMaxCpuPeriodUsec)
+            throw UnitError("a CPU quota's period is from 1ms to 1s");
+        if (period == kDefaultCpuPeriodUsec)
+            period = 0;
+    }
     if (!number.fraction.empty())
         throw UnitError("a CPU quota is a whole number of percent");
     if (number.whole == 0)
         throw UnitError("a CPU quota must be at least 1%");
     if (number.whole > std::numeric_limits<uint32_t>::max())
         throw UnitError("CPU quota too large");
-    return CpuQuota{static_cast<uint32_t>(number.whole)};
+    return CpuQuota{static_cast<uint32_t>(number.whole), period};
 }
 
 Duration ParseDuration(std::string_view text) {
@@ -189,7 +202,12 @@ std::string FormatByteSize(ByteSize size) {
     return std::to_string(size.bytes);
 }
 
-std::string FormatCpuQuota(CpuQuota quota) { return std::to_string(quota.percent) + "%"; }
+std::string FormatCpuQuota(CpuQuota quota) {
+    std::string text = std::to_string(quota.percent) + "%";
+    if (quota.period_us != 0 && quota.period_us != kDefaultCpuPeriodUsec)
+        text += "/" + FormatDuration(Duration(static_cast<Duration::rep>(quota.period_us)));
+    return text;
+}
 
 std::string FormatDuration(Duration duration) {
     uint64_t us = static_cast<uint64_t>(duration.count() < 0 ? 0 : duration.count());

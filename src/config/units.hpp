@@ -23,7 +23,8 @@ ByteSize ParseByteSize(std::string_view text);
 constexpr uint64_t kMinMemoryLimit = 8 << 20;
 // Why `size` is no valid memory_max / memory_high (below kMinMemoryLimit), or nothing.
 std::optional<std::string> MemoryLimitProblem(ByteSize size);
-// "150%": 150 means 1.5 CPUs; a whole number of percent, at least 1.
+// "150%": 150 means 1.5 CPUs; a whole number of percent, at least 1; "10%/500ms" with the period
+// it is measured over (1ms..1s; the kernel's default is 100ms).
 CpuQuota ParseCpuQuota(std::string_view text);
 // "30s", "500ms", "2min", "1h", "1d", "250us", "1.5s", "1min 30s"; a unit is always required.
 Duration ParseDuration(std::string_view text);

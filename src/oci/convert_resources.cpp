@@ -10,7 +10,6 @@
 namespace berth::oci {
 namespace {
 
-constexpr uint64_t kDefaultCpuPeriod = 100000;  // microseconds, the kernel's default
 
 void RefuseSet(const Json& object, const std::string& path, std::initializer_list<const char*> keys) {
     for (const char* key : keys) {
@@ -96,16 +95,19 @@ void ConvertCpu(const Json& resources, config::Resources& into) {
     }
     std::optional<int64_t> quota = OptInt(*cpu, "quota", path);
     uint64_t period = OptUint(*cpu, "period", path).value_or(0);
+    if (period != 0 && (period < config::kMinCpuPeriodUsec || period > config::kMaxCpuPeriodUsec))
+        Invalid(MemberPath(path, "period"), "expected 1000..1000000 (microseconds)");
+    const uint64_t stored_period = period == config::kDefaultCpuPeriodUsec ? 0 : period;
     if (quota && *quota > 0) {
         if (period == 0)
-            period = kDefaultCpuPeriod;
+            period = config::kDefaultCpuPeriodUsec;
         uint64_t scaled = static_cast<uint64_t>(*quota) * 100;
         if (scaled % period != 0)
             Unsupported(MemberPath(path, "quota"), "Berth's quota is a whole percentage of a CPU (quota*100 "
                                                    "must be a multiple of the period)");
-        into.cpu_quota = config::CpuQuota{static_cast<uint32_t>(scaled / period)};
-    } else if (period != 0 && period != kDefaultCpuPeriod) {
-        Unsupported(MemberPath(path, "period"), "only the default period (100000) without a quota");
+        into.cpu_quota = config::CpuQuota{static_cast<uint32_t>(scaled / period), stored_period};
+    } else if (stored_period != 0) {
+        into.cpu_quota = config::CpuQuota{0, stored_period};  // a period without a quota (none: "max")
     }
     if (std::optional<std::string> cpus = OptString(*cpu, "cpus", path); cpus && !cpus->empty())
         into.allowed_cpus = *cpus;

@@ -322,9 +322,9 @@ TEST_F(OciRuntimeTest, FifoDevicesAreMadeWithTheirModeAndOwner) {
 TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     const std::string id = UniqueName("res");
     json spec = MinimalSpec({"sleep", "600"});
-    // cpu.shares as given (the runtime-tools validation reads it back exactly).
+    // cpu.shares, quota and period as given (the runtime-tools validation reads them back exactly).
     spec["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}, {"pids", {{"limit", 42}}},
-                                  {"cpu", {{"shares", 512}}}};
+                                  {"cpu", {{"shares", 512}, {"quota", 50000}, {"period", 500000}}}};
     std::string bundle = WriteBundle(spec);
     CommandResult created = Runtime({"create", "--bundle", bundle, id});
     ASSERT_EQ(created.exit_code, 0) << Describe(created);
@@ -349,6 +349,8 @@ TEST_F(OciRuntimeTest, ResourcesReachTheCgroupFiles) {
     EXPECT_EQ(ReadText(memory_dir + "/memory.limit_in_bytes"), std::to_string(64 << 20) + "\n");
     EXPECT_EQ(ReadText(pids_dir + "/pids.max"), "42\n");
     EXPECT_EQ(ReadText(cpu_dir + "/cpu.shares"), "512\n");
+    EXPECT_EQ(ReadText(cpu_dir + "/cpu.cfs_period_us"), "500000\n");
+    EXPECT_EQ(ReadText(cpu_dir + "/cpu.cfs_quota_us"), "50000\n");
     ASSERT_EQ(Runtime({"delete", "--force", id}).exit_code, 0);
     ExpectNothingLeftBehind();
 }

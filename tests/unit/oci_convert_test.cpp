@@ -260,7 +260,13 @@ TEST(OciConvert, Resources) {
     EXPECT_EQ(r.memory_swap_max->bytes, 268435456u);  // OCI swap is memory + swap
     EXPECT_TRUE(r.oom_kill_disable);
     EXPECT_EQ(*r.cpu_weight, 100u);  // 1024 shares: the default weight, 1024 again on v1
-    EXPECT_EQ(r.cpu_quota->percent, 50u);
+    EXPECT_EQ(r.cpu_quota, (config::CpuQuota{50, 0}));  // the default period is stored as 0
+    spec["linux"]["resources"]["cpu"] = {{"quota", 50000}, {"period", 500000}};
+    EXPECT_EQ(Convert(spec).config.resources.cpu_quota, (config::CpuQuota{10, 500000}));
+    spec["linux"]["resources"]["cpu"] = {{"period", 200000}};  // a period without a quota: no limit
+    EXPECT_EQ(Convert(spec).config.resources.cpu_quota, (config::CpuQuota{0, 200000}));
+    spec["linux"]["resources"]["cpu"] = {{"quota", 50000}, {"period", 500}};
+    EXPECT_NE(ErrorOf(spec).find("linux.resources.cpu.period: expected 1000..1000000"), std::string::npos) << ErrorOf(spec);
     EXPECT_EQ(*r.allowed_cpus, "0");
     EXPECT_EQ(*r.tasks_max, 64u);
     EXPECT_EQ(*r.io_weight, 100u);  // blkio 500: the default io.weight, 500 again on v1
@@ -269,7 +275,7 @@ TEST(OciConvert, Resources) {
     EXPECT_EQ(r.devices.back(), (config::DeviceRule{true, 'c', 136, std::nullopt, "rwm"}));
     EXPECT_EQ(r.devices[0], (config::DeviceRule{false, 'a', std::nullopt, std::nullopt, "rwm"}));
     EXPECT_EQ(r.devices[1], (config::DeviceRule{true, 'c', 1, 3, "rw"}));
-    spec["linux"]["resources"]["cpu"]["quota"] = 33333;
+    spec["linux"]["resources"]["cpu"] = {{"quota", 33333}, {"period", 100000}};
     EXPECT_NE(ErrorOf(spec).find("linux.resources.cpu.quota: not supported"), std::string::npos);
 }
 
