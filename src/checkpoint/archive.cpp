@@ -259,12 +259,8 @@ std::string ReadMemberText(archive* a, const std::string& file, size_t limit) {
     }
 }
 
-// Extracts the current member into `path` (new file), returning its size and digest.
-MemberSum ExtractMember(archive* a, const std::string& file, const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        ThrowErrno("Failed to import " + file + ": cannot create " + path);
-    UniqueFd out(fd);
+// Reads the current member to its end, handing each chunk to `sink` (if any); its size and digest.
+MemberSum ReadMember(archive* a, const std::string& file, const std::function<void(const char*, size_t)>& sink) {
     MemberSum sum;
     Digest digest;
     std::vector<char> buffer(kChunk);
@@ -274,12 +270,22 @@ MemberSum ExtractMember(archive* a, const std::string& file, const std::string& 
             throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a));
         if (n == 0)
             break;
-        WriteAll(out.Get(), buffer.data(), static_cast<size_t>(n), path);
+        if (sink)
+            sink(buffer.data(), static_cast<size_t>(n));
         digest.Add(buffer.data(), static_cast<size_t>(n));
         sum.size += static_cast<uint64_t>(n);
     }
     sum.digest = digest.value;
     return sum;
+}
+
+// Extracts the current member into `path` (new file), returning its size and digest.
+MemberSum ExtractMember(archive* a, const std::string& file, const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        ThrowErrno("Failed to import " + file + ": cannot create " + path);
+    UniqueFd out(fd);
+    return ReadMember(a, file, [&](const char* data, size_t size) { WriteAll(out.Get(), data, size, path); });
 }
 
 // A member below images/ by its bare file name, or "" when its path is anything else.
@@ -307,22 +313,7 @@ std::string RootfsMemberPath(const std::string& path) {
 constexpr const char* kRootfsSums = "rootfs-sums.toml";
 
 // Reads the current member to its end, returning its size and digest.
-MemberSum SumMember(archive* a, const std::string& file) {
-    MemberSum sum;
-    Digest digest;
-    std::vector<char> buffer(kChunk);
-    for (;;) {
-        la_ssize_t n = Lib().archive_read_data(a, buffer.data(), buffer.size());
-        if (n < 0)
-            throw ArchiveUnusable("Failed to import " + file + ": " + Lib().archive_error_string(a));
-        if (n == 0)
-            break;
-        digest.Add(buffer.data(), static_cast<size_t>(n));
-        sum.size += static_cast<uint64_t>(n);
-    }
-    sum.digest = digest.value;
-    return sum;
-}
+MemberSum SumMember(archive* a, const std::string& file) { return ReadMember(a, file, nullptr); }
 
 ArchivePtr OpenForReading(const std::string& file) {
     ArchivePtr a(Lib().archive_read_new(), Lib().archive_read_free);
