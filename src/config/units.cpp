@@ -203,6 +203,8 @@ std::string FormatByteSize(ByteSize size) {
 }
 
 std::string FormatCpuQuota(CpuQuota quota) {
+    if (quota.percent == 0)
+        return "max";  // no quota (a D-Bus CPUQuota of 0, an OCI period alone): "0%" would not parse back
     std::string text = std::to_string(quota.percent) + "%";
     if (quota.period_us != 0 && quota.period_us != kDefaultCpuPeriodUsec)
         text += "/" + FormatDuration(Duration(static_cast<Duration::rep>(quota.period_us)));

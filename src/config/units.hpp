@@ -31,6 +31,7 @@ Duration ParseDuration(std::string_view text);
 
 // The shortest exact spelling ("512M", "3000" when no suffix divides); ParseByteSize reads it back.
 std::string FormatByteSize(ByteSize size);
+// "150%", "10%/500ms"; "max" for no quota (percent 0), as the cpu_quota key reads it.
 std::string FormatCpuQuota(CpuQuota quota);
 // The largest unit that divides exactly ("2min", "1500ms", "0s"); ParseDuration reads it back.
 std::string FormatDuration(Duration duration);

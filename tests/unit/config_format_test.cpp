@@ -323,5 +323,16 @@ TEST(ConfigFormat, EveryFieldOfTheModelRoundTrips) {
     ExpectEachRoundTrips(base, Within(&ContainerConfig::checkpoint, checkpoint));
 }
 
+// A quota of 0% (D-Bus CPUQuota 0, an OCI period without a quota) means none: it is stored as
+// "max", which reads back as no quota, never as the unparseable "0%".
+TEST(ConfigFormat, AZeroCpuQuotaIsStoredAsMax) {
+    ContainerConfig config = DefaultContainerConfig();
+    config.name = "web";
+    config.rootfs = "/srv/web";
+    config.resources.cpu_quota = CpuQuota{0, 200000};
+    EXPECT_NE(FormatContainerConfig(config).find("cpu_quota = \"max\""), std::string::npos);
+    EXPECT_FALSE(RoundTrip(config).resources.cpu_quota.has_value());
+}
+
 }  // namespace
 }  // namespace berth::config

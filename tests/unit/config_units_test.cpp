@@ -47,6 +47,7 @@ TEST(ConfigUnits, CpuQuotaWithItsPeriod) {
     EXPECT_EQ(ParseCpuQuota("10%/1s"), (CpuQuota{10, 1000000}));
     EXPECT_EQ(ParseCpuQuota("10%/100ms"), (CpuQuota{10, 0}));  // the default period, spelled out
     EXPECT_EQ(FormatCpuQuota({10, 500000}), "10%/500ms");
+    EXPECT_EQ(FormatCpuQuota({0, 200000}), "max");  // no quota: what the cpu_quota key reads back
     EXPECT_EQ(ParseCpuQuota(FormatCpuQuota({25, 20000})), (CpuQuota{25, 20000}));
     for (const char* text : {"10%/", "10%/2s", "10%/999us", "10%500ms", "10%/500", "10%/ms"})
         EXPECT_THROW(ParseCpuQuota(text), UnitError) << text;
