@@ -510,7 +510,7 @@ config::Resources MergeResources(const config::Resources& base, const config::Re
     take(merged.allowed_cpus, changes.allowed_cpus);
     take(merged.memory_low, changes.memory_low);
     take(merged.memory_swappiness, changes.memory_swappiness);
-    take(merged.oom_kill_disable, changes.oom_kill_disable);  // only ever turned off here
+    take(merged.oom_kill_disable, changes.oom_kill_disable);  // an update can set it, never clear it
     take(merged.allowed_mems, changes.allowed_mems);
     if (!changes.hugepage_limits.empty())
         merged.hugepage_limits = changes.hugepage_limits;
